@@ -1,0 +1,122 @@
+"""create_app(settings): the only place the application is wired together."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+from collections.abc import AsyncIterator
+
+from advanced_alchemy.extensions.litestar import AsyncSessionConfig, SQLAlchemyAsyncConfig, SQLAlchemyPlugin
+from litestar import Litestar, Request, Response
+from litestar.config.cors import CORSConfig
+from litestar.config.csrf import CSRFConfig
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.exceptions import HTTPException, NotAuthorizedException
+from litestar.middleware.session.client_side import CookieBackendConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.plugins.htmx import HTMXPlugin, HTMXRequest
+from litestar.response import Redirect, Template
+from litestar.static_files import create_static_files_router
+from litestar.template import TemplateConfig
+
+from portal.db import make_engine, make_sessionmaker
+from portal.routes import api, customer, demo, staff, widget
+from portal.settings import ROOT, Settings
+from portal.templating import make_environment
+from portal.worker import Worker
+
+
+def _wants_html(request: Request) -> bool:
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", "")
+
+
+def _error_page(request: Request, exc: HTTPException) -> Response:
+    """HTML pages get a readable error page; the API and scripts keep Litestar's JSON errors."""
+    if isinstance(exc, NotAuthorizedException) and request.url.path.startswith("/staff"):
+        return Redirect(f"/staff/login?next={request.url.path}", status_code=303)
+    if not _wants_html(request):
+        body = {"status_code": exc.status_code, "detail": exc.detail}
+        if exc.extra:
+            body["extra"] = exc.extra
+        return Response(body, status_code=exc.status_code, headers=exc.headers)
+    return Template(
+        "pages/error.html",
+        context={"status_code": exc.status_code, "detail": exc.detail},
+        status_code=exc.status_code,
+        headers=exc.headers,
+    )
+
+
+def create_app(settings: Settings) -> Litestar:
+    """Build the Litestar app for these settings (tests build one per settings object)."""
+    engine = make_engine(settings)
+    sessionmaker = make_sessionmaker(engine)
+    env = make_environment()
+    worker = Worker(settings, sessionmaker)
+    db_config = SQLAlchemyAsyncConfig(
+        engine_instance=engine,
+        session_config=AsyncSessionConfig(expire_on_commit=False),
+        session_dependency_key="db_session",
+        before_send_handler="autocommit_include_redirects",
+    )
+    # 32 bytes derived from the secret: the cookie backend wants an AES key, not a passphrase.
+    cookie_key = hashlib.sha256(f"session:{settings.secret_key}".encode()).digest()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        task = asyncio.create_task(worker.run_forever()) if settings.run_worker else None
+        try:
+            yield
+        finally:
+            if task:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await engine.dispose()
+
+    app = Litestar(
+        route_handlers=[
+            *api.handlers,
+            *widget.handlers,
+            *customer.handlers,
+            *staff.handlers,
+            *demo.handlers,
+            create_static_files_router(path="/static", directories=[ROOT / "static"], send_as_attachment=False),
+        ],
+        plugins=[SQLAlchemyPlugin(config=db_config), HTMXPlugin()],
+        request_class=HTMXRequest,
+        template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(env)),
+        middleware=[
+            CookieBackendConfig(
+                secret=cookie_key,
+                key="mend_session",
+                httponly=True,
+                secure=settings.cookie_secure,
+                samesite="lax",
+                max_age=12 * 3600,
+            ).middleware
+        ],
+        # Any page may call the API without credentials; each report is then checked against its
+        # site's allowed origins (403), which a static CORS list cannot express.
+        cors_config=CORSConfig(allow_origins=["*"], allow_methods=["GET", "POST"], allow_headers=["content-type"]),
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="mend_csrf",
+            cookie_secure=settings.cookie_secure,
+            cookie_samesite="strict",
+            # Customer-facing posts carry no staff session, so there is nothing to forge there.
+            exclude=["/api/", "/w/", "/s/"],
+        ),
+        exception_handlers={HTTPException: _error_page},
+        openapi_config=OpenAPIConfig(title="Mend", version="1.0.0", path="/schema"),
+        request_max_body_size=settings.max_body_bytes,
+        lifespan=[lifespan],
+        debug=False,
+    )
+    app.state.settings = settings
+    app.state.env = env
+    app.state.sessionmaker = sessionmaker
+    app.state.worker = worker
+    app.state.widget = widget.WidgetAsset.load(ROOT / "widget" / "widget.js")
+    return app

@@ -1,0 +1,162 @@
+"""The `portal` command: run the server and worker, migrate, create admins and sites, set up the demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import getpass
+import logging
+import os
+import secrets
+import sys
+
+from sqlalchemy import select
+
+from portal.db import make_engine, make_sessionmaker
+from portal.domain.sites import OriginError
+from portal.models import Site
+from portal.settings import Settings
+
+
+async def _with_session(settings: Settings, work):  # type: ignore[no-untyped-def]
+    engine = make_engine(settings)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            result = await work(session)
+            await session.commit()
+            return result
+    finally:
+        await engine.dispose()
+
+
+def cmd_run(settings: Settings, args: argparse.Namespace) -> None:
+    """Serve the portal with the mail worker in the same process."""
+    import uvicorn
+
+    from portal.app import create_app
+
+    app = create_app(dataclasses.replace(settings, run_worker=True))
+    uvicorn.run(app, host=args.host, port=args.port, log_level=os.environ.get("PORTAL_LOG_LEVEL", "info"), access_log=args.access_log)
+
+
+def cmd_worker(settings: Settings, _: argparse.Namespace) -> None:
+    """Run only the mail worker (any number may run beside the web process)."""
+    from portal.worker import Worker
+
+    async def main() -> None:
+        engine = make_engine(settings)
+        try:
+            await Worker(settings, make_sessionmaker(engine)).run_forever()
+        finally:
+            await engine.dispose()
+
+    asyncio.run(main())
+
+
+def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> None:
+    """Apply migrations."""
+    from portal.migrate import upgrade
+
+    upgrade(settings, args.revision)
+    print(f"Database is at {args.revision}.")
+
+
+def _password(args: argparse.Namespace) -> tuple[str, bool]:
+    """The password from --password, $PORTAL_ADMIN_PASSWORD, a prompt, or a generated one."""
+    given = args.password or os.environ.get("PORTAL_ADMIN_PASSWORD")
+    if given:
+        return given, False
+    if sys.stdin.isatty():
+        first = getpass.getpass("Password: ")
+        if first != getpass.getpass("Again: "):
+            sys.exit("The passwords differ.")
+        return first, False
+    return secrets.token_urlsafe(12), True
+
+
+def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> None:
+    """Create (or reset) an admin account."""
+    from portal.services.staff import upsert_staff
+
+    password, generated = _password(args)
+    if len(password) < 10:
+        sys.exit("Use a password of at least 10 characters.")
+    asyncio.run(_with_session(settings, lambda s: upsert_staff(s, email=args.email, password=password, role="admin", name=args.name or "")))
+    print(f"Admin {args.email} is ready." + (f" Password: {password}" if generated else ""))
+
+
+def cmd_create_site(settings: Settings, args: argparse.Namespace) -> None:
+    """Create a site and print its key, secret and embed snippet."""
+    from portal.services.sites import create_site, embed_snippet
+
+    try:
+        site = asyncio.run(
+            _with_session(
+                settings,
+                lambda s: create_site(s, name=args.name, origins=args.origin, signer_name=args.signer, signer_role=args.signer_role),
+            )
+        )
+    except OriginError as exc:
+        sys.exit(str(exc))
+    print(f"Site:   {site.name}\nKey:    {site.key}\nSecret: {site.secret}  (keep it on your server: it signs customer ids)\n")
+    print("Paste this where the widget should appear:\n")
+    print(embed_snippet(settings.base_url, site))
+
+
+def cmd_demo(settings: Settings, _: argparse.Namespace) -> None:
+    """Set up the demo site and a demo admin (idempotent; resets the demo admin's password)."""
+    from portal.routes.demo import DEMO_SITE_KEY
+    from portal.services.sites import create_site
+    from portal.services.staff import upsert_staff
+
+    password = os.environ.get("PORTAL_DEMO_PASSWORD") or secrets.token_urlsafe(9)
+
+    async def work(session):  # type: ignore[no-untyped-def]
+        site = await session.scalar(select(Site).where(Site.key == DEMO_SITE_KEY))
+        if site is None:
+            site = await create_site(session, name="Northwind Goods (demo)", origins=[settings.base_url], key=DEMO_SITE_KEY)
+        await upsert_staff(session, email="admin@example.com", password=password, role="admin", name="Demo Admin")
+
+    asyncio.run(_with_session(settings, work))
+    print(
+        f"\n  Demo shop:   {settings.base_url}/demo\n"
+        f"  Staff login: {settings.base_url}/staff  (admin@example.com / {password})\n"
+        f"  Dev mailbox: {settings.base_url}/staff/mail\n"
+    )
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line."""
+    p = argparse.ArgumentParser(prog="portal", description="Mend: recover customers from small failures.")
+    sub = p.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="serve the portal and the mail worker")
+    run.add_argument("--host", default="127.0.0.1")
+    run.add_argument("--port", type=int, default=8000)
+    run.add_argument("--access-log", action=argparse.BooleanOptionalAction, default=True)
+    run.set_defaults(func=cmd_run)
+    sub.add_parser("worker", help="run the mail worker only").set_defaults(func=cmd_worker)
+    db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="db_command", required=True)
+    up = db.add_parser("upgrade", help="apply migrations")
+    up.add_argument("revision", nargs="?", default="head")
+    up.set_defaults(func=cmd_db_upgrade)
+    admin = sub.add_parser("create-admin", help="create or reset an admin account")
+    admin.add_argument("email")
+    admin.add_argument("--name")
+    admin.add_argument("--password", help="prefer $PORTAL_ADMIN_PASSWORD or the prompt: arguments show in `ps`")
+    admin.set_defaults(func=cmd_create_admin)
+    site = sub.add_parser("create-site", help="create a site and print its embed snippet")
+    site.add_argument("name")
+    site.add_argument("--origin", action="append", required=True, help="an origin allowed to embed the widget (repeatable)")
+    site.add_argument("--signer", default="Sam Rivera", help="the person who signs apologies")
+    site.add_argument("--signer-role", default="Customer Care Lead")
+    site.set_defaults(func=cmd_create_site)
+    sub.add_parser("demo", help="set up the demo site and admin").set_defaults(func=cmd_demo)
+    return p
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the `portal` console script."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = parser().parse_args(argv)
+    args.func(Settings.from_env(), args)

@@ -1,0 +1,31 @@
+"""Engine and session factory for the web app, the worker and the CLI."""
+
+from __future__ import annotations
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+from portal.settings import Settings
+
+
+def make_engine(settings: Settings) -> AsyncEngine:
+    """Create the async engine; SQLite gets WAL and a busy timeout so the worker and web can share it."""
+    if settings.is_postgres:
+        return create_async_engine(settings.database_url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    engine = create_async_engine(settings.database_url, connect_args={"timeout": 30})
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    return engine
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker:
+    """Sessions that keep loaded objects usable after commit."""
+    return async_sessionmaker(engine, expire_on_commit=False)

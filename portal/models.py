@@ -1,0 +1,160 @@
+"""Database tables."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from advanced_alchemy.types import DateTimeUTC
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# BIGINT autoincrement is INTEGER PRIMARY KEY (rowid) on SQLite only when spelled INTEGER there.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+def _now_default() -> Any:
+    return mapped_column(DateTimeUTC(timezone=True), default=utcnow, server_default=func.now(), nullable=False)
+
+
+class Site(Base):
+    """A company site that embeds the widget."""
+
+    __tablename__ = "site"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    secret: Mapped[str] = mapped_column(String(128))
+    allowed_origins: Mapped[list[str]] = mapped_column(JSON, default=list)
+    categories: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    no_blame_text: Mapped[str | None] = mapped_column(Text)
+    signer_name: Mapped[str] = mapped_column(String(120))
+    signer_role: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = _now_default()
+
+
+class Staff(Base):
+    """A person who works the queue."""
+
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = _now_default()
+
+    sites: Mapped[list[Site]] = relationship(secondary="staff_site", lazy="selectin")
+
+
+class StaffSite(Base):
+    """Which sites a staff member works for."""
+
+    __tablename__ = "staff_site"
+
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"), primary_key=True)
+
+
+class Report(Base):
+    """One microfailure told by a customer, with the context captured around it."""
+
+    __tablename__ = "report"
+    __table_args__ = (
+        Index("ix_report_site_created", "site_id", "created_at"),
+        Index("ix_report_site_client_created", "site_id", "client_hash", "created_at"),
+        Index("ix_report_created_id", "created_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    ref: Mapped[str] = mapped_column(String(16), unique=True)
+    status_token: Mapped[str] = mapped_column(String(64), unique=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    state: Mapped[str] = mapped_column(String(20), default="new", index=True)
+    category: Mapped[str] = mapped_column(String(40), index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    suggestion: Mapped[str | None] = mapped_column(Text)
+
+    customer_name: Mapped[str | None] = mapped_column(String(120))
+    customer_email: Mapped[str | None] = mapped_column(String(320))
+    customer_external_id: Mapped[str | None] = mapped_column(String(200))
+    identity_verified: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    apology_text: Mapped[str] = mapped_column(Text)
+    apology_signed_by: Mapped[str] = mapped_column(String(250))
+
+    page_url: Mapped[str | None] = mapped_column(Text)
+    referrer: Mapped[str | None] = mapped_column(Text)
+    user_agent: Mapped[str | None] = mapped_column(Text)
+    viewport: Mapped[str | None] = mapped_column(String(20))
+    lang: Mapped[str | None] = mapped_column(String(35))
+    location: Mapped[str | None] = mapped_column(String(200))
+    busy: Mapped[int | None] = mapped_column(SmallInteger)
+    tz_offset_min: Mapped[int | None] = mapped_column(SmallInteger)
+    customer_local_at: Mapped[datetime | None] = mapped_column()
+    local_weekday: Mapped[int | None] = mapped_column(SmallInteger)
+    local_hour: Mapped[int | None] = mapped_column(SmallInteger)
+    site_reports_last_hour: Mapped[int] = mapped_column(Integer, default=0)
+    client_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = _now_default()
+
+    site: Mapped[Site] = relationship(lazy="joined", innerjoin=True)
+
+
+class OutboxMail(Base):
+    """A mail waiting to be sent, being sent, sent, or given up on (dead letter)."""
+
+    __tablename__ = "outbox_mail"
+    __table_args__ = (Index("ix_outbox_mail_due", "state", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id", ondelete="SET NULL"))
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("report.id", ondelete="SET NULL"), index=True)
+    to_addr: Mapped[str] = mapped_column(String(320))
+    to_name: Mapped[str | None] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(300))
+    text_body: Mapped[str] = mapped_column(Text)
+    html_body: Mapped[str] = mapped_column(Text)
+    message_id: Mapped[str] = mapped_column(String(250))
+    state: Mapped[str] = mapped_column(String(12), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    claim_token: Mapped[str | None] = mapped_column(String(40))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    transport: Mapped[str | None] = mapped_column(String(12))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    created_at: Mapped[datetime] = _now_default()

@@ -1,0 +1,83 @@
+"""The JSON API and the health check."""
+
+from __future__ import annotations
+
+import msgspec
+from litestar import Request, Response, get, post
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.routes.errors import INTAKE_ERRORS, intake_error
+from portal.services.intake import receive_report
+
+
+class ReportIn(msgspec.Struct):
+    """A report as a host page or the widget submits it."""
+
+    site_key: str
+    category: str | None = None
+    description: str | None = None
+    suggestion: str | None = None
+    email: str | None = None
+    name: str | None = None
+    customer_id: str | None = None
+    customer_sig: str | None = None
+    page_url: str | None = None
+    referrer: str | None = None
+    viewport: str | None = None
+    busy: int | None = None
+    location: str | None = None
+    tz_offset_min: int | None = None
+    lang: str | None = None
+    website: str | None = None  # honeypot: people never see it, bots fill it
+
+
+class ApologyOut(msgspec.Struct):
+    text: str
+    signed_by: str
+
+
+class ReportCreated(msgspec.Struct):
+    """The receipt: the customer's reference, private status link and apology."""
+
+    id: str
+    status_url: str
+    apology: ApologyOut
+
+
+@post("/api/v1/reports", status_code=201, tags=["reports"])
+async def create_report(request: Request, data: ReportIn, db_session: AsyncSession) -> Response[ReportCreated]:
+    """Take a report; answers with the apology and the private status link."""
+    try:
+        receipt = await receive_report(
+            db_session,
+            site_key=data.site_key,
+            raw=msgspec.structs.asdict(data),
+            origin=request.headers.get("origin"),
+            client_address=request.client.host if request.client else "unknown",
+            user_agent=request.headers.get("user-agent"),
+            settings=request.app.state.settings,
+            env=request.app.state.env,
+        )
+    except INTAKE_ERRORS as exc:
+        raise intake_error(exc) from exc
+    request.app.state.worker.wake()
+    body = ReportCreated(
+        id=receipt.ref,
+        status_url=receipt.status_url,
+        apology=ApologyOut(text=receipt.apology.text, signed_by=receipt.apology.signed_by),
+    )
+    return Response(body, status_code=201)
+
+
+@get("/health", tags=["ops"])
+async def health(db_session: AsyncSession) -> Response[dict[str, str]]:
+    """200 when the database answers, 503 when it does not."""
+    try:
+        await db_session.execute(text("SELECT 1"))
+    except Exception as exc:  # report any database failure as unhealthy
+        return Response({"status": "error", "database": f"unavailable: {type(exc).__name__}"}, status_code=503)
+    return Response({"status": "ok", "database": "ok"})
+
+
+handlers = [create_report, health]

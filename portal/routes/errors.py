@@ -1,0 +1,32 @@
+"""Intake outcomes as HTTP errors, shared by the JSON API and the panel."""
+
+from __future__ import annotations
+
+from litestar.exceptions import ClientException, HTTPException, NotFoundException, PermissionDeniedException
+from litestar.status_codes import HTTP_429_TOO_MANY_REQUESTS
+
+from portal.domain.intake import Invalid
+from portal.services.intake import OriginRefused, RateLimited, UnknownSite
+
+UNKNOWN_SITE = "We don't know this site key. Check the data-site attribute of the embed snippet."
+
+
+def intake_error(exc: Exception) -> HTTPException:
+    """The HTTP error a refused report maps to, with a message a person can act on."""
+    if isinstance(exc, UnknownSite):
+        return NotFoundException(detail=UNKNOWN_SITE)
+    if isinstance(exc, OriginRefused):
+        return PermissionDeniedException(detail=str(exc))
+    if isinstance(exc, Invalid):
+        fields = ", ".join(exc.errors)
+        return ClientException(detail=f"Please check: {fields}.", extra={"fields": exc.errors})
+    if isinstance(exc, RateLimited):
+        return HTTPException(
+            status_code=HTTP_429_TOO_MANY_REQUESTS,
+            detail=f"That's several reports in a minute. Please wait {exc.retry_after} seconds and send again.",
+            headers={"Retry-After": str(exc.retry_after)},
+        )
+    raise exc
+
+
+INTAKE_ERRORS = (UnknownSite, OriginRefused, Invalid, RateLimited)

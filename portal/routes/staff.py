@@ -1,0 +1,162 @@
+"""Staff pages: login, the report queue, a report's full context, and the mail outbox."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.connection import ASGIConnection
+from litestar.di import Provide
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotAuthorizedException, NotFoundException
+from litestar.handlers import BaseRouteHandler
+from litestar.params import Body, Parameter
+from litestar.plugins.htmx import HTMXRequest
+from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.domain.sites import category_label
+from portal.models import Site, Staff
+from portal.routes.security import page_headers
+from portal.services import queue
+from portal.services.staff import authenticate, visible_sites
+
+
+def requires_staff(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """Guard: a staff session must exist (the redirect to the login page is the error handler's)."""
+    if not connection.session.get("staff_id"):
+        raise NotAuthorizedException()
+
+
+async def provide_staff(request: Request, db_session: AsyncSession) -> Staff:
+    """The signed-in staff member; a deactivated account is signed out at once."""
+    staff = await db_session.get(Staff, request.session.get("staff_id"))
+    if staff is None or not staff.is_active:
+        request.clear_session()
+        raise NotAuthorizedException()
+    return staff
+
+
+async def provide_sites(staff: Staff, db_session: AsyncSession) -> list[Site]:
+    """The sites this staff member may see."""
+    return await visible_sites(db_session, staff)
+
+
+def _parse_cursor(value: str | None) -> tuple[datetime, int] | None:
+    if not value or "_" not in value:
+        return None
+    at, _, report_id = value.rpartition("_")
+    try:
+        return datetime.fromisoformat(at), int(report_id)
+    except ValueError:
+        return None
+
+
+def _format_cursor(cursor: tuple[datetime, int] | None) -> str | None:
+    return f"{cursor[0].isoformat()}_{cursor[1]}" if cursor else None
+
+
+def _safe_next(target: str | None) -> str:
+    """Only ever redirect inside the staff area after login."""
+    return target if target and target.startswith("/staff") and not target.startswith("//") else "/staff"
+
+
+@get("/staff/login", include_in_schema=False)
+async def login_page(next: str | None = None) -> Template:
+    """The sign-in form."""
+    return Template("pages/staff_login.html", context={"next": _safe_next(next), "error": None, "email": ""}, headers=page_headers())
+
+
+@post("/staff/login", include_in_schema=False)
+async def login(
+    request: Request, db_session: AsyncSession, data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED)
+) -> Template | Redirect:
+    """Check the credentials and start a session."""
+    staff = await authenticate(db_session, data.get("email", ""), data.get("password", ""))
+    target = _safe_next(data.get("next"))
+    if staff is None:
+        context = {"next": target, "error": "That email and password don't match an active account.", "email": data.get("email", "")}
+        return Template("pages/staff_login.html", context=context, status_code=400, headers=page_headers())
+    request.set_session({"staff_id": staff.id})
+    return Redirect(target, status_code=303)
+
+
+@post("/staff/logout", include_in_schema=False)
+async def logout(request: Request) -> Redirect:
+    """End the session."""
+    request.clear_session()
+    return Redirect("/staff/login", status_code=303)
+
+
+class StaffController(Controller):
+    """Everything behind the staff login."""
+
+    path = "/staff"
+    guards = [requires_staff]
+    dependencies = {"staff": Provide(provide_staff), "sites": Provide(provide_sites)}
+    include_in_schema = False
+
+    @get("/")
+    async def queue_page(
+        self,
+        request: HTMXRequest,
+        db_session: AsyncSession,
+        staff: Staff,
+        sites: list[Site],
+        site: int | None = None,
+        category: str | None = None,
+        state_name: str | None = Parameter(query="state", default=None),
+        before: str | None = None,
+    ) -> Template:
+        """Reports newest first; the filter form swaps only the rows (htmx) and keeps filters in the URL."""
+        filters = queue.QueueFilter(site_id=site, category=category or None, state=state_name or None, before=_parse_cursor(before))
+        page = await queue.list_reports(db_session, [s.id for s in sites], filters)
+        categories = sorted({(c["slug"], c["label"]) for s in sites for c in s.categories})
+        context = {
+            "staff": staff,
+            "sites": sites,
+            "sites_by_id": {s.id: s for s in sites},
+            "filters": filters,
+            "categories": categories,
+            "states": queue.REPORT_STATES,
+            "page": page,
+            "next_cursor": _format_cursor(page.next_cursor),
+            "label": category_label,
+        }
+        partial = request.htmx and request.htmx.target == "queue-rows"
+        return Template("partials/queue_rows.html" if partial else "pages/staff_queue.html", context=context, headers=page_headers())
+
+    @get("/reports/{report_id:int}")
+    async def report_page(self, db_session: AsyncSession, staff: Staff, sites: list[Site], report_id: int) -> Template:
+        """A report with every piece of context captured with it."""
+        report = await queue.report_for_staff(db_session, [s.id for s in sites], report_id)
+        if report is None:
+            raise NotFoundException(detail="No such report.")
+        context: dict[str, Any] = {"staff": staff, "report": report, "category": category_label(report.site.categories, report.category)}
+        return Template("pages/staff_report.html", context=context, headers=page_headers())
+
+    @get("/mail")
+    async def mail_page(
+        self,
+        request: Request,
+        db_session: AsyncSession,
+        staff: Staff,
+        sites: list[Site],
+        state_name: str | None = Parameter(query="state", default=None),
+    ) -> Template:
+        """The outbox: what was sent, what waits for a retry, and dead letters (the dev mailbox without SMTP)."""
+        mails = await queue.list_mail(db_session, [s.id for s in sites], state=state_name or None)
+        context = {"staff": staff, "mails": mails, "state": state_name or "", "dev_mailbox": not request.app.state.settings.smtp_url}
+        return Template("pages/staff_mail.html", context=context, headers=page_headers())
+
+    @get("/mail/{mail_id:int}")
+    async def mail_message(self, db_session: AsyncSession, staff: Staff, sites: list[Site], mail_id: int) -> Template:
+        """One mail as the customer receives it."""
+        mail = await queue.mail_for_staff(db_session, [s.id for s in sites], mail_id)
+        if mail is None:
+            raise NotFoundException(detail="No such mail.")
+        return Template("pages/staff_mail_message.html", context={"staff": staff, "mail": mail}, headers=page_headers())
+
+
+handlers = [login_page, login, logout, StaffController]

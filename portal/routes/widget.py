@@ -1,0 +1,135 @@
+"""The embeddable loader (/widget.js) and the report panel it opens (/w/{site_key})."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from litestar import Request, Response, get, post
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException
+from litestar.params import Body
+from litestar.plugins.htmx import HTMXRequest
+from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.domain.identity import verify_customer
+from portal.domain.intake import CONTEXT_FIELDS, sanitize_context
+from portal.domain.sites import DEFAULT_NO_BLAME_TEXT
+from portal.models import Site
+from portal.routes.errors import INTAKE_ERRORS, UNKNOWN_SITE, intake_error
+from portal.routes.security import page_headers
+from portal.services.intake import receive_report
+from portal.services.sites import site_by_key
+
+
+@dataclass(frozen=True)
+class WidgetAsset:
+    """The loader, read once at start-up and gzipped once, with a strong ETag."""
+
+    body: bytes
+    gzipped: bytes
+    etag: str
+
+    @classmethod
+    def load(cls, path: Path) -> WidgetAsset:
+        """Read and compress the loader source."""
+        body = path.read_bytes()
+        return cls(body=body, gzipped=gzip.compress(body, 9, mtime=0), etag=f'"{hashlib.sha256(body).hexdigest()[:32]}"')
+
+
+@get("/widget.js", include_in_schema=False)
+async def widget_js(request: Request) -> Response[bytes]:
+    """The loader: cacheable, revalidated by ETag, gzipped when the browser accepts it."""
+    asset: WidgetAsset = request.app.state.widget
+    headers = {
+        "ETag": asset.etag,
+        "Cache-Control": "public, max-age=300, stale-while-revalidate=86400",
+        "Vary": "Accept-Encoding",
+        "Cross-Origin-Resource-Policy": "cross-origin",
+        "X-Content-Type-Options": "nosniff",
+    }
+    if asset.etag in request.headers.get("if-none-match", ""):
+        return Response(b"", status_code=304, headers=headers)
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        return Response(asset.gzipped, media_type="text/javascript", headers={**headers, "Content-Encoding": "gzip"})
+    return Response(asset.body, media_type="text/javascript", headers=headers)
+
+
+def _identity(site: Site, values: dict[str, Any]) -> dict[str, Any]:
+    """Who the customer is, as far as the host vouches for it with a valid signature."""
+    verified = verify_customer(site.secret, values.get("customer_id"), values.get("customer_sig"))
+    return {"verified": verified, "name": values.get("name") if verified else None, "email": values.get("email") if verified else None}
+
+
+def _panel(site: Site, *, values: dict[str, Any], errors: dict[str, str], receipt: Any = None, message: str = "") -> dict[str, Any]:
+    return {
+        "site": site,
+        "no_blame_text": site.no_blame_text or DEFAULT_NO_BLAME_TEXT,
+        "values": values,
+        "context": {k: values[k] for k in CONTEXT_FIELDS if values.get(k) not in (None, "")},
+        "identity": _identity(site, values),
+        "errors": errors,
+        "receipt": receipt,
+        "message": message,
+        "embedded": bool(values.get("embed")),
+    }
+
+
+async def _site_or_404(db_session: AsyncSession, site_key: str) -> Site:
+    site = await site_by_key(db_session, site_key)
+    if site is None:
+        raise NotFoundException(detail=UNKNOWN_SITE)
+    return site
+
+
+@get("/w/{site_key:str}", include_in_schema=False)
+async def panel(request: Request, site_key: str, db_session: AsyncSession) -> Template:
+    """The report form, opened in the widget's iframe or as a full page without JavaScript."""
+    site = await _site_or_404(db_session, site_key)
+    values = sanitize_context(dict(request.query_params))
+    if not _identity(site, values)["verified"]:
+        # Unsigned names and emails are not the customer's own words: let them type their own.
+        values.pop("name", None)
+        values.pop("email", None)
+    return Template("pages/panel.html", context=_panel(site, values=values, errors={}), headers=page_headers(site))
+
+
+@post("/w/{site_key:str}", include_in_schema=False)
+async def panel_submit(
+    request: HTMXRequest,
+    site_key: str,
+    db_session: AsyncSession,
+    data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),
+) -> Template | Redirect:
+    """Submit the form; answers with the apology, or the form again with what was typed and why it failed."""
+    site = await _site_or_404(db_session, site_key)
+    template = "partials/panel_body.html" if request.htmx else "pages/panel.html"
+    try:
+        receipt = await receive_report(
+            db_session,
+            site_key=site_key,
+            raw=data,
+            origin=request.headers.get("origin"),
+            client_address=request.client.host if request.client else "unknown",
+            user_agent=request.headers.get("user-agent"),
+            settings=request.app.state.settings,
+            env=request.app.state.env,
+        )
+    except INTAKE_ERRORS as exc:
+        error = intake_error(exc)
+        fields = (error.extra or {}).get("fields", {}) if isinstance(error.extra, dict) else {}
+        context = _panel(site, values=data, errors=fields, message=error.detail)
+        return Template(template, context=context, status_code=error.status_code, headers={**page_headers(site), **(error.headers or {})})
+    request.app.state.worker.wake()
+    if not request.htmx:
+        # Without JavaScript: POST, then redirect to the status page, which leads with the apology.
+        return Redirect(urlsplit(receipt.status_url).path, status_code=303)
+    return Template(template, context=_panel(site, values=data, errors={}, receipt=receipt), status_code=201, headers=page_headers(site))
+
+
+handlers = [widget_js, panel, panel_submit]

@@ -1,0 +1,197 @@
+"""Taking in a report: flood check, identity, apology, storage and the apology mail in one commit."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from jinja2 import Environment
+from sqlalchemy import and_, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.domain import tokens
+from portal.domain.apology import Apology, compose_apology
+from portal.domain.identity import verify_customer
+from portal.domain.intake import ReportDraft, customer_local_time, is_honeypot_filled, validate_report
+from portal.domain.sites import category_label, origin_allowed
+from portal.emails import render_mail
+from portal.models import Report, Site, utcnow
+from portal.outbox import enqueue_mail
+from portal.services.sites import site_by_key
+from portal.settings import Settings
+
+RATE_WINDOW = timedelta(minutes=1)
+
+
+class RateLimited(Exception):
+    """Too many reports from one address to one site in the last minute."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"retry after {retry_after}s")
+        self.retry_after = retry_after
+
+
+class UnknownSite(LookupError):
+    """No site has this key."""
+
+
+class OriginRefused(PermissionError):
+    """The browser page submitting is not on one of the site's allowed origins."""
+
+    def __init__(self, origin: str) -> None:
+        super().__init__(f"This site does not accept reports from {origin}.")
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the customer is told right after reporting."""
+
+    ref: str
+    status_url: str
+    apology: Apology
+    stored: bool = True
+
+
+def client_hash(secret_key: str, address: str) -> str:
+    """A keyed hash of the client address: enough to count floods, useless to identify anyone."""
+    return hmac.new(secret_key.encode(), address.encode(), hashlib.sha256).hexdigest()
+
+
+def status_url(settings: Settings, token: str) -> str:
+    """The customer's private status page."""
+    return f"{settings.base_url}/s/{token}"
+
+
+async def _recent_counts(session: AsyncSession, site_id: int, client: str, now: datetime) -> tuple[int, int, datetime | None]:
+    """Reports to the site in the last hour, and from this client in the last minute (with the oldest)."""
+    from_client = and_(Report.client_hash == client, Report.created_at >= now - RATE_WINDOW)
+    row = (
+        await session.execute(
+            select(
+                func.count(),
+                func.count().filter(from_client),
+                func.min(Report.created_at).filter(from_client),
+            ).where(Report.site_id == site_id, Report.created_at >= now - timedelta(hours=1))
+        )
+    ).one()
+    return row[0], row[1], row[2]
+
+
+async def submit_report(
+    session: AsyncSession,
+    *,
+    site: Site,
+    draft: ReportDraft,
+    client_address: str,
+    user_agent: str | None,
+    settings: Settings,
+    env: Environment,
+    now: datetime | None = None,
+) -> Receipt:
+    """Store the report with its context and queue the apology mail; commits before returning."""
+    now = now or utcnow()
+    client = client_hash(settings.secret_key, client_address)
+    last_hour, last_minute_from_client, oldest = await _recent_counts(session, site.id, client, now)
+    if last_minute_from_client >= settings.reports_per_minute:
+        wait = (oldest + RATE_WINDOW - now).total_seconds() if oldest else RATE_WINDOW.total_seconds()
+        raise RateLimited(max(1, math.ceil(wait)))
+
+    verified = verify_customer(site.secret, draft.customer_id, draft.customer_sig)
+    apology = _apology_for(site, draft)
+    local = customer_local_time(now, draft.tz_offset_min)
+    report = Report(
+        ref=tokens.report_ref(),
+        status_token=tokens.status_token(),
+        site_id=site.id,
+        state="new",
+        category=draft.category,
+        description=draft.description,
+        suggestion=draft.suggestion,
+        customer_name=draft.name,
+        customer_email=draft.email,
+        customer_external_id=draft.customer_id if verified else None,
+        identity_verified=verified,
+        apology_text=apology.text,
+        apology_signed_by=apology.signed_by,
+        page_url=draft.page_url,
+        referrer=draft.referrer,
+        user_agent=(user_agent or "")[:1000] or None,
+        viewport=draft.viewport,
+        lang=draft.lang,
+        location=draft.location,
+        busy=draft.busy,
+        tz_offset_min=draft.tz_offset_min,
+        customer_local_at=local.at if local else None,
+        local_weekday=local.weekday if local else None,
+        local_hour=local.hour if local else None,
+        site_reports_last_hour=last_hour,
+        client_hash=client,
+        created_at=now,
+    )
+    report.site = site
+    session.add(report)
+    await session.flush()
+    url = status_url(settings, report.status_token)
+    if draft.email:
+        enqueue_mail(
+            session,
+            dedupe_key=f"apology:{report.id}",
+            to_addr=draft.email,
+            to_name=draft.name,
+            content=render_mail(env, "apology", site=site, report=report, status_url=url),
+            base_url=settings.base_url,
+            site_id=site.id,
+            report_id=report.id,
+        )
+    await session.commit()
+    return Receipt(ref=report.ref, status_url=url, apology=apology)
+
+
+def _apology_for(site: Site, draft: ReportDraft) -> Apology:
+    return compose_apology(
+        category=draft.category,
+        category_label=category_label(site.categories, draft.category),
+        description=draft.description,
+        name=draft.name,
+        signer_name=site.signer_name,
+        signer_role=site.signer_role,
+        has_email=bool(draft.email),
+        seed=secrets.randbits(32),
+    )
+
+
+async def receive_report(
+    session: AsyncSession,
+    *,
+    site_key: str,
+    raw: Mapping[str, Any],
+    origin: str | None,
+    client_address: str,
+    user_agent: str | None,
+    settings: Settings,
+    env: Environment,
+) -> Receipt:
+    """The whole intake, shared by the JSON API and the panel form.
+
+    Raises UnknownSite, OriginRefused, Invalid or RateLimited. A filled honeypot gets a receipt
+    that looks real but nothing is stored, so a bot learns nothing.
+    """
+    site = await site_by_key(session, site_key)
+    if site is None:
+        raise UnknownSite(site_key)
+    if not origin_allowed(origin, site.allowed_origins, settings.base_url):
+        raise OriginRefused(origin or "")
+    draft = validate_report(raw, [c["slug"] for c in site.categories])
+    if is_honeypot_filled(raw):
+        return Receipt(
+            ref=tokens.report_ref(), status_url=status_url(settings, tokens.status_token()), apology=_apology_for(site, draft), stored=False
+        )
+    return await submit_report(
+        session, site=site, draft=draft, client_address=client_address, user_agent=user_agent, settings=settings, env=env
+    )

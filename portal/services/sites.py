@@ -1,0 +1,47 @@
+"""Creating and finding sites."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.domain import tokens
+from portal.domain.sites import DEFAULT_CATEGORIES, normalize_origin
+from portal.models import Site
+
+
+async def create_site(
+    session: AsyncSession,
+    *,
+    name: str,
+    origins: list[str],
+    signer_name: str = "Sam Rivera",
+    signer_role: str = "Customer Care Lead",
+    key: str | None = None,
+) -> Site:
+    """A new site with default categories, a fresh key and a fresh signing secret."""
+    site = Site(
+        key=key or tokens.site_key(),
+        name=name,
+        secret=tokens.site_secret(),
+        allowed_origins=[normalize_origin(o) for o in origins],
+        categories=[dict(c) for c in DEFAULT_CATEGORIES],
+        signer_name=signer_name,
+        signer_role=signer_role,
+    )
+    session.add(site)
+    await session.flush()
+    return site
+
+
+async def site_by_key(session: AsyncSession, key: str) -> Site | None:
+    """The site with this public key, if any."""
+    return await session.scalar(select(Site).where(Site.key == key))
+
+
+def embed_snippet(base_url: str, site: Site) -> str:
+    """What a site owner pastes into their pages, with a no-JavaScript fallback link."""
+    return (
+        f'<script async src="{base_url}/widget.js" data-site="{site.key}"></script>\n'
+        f'<noscript><a href="{base_url}/w/{site.key}">Something small went wrong? Tell us</a></noscript>'
+    )
