@@ -102,12 +102,20 @@ async def claim_due_mail(sessionmaker: async_sessionmaker, *, now: datetime, lim
         and_(OutboxMail.state == "sending", OutboxMail.lease_until < now),
     )
     token = secrets.token_hex(16)
-    candidates = (
-        select(OutboxMail.id).where(due).order_by(OutboxMail.next_attempt_at).limit(limit).with_for_update(skip_locked=True)
+    # A materialized CTE runs the LIMIT once; an IN (subquery) can be rescanned by PostgreSQL,
+    # and with SKIP LOCKED each rescan picks new rows, claiming far more than `limit`.
+    picked = (
+        select(OutboxMail.id)
+        .where(due)
+        .order_by(OutboxMail.next_attempt_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .cte("picked")
+        .prefix_with("MATERIALIZED")
     )
     claim = (
         update(OutboxMail)
-        .where(OutboxMail.id.in_(candidates.scalar_subquery()), due)
+        .where(OutboxMail.id.in_(select(picked.c.id)), due)
         .values(state="sending", lease_until=now + LEASE, claim_token=token, attempts=OutboxMail.attempts + 1)
         .returning(OutboxMail)
         .execution_options(synchronize_session=False)
@@ -142,27 +150,29 @@ async def deliver_due_mail(
     max_attempts: int,
     backoff_seconds: float,
     now: datetime | None = None,
+    batch: int = 20,
 ) -> DeliveryRun:
-    """Send every mail that is due; `send=None` keeps mail in the dev mailbox instead of SMTP."""
+    """Send every mail due at `now`, claiming `batch` at a time; `send=None` keeps mail in the dev mailbox."""
     now = now or utcnow()
     run = DeliveryRun()
-    for mail in await claim_due_mail(sessionmaker, now=now):
-        try:
-            if send is not None:
-                await send(build_message(mail, mail_from))
-        except Exception as exc:  # any failure is retried later; nothing is dropped
-            dead = mail.attempts >= max_attempts
-            log.warning("mail %s attempt %s failed: %s", mail.id, mail.attempts, exc)
-            await _finish(
-                sessionmaker,
-                mail,
-                state="dead" if dead else "pending",
-                next_attempt_at=now + backoff_delay(mail.attempts, backoff_seconds),
-                last_error=f"{type(exc).__name__}: {exc}"[:2000],
-            )
-            run.dead += dead
-            run.retried += not dead
-        else:
-            await _finish(sessionmaker, mail, state="sent", sent_at=utcnow(), transport="smtp" if send else "devbox")
-            run.sent += 1
+    while claimed := await claim_due_mail(sessionmaker, now=now, limit=batch):
+        for mail in claimed:
+            try:
+                if send is not None:
+                    await send(build_message(mail, mail_from))
+            except Exception as exc:  # any failure is retried later; nothing is dropped
+                dead = mail.attempts >= max_attempts
+                log.warning("mail %s attempt %s failed: %s", mail.id, mail.attempts, exc)
+                await _finish(
+                    sessionmaker,
+                    mail,
+                    state="dead" if dead else "pending",
+                    next_attempt_at=now + backoff_delay(mail.attempts, backoff_seconds),
+                    last_error=f"{type(exc).__name__}: {exc}"[:2000],
+                )
+                run.dead += dead
+                run.retried += not dead
+            else:
+                await _finish(sessionmaker, mail, state="sent", sent_at=utcnow(), transport="smtp" if send else "devbox")
+                run.sent += 1
     return run

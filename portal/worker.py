@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
@@ -27,14 +28,16 @@ class Worker:
         """Look at the outbox now rather than at the next poll (called after a commit that queued mail)."""
         self._wake.set()
 
-    async def run_once(self) -> DeliveryRun:
-        """One pass over the due mail."""
+    async def run_once(self, now: datetime | None = None, batch: int = 20) -> DeliveryRun:
+        """One pass over the mail due at `now` (default: the current time)."""
         return await deliver_due_mail(
             self.sessionmaker,
             self.mailer.send if self.mailer else None,
             mail_from=self.settings.mail_from,
             max_attempts=self.settings.mail_max_attempts,
             backoff_seconds=self.settings.mail_backoff_seconds,
+            now=now,
+            batch=batch,
         )
 
     async def run_forever(self) -> None:

@@ -28,7 +28,7 @@ FAILURES: dict[str, tuple[str, ...]] = {
         "we made a mistake with your bill",
     ),
     "order": (
-        "what arrived wasn't what you ordered, or not in the state you should have received it",
+        "what arrived wasn't what you ordered, or it reached you damaged",
         "we sent you the wrong thing or a damaged one",
         "your order wasn't right when it reached you",
     ),

@@ -11,7 +11,7 @@ from litestar.di import Provide
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotAuthorizedException, NotFoundException
 from litestar.handlers import BaseRouteHandler
-from litestar.params import Body, Parameter
+from litestar.params import Body, QueryParameter
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -106,7 +106,7 @@ class StaffController(Controller):
         sites: list[Site],
         site: int | None = None,
         category: str | None = None,
-        state_name: str | None = Parameter(query="state", default=None),
+        state_name: str | None = QueryParameter(name="state", default=None),
         before: str | None = None,
     ) -> Template:
         """Reports newest first; the filter form swaps only the rows (htmx) and keeps filters in the URL."""
@@ -143,7 +143,7 @@ class StaffController(Controller):
         db_session: AsyncSession,
         staff: Staff,
         sites: list[Site],
-        state_name: str | None = Parameter(query="state", default=None),
+        state_name: str | None = QueryParameter(name="state", default=None),
     ) -> Template:
         """The outbox: what was sent, what waits for a retry, and dead letters (the dev mailbox without SMTP)."""
         mails = await queue.list_mail(db_session, [s.id for s in sites], state=state_name or None)

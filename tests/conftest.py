@@ -1,0 +1,145 @@
+"""Shared fixtures: one migrated database per run (SQLite by default, PostgreSQL when
+PORTAL_DATABASE_URL says so), emptied before each test that uses it, and an app per test."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+from collections.abc import AsyncIterator
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from portal import migrate
+from portal.app import create_app
+from portal.db import make_engine, make_sessionmaker
+from portal.models import Base, Site, Staff
+from portal.services.sites import create_site
+from portal.services.staff import upsert_staff
+from portal.settings import Settings
+
+TEST_SECRET = "test-secret-key-0123456789"
+BASE_URL = "http://testserver.local"
+SITE_ORIGIN = "https://shop.example"
+PASSWORD = "correct horse battery"
+
+
+def pytest_report_header() -> str:
+    return f"database: {os.environ.get('PORTAL_DATABASE_URL') or 'SQLite (temporary file)'}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The run's database, migrated from scratch with Alembic (the same path `portal db upgrade` takes)."""
+    url = os.environ.get("PORTAL_DATABASE_URL") or f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'mend.sqlite3'}"
+    settings = Settings(database_url=url, secret_key=TEST_SECRET)
+    if settings.is_postgres:
+        asyncio.run(_reset_postgres(settings))
+    migrate.upgrade(settings)
+    return url
+
+
+async def _reset_postgres(settings: Settings) -> None:
+    engine = make_engine(settings)
+    async with engine.begin() as conn:
+        await conn.execute(text("DROP SCHEMA public CASCADE"))
+        await conn.execute(text("CREATE SCHEMA public"))
+    await engine.dispose()
+
+
+def make_settings(database_url: str, **overrides: object) -> Settings:
+    """Test settings: fast retries, the test client's base URL, no worker loop."""
+    values: dict[str, object] = {
+        "database_url": database_url,
+        "secret_key": TEST_SECRET,
+        "base_url": BASE_URL,
+        "mail_backoff_seconds": 10.0,
+        "mail_max_attempts": 3,
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return make_settings(database_url)
+
+
+@pytest.fixture
+async def sessionmaker(settings: Settings) -> AsyncIterator[async_sessionmaker]:
+    """A session factory on an emptied database."""
+    engine = make_engine(settings)
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    async with engine.begin() as conn:
+        if settings.is_postgres:
+            await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                await conn.execute(text(f"DELETE FROM {table}"))
+    yield make_sessionmaker(engine)
+    await engine.dispose()
+
+
+@pytest.fixture
+async def session(sessionmaker: async_sessionmaker) -> AsyncIterator[AsyncSession]:
+    async with sessionmaker() as session:
+        yield session
+
+
+@pytest.fixture
+async def site(session: AsyncSession) -> Site:
+    """A site that allows https://shop.example and the default categories."""
+    created = await create_site(session, name="Shop", origins=[SITE_ORIGIN], signer_name="Dana Whitfield", signer_role="Head of Care")
+    await session.commit()
+    return created
+
+
+@pytest.fixture
+async def other_site(session: AsyncSession) -> Site:
+    created = await create_site(session, name="Other Co", origins=["https://other.example"])
+    await session.commit()
+    return created
+
+
+async def add_staff(session: AsyncSession, email: str, role: str, sites: list[Site]) -> Staff:
+    staff = await upsert_staff(session, email=email, password=PASSWORD, role=role, sites=sites)
+    await session.commit()
+    return staff
+
+
+@pytest.fixture
+def app(settings: Settings, sessionmaker: async_sessionmaker) -> Litestar:
+    return create_app(settings)
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient]:
+    async with AsyncTestClient(app, base_url=BASE_URL) as client:
+        yield client
+
+
+async def login(client: AsyncTestClient, email: str, password: str = PASSWORD) -> None:
+    """Sign in through the real form, CSRF token included."""
+    token = csrf_token((await client.get("/staff/login")).text)
+    response = await client.post(
+        "/staff/login", data={"email": email, "password": password, "_csrf_token": token, "next": "/staff"}, follow_redirects=False
+    )
+    assert response.status_code == 303, response.text
+
+
+def csrf_token(html: str) -> str:
+    """The CSRF token a page embeds in its forms."""
+    match = re.search(r'name="_csrf_token" value="([^"]+)"', html)
+    assert match, "page has no CSRF field"
+    return match.group(1)
+
+
+def report_body(site: Site, **fields: object) -> dict[str, object]:
+    """A valid report for `site`, with fields overridden."""
+    body: dict[str, object] = {"site_key": site.key, "category": "delivery", "description": "The parcel came two days late."}
+    body.update(fields)
+    return body

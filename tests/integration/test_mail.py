@@ -1,0 +1,160 @@
+"""The outbox against a real SMTP server on loopback (aiosmtpd): delivery, outages, two workers."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import socket
+from datetime import timedelta
+from email.header import decode_header, make_header
+from email.policy import default as default_policy
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import select
+
+from portal.mailer import SmtpMailer
+from portal.models import OutboxMail, utcnow
+from portal.outbox import LEASE, MailContent, claim_due_mail, enqueue_mail
+from portal.worker import Worker
+from tests.conftest import add_staff, login, make_settings, report_body
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps every message it accepts."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.EmailMessage] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+        self.messages.append(email.message_from_bytes(envelope.original_content, policy=default_policy))
+        return "250 OK"
+
+
+class SmtpServer:
+    """A loopback SMTP server that a test can take down and bring back on the same port."""
+
+    def __init__(self) -> None:
+        self.inbox = Inbox()
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.controller: Controller | None = None
+
+    def start(self) -> None:
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller:
+            self.controller.stop()
+            self.controller = None
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+
+@pytest.fixture
+def smtp():
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp_settings(database_url, smtp):
+    return make_settings(database_url, smtp_url=smtp.url)
+
+
+async def submit(client, site, **fields) -> dict:
+    response = await client.post("/api/v1/reports", json=report_body(site, **fields))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def deliver(sessionmaker, settings, now=None, batch=20):
+    return Worker(settings, sessionmaker).run_once(now, batch)
+
+
+async def test_apology_mail_reaches_the_smtp_server(client, sessionmaker, site, smtp, smtp_settings):
+    receipt = await submit(client, site, email="zoe@example.com", name="Zoë Ünal")
+    run = await deliver(sessionmaker, smtp_settings)
+    assert run.sent == 1
+    [message] = smtp.inbox.messages
+    assert str(make_header(decode_header(message["To"]))) == "Zoë Ünal <zoe@example.com>"
+    assert "about what you told us" in message["Subject"]
+    assert message["Message-ID"] and message["Date"]
+    assert message.get_content_type() == "multipart/alternative"
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert receipt["status_url"] in text and receipt["status_url"] in html
+    assert "Zoë" in text
+
+
+async def test_smtp_outage_delays_the_mail_without_losing_or_duplicating_it(client, session, sessionmaker, site, smtp, smtp_settings):
+    smtp.stop()
+    await submit(client, site, email="pat@example.com")
+    failed = await deliver(sessionmaker, smtp_settings)
+    assert (failed.sent, failed.retried) == (0, 1)
+    mail = await session.scalar(select(OutboxMail))
+    assert (mail.state, mail.attempts) == ("pending", 1)
+    assert mail.last_error and mail.next_attempt_at > utcnow()
+
+    assert (await deliver(sessionmaker, smtp_settings)).sent == 0  # not due yet: backing off
+    smtp.start()
+    later = utcnow() + timedelta(seconds=smtp_settings.mail_backoff_seconds + 1)
+    assert (await deliver(sessionmaker, smtp_settings, now=later)).sent == 1
+    assert (await deliver(sessionmaker, smtp_settings, now=later + timedelta(hours=2))).sent == 0
+    assert len(smtp.inbox.messages) == 1
+
+
+async def test_two_workers_never_send_the_same_mail(session, sessionmaker, site, smtp, smtp_settings):
+    for n in range(12):
+        content = MailContent(subject=f"mail {n}", text="hello", html="<p>hello</p>")
+        enqueue_mail(session, dedupe_key=f"t:{n}", to_addr=f"c{n}@example.com", to_name=None, content=content,
+                     base_url=smtp_settings.base_url, site_id=site.id)
+    await session.commit()
+    # Small batches so the two workers interleave their claims.
+    first, second = await asyncio.gather(deliver(sessionmaker, smtp_settings, batch=2), deliver(sessionmaker, smtp_settings, batch=2))
+    assert first.sent > 0 and second.sent > 0
+    assert first.sent + second.sent == 12
+    recipients = sorted(m["To"] for m in smtp.inbox.messages)
+    assert recipients == sorted(f"c{n}@example.com" for n in range(12))
+
+
+async def test_a_mail_that_keeps_failing_becomes_a_dead_letter_visible_to_staff(client, session, sessionmaker, site, smtp, smtp_settings):
+    smtp.stop()
+    await submit(client, site, email="gone@example.com")
+    now = utcnow()
+    for _ in range(smtp_settings.mail_max_attempts):
+        await deliver(sessionmaker, smtp_settings, now=now)
+        now += timedelta(hours=2)
+    mail = await session.scalar(select(OutboxMail))
+    assert (mail.state, mail.attempts) == ("dead", smtp_settings.mail_max_attempts)
+    assert (await deliver(sessionmaker, smtp_settings, now=now + timedelta(days=1))).sent == 0
+
+    await add_staff(session, "agent@shop.example", "agent", [site])
+    await login(client, "agent@shop.example")
+    html = (await client.get("/staff/mail?state=dead")).text
+    assert "gone@example.com" in html and "dead" in html
+
+
+async def test_a_crashed_workers_lease_expires_and_its_late_result_is_ignored(client, session, sessionmaker, site, smtp, smtp_settings):
+    await submit(client, site, email="lease@example.com")
+    now = utcnow()
+    [crashed] = await claim_due_mail(sessionmaker, now=now)  # claimed, then the worker dies
+    assert await claim_due_mail(sessionmaker, now=now + timedelta(seconds=5)) == []  # lease still held
+    assert (await deliver(sessionmaker, smtp_settings, now=now + LEASE + timedelta(seconds=1))).sent == 1
+    assert len(smtp.inbox.messages) == 1
+    mail = await session.scalar(select(OutboxMail))
+    assert mail.state == "sent" and mail.claim_token is None and crashed.claim_token
+
+
+def test_smtp_url_parsing():
+    plain = SmtpMailer.from_url("smtp://user%40x:p%3Ass@mail.example:2525")
+    assert (plain.hostname, plain.port, plain.username, plain.password, plain.use_tls) == ("mail.example", 2525, "user@x", "p:ss", False)
+    assert SmtpMailer.from_url("smtps://mail.example").port == 465
+    with pytest.raises(ValueError):
+        SmtpMailer.from_url("http://mail.example")
