@@ -9,10 +9,12 @@ from portal.settings import Settings
 
 
 def make_engine(settings: Settings) -> AsyncEngine:
-    """Create the async engine; SQLite gets WAL and a busy timeout so the worker and web can share it."""
+    """Create the async engine; SQLite gets WAL and a busy timeout so a separate worker process can share it."""
     if settings.is_postgres:
         return create_async_engine(settings.database_url, pool_size=10, max_overflow=10, pool_pre_ping=True)
-    engine = create_async_engine(settings.database_url, connect_args={"timeout": 30})
+    # SQLite takes one writer at a time, and a writer that finds the lock taken sleeps in SQLite's
+    # busy handler (up to 100 ms a try). One shared connection queues requests in-process instead.
+    engine = create_async_engine(settings.database_url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0, pool_timeout=60)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import email
-import socket
 from datetime import timedelta
 from email.header import decode_header, make_header
-from email.policy import default as default_policy
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from portal.mailer import SmtpMailer
@@ -18,41 +14,7 @@ from portal.models import OutboxMail, utcnow
 from portal.outbox import LEASE, MailContent, claim_due_mail, enqueue_mail
 from portal.worker import Worker
 from tests.conftest import add_staff, login, make_settings, report_body
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps every message it accepts."""
-
-    def __init__(self) -> None:
-        self.messages: list[email.message.EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
-        self.messages.append(email.message_from_bytes(envelope.original_content, policy=default_policy))
-        return "250 OK"
-
-
-class SmtpServer:
-    """A loopback SMTP server that a test can take down and bring back on the same port."""
-
-    def __init__(self) -> None:
-        self.inbox = Inbox()
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.controller: Controller | None = None
-
-    def start(self) -> None:
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self) -> None:
-        if self.controller:
-            self.controller.stop()
-            self.controller = None
-
-    @property
-    def url(self) -> str:
-        return f"smtp://127.0.0.1:{self.port}"
+from tests.smtp import SmtpServer
 
 
 @pytest.fixture

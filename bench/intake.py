@@ -1,0 +1,208 @@
+"""Intake throughput and latency against a bare Litestar hello-world, measured in the same run.
+
+    python bench/intake.py [--seconds 5] [--connections 16] [--skip-postgres]
+
+Each server runs alone in its own process (uvicorn, one worker, no access log) while a
+keep-alive load generator in this process drives it; the generator is a few lines of asyncio
+so that it, not the server, is never the bottleneck the way a full HTTP client would be.
+Prints requests per second, p50/p99 latency, the ratio to hello-world, and the widget's
+gzipped size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gzip
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+POSTGRES_BENCH_DB = "mend_bench"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+# --- servers -----------------------------------------------------------------------------------
+
+
+def serve(kind: str, port: int, database_url: str | None) -> None:
+    """Run one server in this process (called in a child process)."""
+    import uvicorn
+    from litestar import Litestar, get
+
+    if kind == "hello":
+
+        @get("/")
+        async def hello() -> dict[str, str]:
+            return {"hello": "world"}
+
+        app = Litestar([hello])
+    else:
+        from portal.app import create_app
+        from portal.settings import Settings
+
+        app = create_app(Settings(database_url=database_url or "", secret_key="bench-secret-0123456789", reports_per_minute=10**9))
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+def start(kind: str, database_url: str | None = None) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    args = [sys.executable, __file__, "--serve", kind, "--port", str(port)]
+    if database_url:
+        args += ["--database-url", database_url]
+    process = subprocess.Popen(args)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return process, port
+        except OSError:
+            time.sleep(0.05)  # nothing to wait on but the port opening
+    process.kill()
+    raise RuntimeError(f"{kind} server did not start")
+
+
+async def prepare_database(database_url: str) -> str:
+    """Migrate a fresh bench database and create a site; returns the site key."""
+    from portal import migrate
+    from portal.db import make_engine, make_sessionmaker
+    from portal.services.sites import create_site
+    from portal.settings import Settings
+
+    settings = Settings(database_url=database_url, secret_key="bench-secret-0123456789")
+    await asyncio.to_thread(migrate.upgrade, settings)
+    engine = make_engine(settings)
+    async with make_sessionmaker(engine)() as session:
+        site = await create_site(session, name="Bench", origins=["https://bench.example"])
+        await session.commit()
+        key = site.key
+    await engine.dispose()
+    return key
+
+
+async def fresh_postgres() -> str:
+    import asyncpg
+
+    conn = await asyncpg.connect(POSTGRES_ADMIN_URL)
+    try:
+        await conn.execute(f"DROP DATABASE IF EXISTS {POSTGRES_BENCH_DB} WITH (FORCE)")
+        await conn.execute(f"CREATE DATABASE {POSTGRES_BENCH_DB}")
+    finally:
+        await conn.close()
+    return f"postgresql+asyncpg://postgres@127.0.0.1:5432/{POSTGRES_BENCH_DB}"
+
+
+# --- load --------------------------------------------------------------------------------------
+
+
+def http_request(method: str, path: str, body: bytes = b"") -> bytes:
+    head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: mend-bench\r\n"
+    if body:
+        head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+    return (head + "\r\n").encode() + body
+
+
+async def _connection(port: int, request: bytes, stop_at: float, latencies: list[float], errors: list[int]) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        while time.perf_counter() < stop_at:
+            started = time.perf_counter()
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            status = int(head[9:12])
+            length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length"))
+            await reader.readexactly(length)
+            latencies.append(time.perf_counter() - started)
+            if status >= 400:
+                errors.append(status)
+    finally:
+        writer.close()
+
+
+async def load(port: int, request: bytes, seconds: float, connections: int) -> dict[str, float]:
+    """Drive the server for `seconds` after a short warm-up; returns rate and latency percentiles."""
+    await asyncio.gather(*[_connection(port, request, time.perf_counter() + 0.5, [], []) for _ in range(connections)])
+    latencies: list[float] = []
+    errors: list[int] = []
+    started = time.perf_counter()
+    await asyncio.gather(*[_connection(port, request, started + seconds, latencies, errors) for _ in range(connections)])
+    elapsed = time.perf_counter() - started
+    if errors:
+        raise RuntimeError(f"{len(errors)} error responses, e.g. {errors[0]}")
+    cuts = statistics.quantiles(latencies, n=100)
+    return {"rps": len(latencies) / elapsed, "p50_ms": cuts[49] * 1000, "p99_ms": cuts[98] * 1000, "requests": len(latencies)}
+
+
+async def measure(kind: str, request: bytes, seconds: float, connections: int, database_url: str | None = None) -> dict[str, float]:
+    process, port = start(kind, database_url)
+    try:
+        return await load(port, request, seconds, connections)
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def report_request(site_key: str) -> bytes:
+    body = {
+        "site_key": site_key,
+        "category": "delivery",
+        "description": "The parcel came two days late and nobody told me.",
+        "email": "bench@example.com",
+        "name": "Bench Customer",
+        "page_url": "https://bench.example/orders/1",
+        "busy": 70,
+        "tz_offset_min": 60,
+    }
+    return http_request("POST", "/api/v1/reports", json.dumps(body).encode())
+
+
+async def main(args: argparse.Namespace) -> None:
+    widget = (ROOT / "widget" / "widget.js").read_bytes()
+    print(f"widget.js: {len(widget)} bytes, {len(gzip.compress(widget, 9))} bytes gzipped (budget 2048)")
+    print(f"load: {args.connections} keep-alive connections, {args.seconds:.0f} s per target, {os.cpu_count()} CPUs\n")
+
+    rows = [("hello-world (baseline)", await measure("hello", http_request("GET", "/"), args.seconds, args.connections))]
+    with tempfile.TemporaryDirectory() as tmp:
+        sqlite_url = f"sqlite+aiosqlite:///{tmp}/bench.sqlite3"
+        key = await prepare_database(sqlite_url)
+        rows.append(("intake, SQLite", await measure("intake", report_request(key), args.seconds, args.connections, sqlite_url)))
+    if not args.skip_postgres:
+        postgres_url = await fresh_postgres()
+        key = await prepare_database(postgres_url)
+        rows.append(("intake, PostgreSQL", await measure("intake", report_request(key), args.seconds, args.connections, postgres_url)))
+
+    baseline = rows[0][1]["rps"]
+    print(f"{'target':<24}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'vs hello':>10}")
+    for name, result in rows:
+        print(f"{name:<24}{result['rps']:>10.0f}{result['p50_ms']:>10.1f}{result['p99_ms']:>10.1f}{result['rps'] / baseline:>10.0%}")
+    print("\ntargets: intake >= 40% of hello-world, p99 < 50 ms")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--serve", choices=["hello", "intake"], help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--database-url", help=argparse.SUPPRESS)
+    cli = parser.parse_args()
+    if cli.serve:
+        serve(cli.serve, cli.port, cli.database_url)
+    else:
+        asyncio.run(main(cli))

@@ -1,0 +1,158 @@
+"""One portal server (`portal run`, with its worker), one host site on another origin, one SMTP
+server and one browser for the whole session; each test makes its own site and staff."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from threading import Thread
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from portal.db import make_engine, make_sessionmaker
+from portal.models import Site
+from portal.services.sites import create_site
+from portal.services.staff import upsert_staff
+from portal.settings import Settings
+from tests.conftest import PASSWORD, TEST_SECRET
+from tests.smtp import SmtpServer, free_port
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+HOST_PAGE = (Path(__file__).parent / "host_page.html").read_text()
+
+
+@dataclass(frozen=True)
+class Portal:
+    url: str
+    settings: Settings
+    smtp: SmtpServer
+    host_origin: str
+
+    def run(self, coroutine_factory):  # type: ignore[no-untyped-def]
+        """Run database set-up for a test, in a thread of its own: Playwright's loop owns this one."""
+
+        async def main():  # type: ignore[no-untyped-def]
+            engine = make_engine(self.settings)
+            try:
+                async with make_sessionmaker(engine)() as session:
+                    result = await coroutine_factory(session)
+                    await session.commit()
+                    return result
+            finally:
+                await engine.dispose()
+
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, main()).result()
+
+    def new_site(self, name: str = "Northwind") -> Site:
+        """A site whose widget may live on the host origin."""
+        return self.run(lambda s: create_site(s, name=name, origins=[self.host_origin], signer_name="Dana Whitfield", signer_role="Head of Care"))
+
+    def new_admin(self, email: str) -> None:
+        self.run(lambda s: upsert_staff(s, email=email, password=PASSWORD, role="admin"))
+
+    def host_page(self, site: Site, **attributes: str) -> str:
+        """The address of a page on the other origin that embeds this site's widget."""
+        query = "&".join(f"{k}={v}" for k, v in {"site": site.key, **attributes}.items())
+        return f"{self.host_origin}/shop.html?{query}"
+
+
+class _HostHandler(BaseHTTPRequestHandler):
+    """Serves the shop page of a site owner, embedding the widget from the portal's origin."""
+
+    portal_url = ""
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's hook name)
+        params = {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
+        attributes = " ".join(f'data-{k}="{v}"' for k, v in params.items() if k != "site")
+        body = HOST_PAGE.replace("{portal}", self.portal_url).replace("{site}", params.get("site", "")).replace("{attributes}", attributes)
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.end_headers()
+        self.wfile.write(body.encode())
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def portal(database_url: str) -> Iterator[Portal]:
+    smtp = SmtpServer()
+    smtp.start()
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "PORTAL_DATABASE_URL": database_url,
+        "PORTAL_SMTP_URL": smtp.url,
+        "PORTAL_BASE_URL": url,
+        "PORTAL_SECRET_KEY": TEST_SECRET,
+        "PORTAL_WORKER_POLL_SECONDS": "0.5",
+        "PORTAL_REPORTS_PER_MINUTE": "100",
+        "PORTAL_LOG_LEVEL": "warning",
+    }
+    server = subprocess.Popen([sys.executable, "-m", "portal", "run", "--port", str(port), "--no-access-log"], env=env)
+    _HostHandler.portal_url = url
+    host = ThreadingHTTPServer(("127.0.0.1", 0), _HostHandler)
+    Thread(target=host.serve_forever, daemon=True).start()
+    try:
+        _wait_until_healthy(url, server)
+        yield Portal(url=url, settings=Settings(database_url=database_url, secret_key=TEST_SECRET, base_url=url), smtp=smtp,
+                     host_origin=f"http://127.0.0.1:{host.server_address[1]}")
+    finally:
+        server.terminate()
+        server.wait(10)
+        host.shutdown()
+        smtp.stop()
+
+
+def _wait_until_healthy(url: str, server: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError("portal run exited during start-up")
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)  # the server has no readiness signal to wait on but its health endpoint
+    raise RuntimeError("portal run did not become healthy")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context()
+    page = context.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    yield page
+    context.close()
+    assert not dialogs, f"a script ran and opened a dialog: {dialogs}"

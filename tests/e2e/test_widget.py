@@ -1,0 +1,136 @@
+"""A customer on a site owner's page (another origin) uses the widget as a person would."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.slow
+
+LAUNCHER = "Something small went wrong?"
+
+
+def panel(page: Page):
+    return page.frame_locator("iframe[title='Tell us what went wrong']")
+
+
+def test_customer_reports_with_the_keyboard_reads_the_apology_and_gets_the_mail(portal, page: Page):
+    site = portal.new_site()
+    page.goto(portal.host_page(site, **{"busy": "91", "location": "Eastern stores"}))
+    launcher = page.get_by_role("button", name=LAUNCHER)
+    expect(launcher).to_be_visible()
+    for _ in range(5):  # Tab from the top of the page until the launcher has focus
+        page.keyboard.press("Tab")
+        if launcher.evaluate("el => el.getRootNode().activeElement === el"):
+            break
+    page.keyboard.press("Enter")
+
+    dialog = page.get_by_role("dialog", name="Tell us what went wrong")
+    expect(dialog).to_be_visible()
+    frame = panel(page)
+    expect(frame.get_by_text("Nobody gets into trouble")).to_be_visible()
+    first_chip = frame.locator("input[name=category]").first
+    expect(first_chip).to_be_focused()
+    page.keyboard.press("Space")  # picks "Late or missing delivery"
+    page.keyboard.press("Tab")
+    page.keyboard.type("The parcel came two days late.")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Priya Natarajan")
+    page.keyboard.press("Tab")
+    page.keyboard.type("priya@example.com")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+
+    apology = frame.get_by_test_id("apology")
+    expect(apology).to_contain_text("Priya")
+    expect(apology).to_contain_text("The parcel came two days late.")
+    expect(apology).to_contain_text("Dana Whitfield, Head of Care")
+    expect(frame.get_by_role("heading", name="Thank you, Priya")).to_be_focused()
+
+    with page.context.expect_page() as opened:
+        frame.get_by_role("link", name="Follow what happens next").click()
+    status = opened.value
+    expect(status.get_by_test_id("description")).to_have_text("The parcel came two days late.")
+    expect(status.get_by_role("heading", name="What happens next")).to_be_visible()
+
+    mail = portal.smtp.inbox.wait_for(lambda m: "priya@example.com" in m["To"])
+    text = mail.get_body(("plain",)).get_content()
+    assert status.url in text
+    assert "The parcel came two days late." in text
+
+
+def test_escape_closes_the_panel_and_focus_returns_to_the_launcher(portal, page: Page):
+    site = portal.new_site()
+    page.goto(portal.host_page(site))
+    launcher = page.get_by_role("button", name=LAUNCHER)
+    launcher.click()
+    frame = panel(page)
+    expect(frame.locator("input[name=category]").first).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("dialog")).to_be_hidden()
+    assert launcher.evaluate("el => el.getRootNode().activeElement === el")
+    # The host page's hostile CSS did not reach the launcher inside its shadow root.
+    assert launcher.evaluate("el => getComputedStyle(el).fontSize") != "40px"
+
+
+def test_invalid_email_is_explained_and_the_text_is_kept(portal, page: Page):
+    site = portal.new_site()
+    page.goto(portal.host_page(site))
+    page.get_by_role("button", name=LAUNCHER).click()
+    frame = panel(page)
+    frame.get_by_label("What happened?").fill("Checkout spun forever")
+    frame.get_by_label("Email, if you'd like a reply").fill("priya@")
+    frame.get_by_role("button", name="Send").click()
+    expect(frame.get_by_text("doesn't look like an email address")).to_be_visible()
+    expect(frame.get_by_label("What happened?")).to_have_value("Checkout spun forever")
+
+
+def test_xss_payloads_are_shown_as_text_in_panel_status_page_and_staff_queue(portal, page: Page):
+    site = portal.new_site("XSS Shop")
+    payload = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
+    name = "<b onmouseover=alert(3)>Eve</b>"
+    page.goto(portal.host_page(site))
+    page.get_by_role("button", name=LAUNCHER).click()
+    frame = panel(page)
+    frame.get_by_label("What happened?").fill(payload)
+    frame.get_by_label("Your name").fill(name)
+    frame.get_by_role("button", name="Send").click()
+    expect(frame.get_by_test_id("apology")).to_contain_text("<img src=x")
+    assert frame.locator("img, b, script:not([src])").count() == 0
+
+    status_url = frame.get_by_role("link", name="Follow what happens next").get_attribute("href")
+    page.goto(status_url)
+    expect(page.get_by_test_id("description")).to_have_text(payload)
+    assert page.locator("main img, main script").count() == 0
+
+    portal.new_admin("xss-admin@mend.example")
+    page.goto(f"{portal.url}/staff")
+    page.get_by_label("Email").fill("xss-admin@mend.example")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    row = page.get_by_test_id("queue-row").filter(has_text="XSS Shop").first
+    expect(row).to_contain_text("<img src=x")
+    expect(row).to_contain_text("<b onmouseover=alert(3)>Eve</b>")
+    assert page.locator("table img, table b").count() == 0
+    page.get_by_label("Site").select_option(label="XSS Shop")  # htmx swaps the rows
+    expect(page).to_have_url(re.compile(rf"site={site.id}"))
+    expect(page.get_by_test_id("queue-row")).to_have_count(1)
+
+
+def test_without_javascript_the_fallback_page_takes_the_report(portal, browser):
+    site = portal.new_site()
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{portal.url}/w/{site.key}")
+    page.get_by_text("Wrong charge").click()
+    page.get_by_label("What happened?").fill("Charged twice, no JavaScript here")
+    page.get_by_role("button", name="Send").click()
+    expect(page).to_have_url(re.compile(r"/s/[\w-]{32}$"))
+    expect(page.get_by_test_id("apology")).to_contain_text("Dana Whitfield")
+    expect(page.get_by_test_id("description")).to_have_text("Charged twice, no JavaScript here")
+    context.close()
