@@ -28,6 +28,12 @@ SITE_ORIGIN = "https://shop.example"
 PASSWORD = "correct horse battery"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last: Playwright's sync API keeps an event loop running in this thread from
+    the first browser test to the end of the session, and async tests cannot start under it."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is not None)
+
+
 def pytest_report_header() -> str:
     return f"database: {os.environ.get('PORTAL_DATABASE_URL') or 'SQLite (temporary file)'}"
 
