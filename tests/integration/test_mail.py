@@ -36,6 +36,12 @@ async def submit(client, site, **fields) -> dict:
     return response.json()
 
 
+async def the_mail(sessionmaker) -> OutboxMail:
+    """The one outbox row, read in a session of its own (SQLite runs on a single connection)."""
+    async with sessionmaker() as session:
+        return await session.scalar(select(OutboxMail))
+
+
 def deliver(sessionmaker, settings, now=None, batch=20):
     return Worker(settings, sessionmaker).run_once(now, batch)
 
@@ -55,12 +61,12 @@ async def test_apology_mail_reaches_the_smtp_server(client, sessionmaker, site, 
     assert "Zoë" in text
 
 
-async def test_smtp_outage_delays_the_mail_without_losing_or_duplicating_it(client, session, sessionmaker, site, smtp, smtp_settings):
+async def test_smtp_outage_delays_the_mail_without_losing_or_duplicating_it(client, sessionmaker, site, smtp, smtp_settings):
     smtp.stop()
     await submit(client, site, email="pat@example.com")
     failed = await deliver(sessionmaker, smtp_settings)
     assert (failed.sent, failed.retried) == (0, 1)
-    mail = await session.scalar(select(OutboxMail))
+    mail = await the_mail(sessionmaker)
     assert (mail.state, mail.attempts) == ("pending", 1)
     assert mail.last_error and mail.next_attempt_at > utcnow()
 
@@ -93,7 +99,7 @@ async def test_a_mail_that_keeps_failing_becomes_a_dead_letter_visible_to_staff(
     for _ in range(smtp_settings.mail_max_attempts):
         await deliver(sessionmaker, smtp_settings, now=now)
         now += timedelta(hours=2)
-    mail = await session.scalar(select(OutboxMail))
+    mail = await the_mail(sessionmaker)
     assert (mail.state, mail.attempts) == ("dead", smtp_settings.mail_max_attempts)
     assert (await deliver(sessionmaker, smtp_settings, now=now + timedelta(days=1))).sent == 0
 
@@ -103,14 +109,14 @@ async def test_a_mail_that_keeps_failing_becomes_a_dead_letter_visible_to_staff(
     assert "gone@example.com" in html and "dead" in html
 
 
-async def test_a_crashed_workers_lease_expires_and_its_late_result_is_ignored(client, session, sessionmaker, site, smtp, smtp_settings):
+async def test_a_crashed_workers_lease_expires_and_its_late_result_is_ignored(client, sessionmaker, site, smtp, smtp_settings):
     await submit(client, site, email="lease@example.com")
     now = utcnow()
     [crashed] = await claim_due_mail(sessionmaker, now=now)  # claimed, then the worker dies
     assert await claim_due_mail(sessionmaker, now=now + timedelta(seconds=5)) == []  # lease still held
     assert (await deliver(sessionmaker, smtp_settings, now=now + LEASE + timedelta(seconds=1))).sent == 1
     assert len(smtp.inbox.messages) == 1
-    mail = await session.scalar(select(OutboxMail))
+    mail = await the_mail(sessionmaker)
     assert mail.state == "sent" and mail.claim_token is None and crashed.claim_token
 
 
