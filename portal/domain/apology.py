@@ -87,7 +87,7 @@ def quote_of(description: str, limit: int = QUOTE_LIMIT) -> str:
     """A short, single-line excerpt of what the customer wrote, cut at a word boundary."""
     flat = " ".join(description.split()).replace("“", '"').replace("”", '"')
     if len(flat) <= limit:
-        return flat
+        return flat.rstrip(".,;: ")  # the sentence around the quote brings its own punctuation
     cut = flat[:limit].rsplit(" ", 1)[0] or flat[:limit]
     return cut.rstrip(",.;:-") + "…"
 

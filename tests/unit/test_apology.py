@@ -96,3 +96,8 @@ def test_long_descriptions_are_quoted_short_on_one_line_and_cut_at_a_word():
     quote = quote_of("word " * 100 + "\n second line")
     assert len(quote) <= apology.QUOTE_LIMIT + 1
     assert quote.endswith("…") and "\n" not in quote and "wor…" not in quote
+
+
+def test_a_quote_does_not_carry_its_full_stop_into_our_sentence():
+    assert quote_of("I was charged twice for order #48213.") == "I was charged twice for order #48213"
+    assert quote_of("Why was I charged twice?") == "Why was I charged twice?"
