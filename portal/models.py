@@ -60,6 +60,7 @@ class Site(Base):
     no_blame_text: Mapped[str | None] = mapped_column(Text)
     signer_name: Mapped[str] = mapped_column(String(120))
     signer_role: Mapped[str] = mapped_column(String(120))
+    repeat_window_days: Mapped[int] = mapped_column(Integer, default=90, server_default="90")
     created_at: Mapped[datetime] = _now_default()
 
 
@@ -96,6 +97,7 @@ class Report(Base):
         Index("ix_report_site_created", "site_id", "created_at"),
         Index("ix_report_site_client_created", "site_id", "client_hash", "created_at"),
         Index("ix_report_created_id", "created_at", "id"),
+        Index("ix_report_site_customer_created", "site_id", "customer_key", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -111,6 +113,8 @@ class Report(Base):
     customer_email: Mapped[str | None] = mapped_column(String(320))
     customer_external_id: Mapped[str | None] = mapped_column(String(200))
     identity_verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    customer_key: Mapped[str | None] = mapped_column(String(400))
+    repeat_level: Mapped[int] = mapped_column(SmallInteger, default=1, server_default="1")
 
     apology_text: Mapped[str] = mapped_column(Text)
     apology_signed_by: Mapped[str] = mapped_column(String(250))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from portal.domain.repeat import RepeatLevel
 from portal.settings import ROOT
 
 HTMX_FILE = "vendor/htmx-2.0.11.min.js"
@@ -18,4 +19,5 @@ def make_environment() -> Environment:
         lstrip_blocks=True,
     )
     env.globals["htmx_file"] = HTMX_FILE
+    env.globals["repeat_label"] = lambda level: RepeatLevel(min(level, RepeatLevel.CHURN_RISK)).label
     return env

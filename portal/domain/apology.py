@@ -51,6 +51,18 @@ OPENINGS = (
     "I'm really sorry that {failure}.",
     "Thank you for telling me, and I'm sorry {failure}.",
 )
+# From the second report in the window: it has happened before, and we say so.
+AGAIN = (
+    "I know this isn't the first time something has gone wrong for you lately, and I don't take that lightly.",
+    "I can see you've had to tell us about a problem before, and I'm sorry it has happened again.",
+    "This has happened to you before with us, and once was already once too many.",
+)
+# At risk and beyond: several slips in a short time add up to something bigger.
+PILING_UP = (
+    "You've had several things go wrong with us in a short time, and together they add up. I've flagged your account so we look at all of it, not one slip at a time.",
+    "This isn't the first or even the second time we've let you down lately. I've flagged your account so someone looks at the whole picture.",
+    "Several small things have gone wrong for you with us recently. That's not good enough, and I've flagged your account so we deal with all of them together.",
+)
 QUOTES = (
     "You wrote “{quote}”, and you were right to tell us.",
     "What you described (“{quote}”) is not how it should have gone for you.",
@@ -107,13 +119,21 @@ def compose_apology(
     signer_role: str,
     has_email: bool,
     seed: int,
+    repeat_level: int = 1,
 ) -> Apology:
-    """Write a personal apology for one report; `seed` picks the wording so letters vary."""
+    """Write a personal apology for one report; `seed` picks the wording so letters vary.
+
+    From repeat level 2 the letter says it has happened before; from level 3, that it adds up.
+    """
     pick = random.Random(seed).choice
     failures = FAILURES.get(category) or tuple(f.format(label=category_label.lower()) for f in GENERIC_FAILURES)
     first_name = (name or "").split()[0] if name and name.strip() else ""
     greeting = pick(GREETINGS).format(name=first_name) if first_name else pick(ANONYMOUS_GREETINGS)
     lines = [pick(OPENINGS).format(failure=pick(failures))]
+    if repeat_level >= 3:
+        lines.append(pick(PILING_UP))
+    elif repeat_level == 2:
+        lines.append(pick(AGAIN))
     if description.strip():
         lines.append(pick(QUOTES).format(quote=quote_of(description)))
     lines.append(pick(OWNERSHIP))

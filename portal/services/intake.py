@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal.domain import tokens
 from portal.domain.apology import Apology, compose_apology
 from portal.domain.identity import verify_customer
+from portal.domain.repeat import RepeatLevel, customer_key, repeat_level
 from portal.domain.intake import ReportDraft, customer_local_time, is_honeypot_filled, validate_report
 from portal.domain.sites import category_label, origin_allowed
 from portal.emails import render_mail
@@ -83,6 +84,13 @@ async def _recent_counts(session: AsyncSession, site_id: int, client: str, now: 
     return row[0], row[1], row[2]
 
 
+async def _earlier_reports(session: AsyncSession, site: Site, key: str, now: datetime) -> int:
+    """How many reports this customer made to the site within its repeat window."""
+    since = now - timedelta(days=site.repeat_window_days)
+    query = select(func.count()).where(Report.site_id == site.id, Report.customer_key == key, Report.created_at >= since)
+    return await session.scalar(query) or 0
+
+
 async def submit_report(
     session: AsyncSession,
     *,
@@ -103,7 +111,9 @@ async def submit_report(
         raise RateLimited(max(1, math.ceil(wait)))
 
     verified = verify_customer(site.secret, draft.customer_id, draft.customer_sig)
-    apology = _apology_for(site, draft)
+    key = customer_key(draft.customer_id if verified else None, draft.email)
+    level = repeat_level(await _earlier_reports(session, site, key, now)) if key else RepeatLevel.FIRST
+    apology = _apology_for(site, draft, level)
     local = customer_local_time(now, draft.tz_offset_min)
     report = Report(
         ref=tokens.report_ref(),
@@ -117,6 +127,8 @@ async def submit_report(
         customer_email=draft.email,
         customer_external_id=draft.customer_id if verified else None,
         identity_verified=verified,
+        customer_key=key,
+        repeat_level=level,
         apology_text=apology.text,
         apology_signed_by=apology.signed_by,
         page_url=draft.page_url,
@@ -153,7 +165,7 @@ async def submit_report(
     return Receipt(ref=report.ref, status_url=url, apology=apology)
 
 
-def _apology_for(site: Site, draft: ReportDraft) -> Apology:
+def _apology_for(site: Site, draft: ReportDraft, level: int = RepeatLevel.FIRST) -> Apology:
     return compose_apology(
         category=draft.category,
         category_label=category_label(site.categories, draft.category),
@@ -163,6 +175,7 @@ def _apology_for(site: Site, draft: ReportDraft) -> Apology:
         signer_role=site.signer_role,
         has_email=bool(draft.email),
         seed=secrets.randbits(32),
+        repeat_level=level,
     )
 
 

@@ -74,11 +74,12 @@ def test_unknown_language_falls_back_to_english():
 
 
 @given(seed=st.integers(min_value=0, max_value=2**32 - 1), category=st.sampled_from([*apology.FAILURES, "custom"]),
-       name=st.sampled_from([None, "Priya Natarajan", "Tom"]), described=st.booleans(), has_email=st.booleans())
-def test_every_default_apology_passes_the_linter(seed, category, name, described, has_email):
+       name=st.sampled_from([None, "Priya Natarajan", "Tom"]), described=st.booleans(), has_email=st.booleans(),
+       level=st.integers(min_value=1, max_value=4))
+def test_every_default_apology_passes_the_linter(seed, category, name, described, has_email, level):
     text = apology.compose_apology(
         category=category, category_label="Fitting room queue", description="The parcel was late." if described else "",
-        name=name, signer_name="Dana Whitfield", signer_role="Head of Care", has_email=has_email, seed=seed,
+        name=name, signer_name="Dana Whitfield", signer_role="Head of Care", has_email=has_email, seed=seed, repeat_level=level,
     ).text
     assert lint(text, EN) == []
 
