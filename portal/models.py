@@ -162,3 +162,22 @@ class OutboxMail(Base):
     transport: Mapped[str | None] = mapped_column(String(12))
     sent_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
     created_at: Mapped[datetime] = _now_default()
+
+
+class ReportEvent(Base):
+    """One entry on a report's timeline: a state change, an update to the customer, or their reply."""
+
+    __tablename__ = "report_event"
+    __table_args__ = (Index("ix_report_event_report", "report_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(12))  # state, update, reply
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    body: Mapped[str | None] = mapped_column(Text)
+    from_state: Mapped[str | None] = mapped_column(String(20))
+    to_state: Mapped[str | None] = mapped_column(String(20))
+    override_reason: Mapped[str | None] = mapped_column(Text)  # why a flagged update was sent anyway
+    created_at: Mapped[datetime] = _now_default()
+
+    staff: Mapped[Staff | None] = relationship(lazy="joined")

@@ -73,17 +73,23 @@ def _normalise(text: str) -> str:
     return text.replace("’", "'").replace("‘", "'")
 
 
-def lint(text: str, lexicon: Lexicon) -> list[Finding]:
-    """Every finding in `text`, in reading order; an empty list means it reads as sincere."""
+def lint(text: str, lexicon: Lexicon, *, follow_up: bool = False) -> list[Finding]:
+    """Every finding in `text`, in reading order; an empty list means it reads as sincere.
+
+    A follow-up (a staff update after the apology went out) is checked for fake and defensive
+    phrases only: it needs no apology of its own, and checking with the customer is fine then.
+    """
     text = _normalise(text)
     apology = lexicon.apology.search(text)
     apology_at = apology.start() if apology else len(text)
     findings: list[Finding] = []
     for rule in lexicon.rules:
         for match in rule.pattern.finditer(text):
-            if rule.kind == "plug_in" and match.start() > apology_at:
+            if rule.kind == "plug_in" and (follow_up or match.start() > apology_at):
                 continue  # after the apology, checking with the customer is fine
             findings.append(Finding(rule.kind, match.group(0), rule.reason, rule.suggestion, match.start()))
+    if follow_up:
+        return sorted(findings, key=lambda f: f.start)
     if apology is None or len(text[: apology.start()].split()) > lexicon.apology_within_words:
         findings.append(
             Finding(

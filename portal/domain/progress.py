@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-STATE_LABELS = {
+from portal.domain.workflow import STATES
+
+CUSTOMER_STATE_LABELS = {
     "new": "Received",
     "acknowledged": "Seen by our team",
     "in_progress": "Being worked on",
@@ -29,12 +31,11 @@ _STEPS = (
     ("fixed", "We put it right for you", "We aim to have it sorted for you within 24 hours."),
     ("closed", "We stop it happening again", "We look for the cause and tell you what we changed."),
 )
-_ORDER = ("new", "acknowledged", "in_progress", "fixed", "closed")
 
 
 def progress_steps(state: str) -> list[Step]:
     """The four steps of recovery, marked done up to the report's current state."""
-    reached = _ORDER.index(state) if state in _ORDER else 0
-    done = [_ORDER.index(key) <= reached for key, _, _ in _STEPS]
+    reached = STATES.index(state) if state in STATES else 0
+    done = [STATES.index(key) <= reached for key, _, _ in _STEPS]
     current = max(i for i, d in enumerate(done) if d)
     return [Step(title, detail, done[i], i == current) for i, (_, title, detail) in enumerate(_STEPS)]

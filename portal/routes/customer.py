@@ -1,32 +1,64 @@
-"""The customer's private status page."""
+"""The customer's private status page, where they follow the recovery and answer us."""
 
 from __future__ import annotations
 
-from litestar import get
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.response import Template
+from litestar.params import Body
+from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.domain.progress import STATE_LABELS, progress_steps
+from portal.domain.progress import CUSTOMER_STATE_LABELS, progress_steps
 from portal.domain.sites import category_label
 from portal.models import Report
 from portal.routes.security import page_headers
+from portal.services import conversation
+
+
+async def _report_or_404(db_session: AsyncSession, token: str) -> Report:
+    report = await db_session.scalar(select(Report).where(Report.status_token == token))
+    if report is None:
+        raise NotFoundException(detail="This status link doesn't exist. Check that the whole link was copied.")
+    return report
+
+
+async def _render(db_session: AsyncSession, report: Report, *, status_code: int = 200, **extra: Any) -> Template:
+    context = {
+        "report": report,
+        "category": category_label(report.site.categories, report.category),
+        "state_label": CUSTOMER_STATE_LABELS.get(report.state, report.state),
+        "customer_state_labels": CUSTOMER_STATE_LABELS,
+        "steps": progress_steps(report.state),
+        "events": await conversation.timeline(db_session, report),
+        "audience": "customer",
+        "reply": "",
+        "reply_error": None,
+        **extra,
+    }
+    return Template("pages/status.html", context=context, status_code=status_code, headers=page_headers(private=True))
 
 
 @get("/s/{token:str}", include_in_schema=False)
 async def status_page(token: str, db_session: AsyncSession) -> Template:
-    """What the customer reported, our apology, and what happens next."""
-    report = await db_session.scalar(select(Report).where(Report.status_token == token))
-    if report is None:
-        raise NotFoundException(detail="This status link doesn't exist. Check that the whole link was copied.")
-    context = {
-        "report": report,
-        "category": category_label(report.site.categories, report.category),
-        "state_label": STATE_LABELS.get(report.state, report.state),
-        "steps": progress_steps(report.state),
-    }
-    return Template("pages/status.html", context=context, headers=page_headers(private=True))
+    """What the customer reported, our apology, everything since, and what happens next."""
+    return await _render(db_session, await _report_or_404(db_session, token))
 
 
-handlers = [status_page]
+@post("/s/{token:str}/replies", include_in_schema=False)
+async def reply(
+    request: Request, token: str, db_session: AsyncSession, data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED)
+) -> Template | Redirect:
+    """The customer answers; it lands on the staff timeline."""
+    report = await _report_or_404(db_session, token)
+    try:
+        await conversation.add_reply(db_session, report=report, body=data.get("body", ""))
+    except ValueError as exc:
+        return await _render(db_session, report, reply=data.get("body", ""), reply_error=str(exc), status_code=400)
+    return Redirect(f"/s/{token}#timeline", status_code=303)
+
+
+handlers = [status_page, reply]

@@ -17,9 +17,11 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.domain.sites import category_label
-from portal.models import Site, Staff
+from portal.domain.workflow import STATE_LABELS, TransitionError, next_states
+from portal.lexicon import load_lexicon
+from portal.models import Report, Site, Staff
 from portal.routes.security import page_headers
-from portal.services import queue
+from portal.services import conversation, queue
 from portal.services.staff import authenticate, visible_sites
 
 
@@ -55,6 +57,30 @@ def _parse_cursor(value: str | None) -> tuple[datetime, int] | None:
 
 def _format_cursor(cursor: tuple[datetime, int] | None) -> str | None:
     return f"{cursor[0].isoformat()}_{cursor[1]}" if cursor else None
+
+
+async def _report_or_404(db_session: AsyncSession, sites: list[Site], report_id: int) -> Report:
+    report = await queue.report_for_staff(db_session, [s.id for s in sites], report_id)
+    if report is None:
+        raise NotFoundException(detail="No such report.")
+    return report
+
+
+async def _render_report(db_session: AsyncSession, staff: Staff, report: Report, *, status_code: int = 200, **extra: Any) -> Template:
+    context: dict[str, Any] = {
+        "staff": staff,
+        "report": report,
+        "category": category_label(report.site.categories, report.category),
+        "events": await conversation.timeline(db_session, report),
+        "next_states": {s: STATE_LABELS[s] for s in next_states(report.state)},
+        "state_labels": STATE_LABELS,
+        "draft": {"body": "", "override_reason": ""},
+        "findings": [],
+        "state_error": None,
+        "update_error": None,
+        **extra,
+    }
+    return Template("pages/staff_report.html", context=context, status_code=status_code, headers=page_headers())
 
 
 def _safe_next(target: str | None) -> str:
@@ -119,7 +145,7 @@ class StaffController(Controller):
             "sites_by_id": {s.id: s for s in sites},
             "filters": filters,
             "categories": categories,
-            "states": queue.REPORT_STATES,
+            "states": STATE_LABELS,
             "page": page,
             "next_cursor": _format_cursor(page.next_cursor),
             "label": category_label,
@@ -129,12 +155,46 @@ class StaffController(Controller):
 
     @get("/reports/{report_id:int}")
     async def report_page(self, db_session: AsyncSession, staff: Staff, sites: list[Site], report_id: int) -> Template:
-        """A report with every piece of context captured with it."""
-        report = await queue.report_for_staff(db_session, [s.id for s in sites], report_id)
-        if report is None:
-            raise NotFoundException(detail="No such report.")
-        context: dict[str, Any] = {"staff": staff, "report": report, "category": category_label(report.site.categories, report.category)}
-        return Template("pages/staff_report.html", context=context, headers=page_headers())
+        """A report with every piece of context captured with it, its timeline, and what to do next."""
+        report = await _report_or_404(db_session, sites, report_id)
+        return await _render_report(db_session, staff, report)
+
+    @post("/reports/{report_id:int}/state")
+    async def move_report(
+        self, request: Request, db_session: AsyncSession, staff: Staff, sites: list[Site], report_id: int,
+        data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),
+    ) -> Template | Redirect:
+        """Move the report to a later state."""
+        report = await _report_or_404(db_session, sites, report_id)
+        try:
+            await conversation.change_state(
+                db_session, report=report, staff=staff, target=data.get("state", ""),
+                settings=request.app.state.settings, env=request.app.state.env,
+            )
+        except TransitionError as exc:
+            return await _render_report(db_session, staff, report, state_error=str(exc), status_code=400)
+        request.app.state.worker.wake()
+        return Redirect(f"/staff/reports/{report.id}", status_code=303)
+
+    @post("/reports/{report_id:int}/updates")
+    async def send_update(
+        self, request: Request, db_session: AsyncSession, staff: Staff, sites: list[Site], report_id: int,
+        data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),
+    ) -> Template | Redirect:
+        """Write to the customer; flagged wording comes back with the findings and needs a reason to send anyway."""
+        report = await _report_or_404(db_session, sites, report_id)
+        draft = {"body": data.get("body", ""), "override_reason": data.get("override_reason", "")}
+        try:
+            await conversation.send_update(
+                db_session, report=report, staff=staff, body=draft["body"], override_reason=draft["override_reason"],
+                lexicon=load_lexicon(report.lang or "en"), settings=request.app.state.settings, env=request.app.state.env,
+            )
+        except conversation.NeedsReview as exc:
+            return await _render_report(db_session, staff, report, draft=draft, findings=exc.findings, status_code=422)
+        except ValueError as exc:
+            return await _render_report(db_session, staff, report, draft=draft, update_error=str(exc), status_code=400)
+        request.app.state.worker.wake()
+        return Redirect(f"/staff/reports/{report.id}#timeline", status_code=303)
 
     @get("/mail")
     async def mail_page(

@@ -9,8 +9,6 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.models import OutboxMail, Report
-
-REPORT_STATES = ("new", "acknowledged", "in_progress", "fixed", "closed")
 PAGE_SIZE = 50
 
 

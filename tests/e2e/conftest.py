@@ -70,6 +70,12 @@ class Portal:
     def new_admin(self, email: str) -> None:
         self.run(lambda s: upsert_staff(s, email=email, password=PASSWORD, role="admin"))
 
+    def new_agent(self, email: str, site: Site) -> None:
+        async def work(session):  # type: ignore[no-untyped-def]
+            return await upsert_staff(session, email=email, password=PASSWORD, role="agent", sites=[await session.get(Site, site.id)])
+
+        self.run(work)
+
     def host_page(self, site: Site, **attributes: str) -> str:
         """The address of a page on the other origin that embeds this site's widget."""
         query = "&".join(f"{k}={v}" for k, v in {"site": site.key, **attributes}.items())

@@ -1,0 +1,91 @@
+"""Recovery with the customer: state changes, staff updates, customer replies, the wrap-up."""
+
+from __future__ import annotations
+
+from jinja2 import Environment
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.domain.lexicon import Finding, Lexicon, lint
+from portal.domain.workflow import check_message, check_transition
+from portal.emails import render_mail
+from portal.models import Report, ReportEvent, Staff
+from portal.outbox import enqueue_mail
+from portal.services.intake import status_url
+from portal.settings import Settings
+
+RECOVERED = ("fixed", "closed")
+
+
+class NeedsReview(Exception):
+    """A staff update the linter flagged; it goes out only with a recorded reason."""
+
+    def __init__(self, findings: list[Finding]) -> None:
+        super().__init__(f"{len(findings)} finding(s)")
+        self.findings = findings
+
+
+async def timeline(session: AsyncSession, report: Report) -> list[ReportEvent]:
+    """The report's events, oldest first."""
+    return list((await session.scalars(select(ReportEvent).where(ReportEvent.report_id == report.id).order_by(ReportEvent.id))).all())
+
+
+def _mail_customer(session: AsyncSession, report: Report, kind: str, dedupe_key: str, settings: Settings, env: Environment, **context: object) -> None:
+    if not report.customer_email:
+        return
+    url = status_url(settings, report.status_token)
+    enqueue_mail(
+        session,
+        dedupe_key=dedupe_key,
+        to_addr=report.customer_email,
+        to_name=report.customer_name,
+        content=render_mail(env, kind, site=report.site, report=report, status_url=url, **context),
+        base_url=settings.base_url,
+        site_id=report.site_id,
+        report_id=report.id,
+    )
+
+
+async def change_state(
+    session: AsyncSession, *, report: Report, staff: Staff, target: str, settings: Settings, env: Environment
+) -> None:
+    """Move the report on, record who and when; the first move to fixed (or closed) sends the wrap-up once."""
+    check_transition(report.state, target)
+    session.add(ReportEvent(report_id=report.id, kind="state", staff_id=staff.id, from_state=report.state, to_state=target))
+    if target in RECOVERED and report.state not in RECOVERED:
+        _mail_customer(session, report, "wrapup", f"wrapup:{report.id}", settings, env, staff=staff)
+    report.state = target
+    await session.commit()
+
+
+async def send_update(
+    session: AsyncSession,
+    *,
+    report: Report,
+    staff: Staff,
+    body: str,
+    override_reason: str | None,
+    lexicon: Lexicon,
+    settings: Settings,
+    env: Environment,
+) -> ReportEvent:
+    """Write to the customer (status page and mail); flagged wording needs a recorded reason."""
+    text = check_message(body)
+    findings = lint(text, lexicon, follow_up=True)
+    reason = (override_reason or "").strip()
+    if findings and not reason:
+        raise NeedsReview(findings)
+    event = ReportEvent(report_id=report.id, kind="update", staff_id=staff.id, body=text, override_reason=reason if findings else None)
+    session.add(event)
+    await session.flush()
+    _mail_customer(session, report, "update", f"update:{event.id}", settings, env, update=text, staff=staff)
+    await session.commit()
+    return event
+
+
+async def add_reply(session: AsyncSession, *, report: Report, body: str) -> ReportEvent:
+    """The customer answers on their status page; it lands on the staff timeline."""
+    event = ReportEvent(report_id=report.id, kind="reply", body=check_message(body))
+    session.add(event)
+    await session.commit()
+    return event
