@@ -75,9 +75,22 @@ class Staff(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # bumped to sign out everywhere
     created_at: Mapped[datetime] = _now_default()
 
     sites: Mapped[list[Site]] = relationship(secondary="staff_site", lazy="selectin")
+
+
+class LoginFailure(Base):
+    """A failed sign-in, kept briefly to slow down password guessing."""
+
+    __tablename__ = "login_failure"
+    __table_args__ = (Index("ix_login_failure_email_created", "email", "created_at"), Index("ix_login_failure_client_created", "client_hash", "created_at"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    email: Mapped[str] = mapped_column(String(320))
+    client_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = _now_default()
 
 
 class StaffSite(Base):
@@ -97,6 +110,7 @@ class Report(Base):
         Index("ix_report_site_created", "site_id", "created_at"),
         Index("ix_report_site_client_created", "site_id", "client_hash", "created_at"),
         Index("ix_report_created_id", "created_at", "id"),
+        Index("ix_report_priority_created_id", "priority", "created_at", "id"),
         Index("ix_report_site_customer_created", "site_id", "customer_key", "created_at"),
     )
 
@@ -131,6 +145,7 @@ class Report(Base):
     local_weekday: Mapped[int | None] = mapped_column(SmallInteger)
     local_hour: Mapped[int | None] = mapped_column(SmallInteger)
     site_reports_last_hour: Mapped[int] = mapped_column(Integer, default=0)
+    priority: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")  # queue urgency until recovered
     client_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = _now_default()
 

@@ -91,9 +91,13 @@ async def sessionmaker(settings: Settings) -> AsyncIterator[async_sessionmaker]:
 
 
 @pytest.fixture
-async def session(sessionmaker: async_sessionmaker) -> AsyncIterator[AsyncSession]:
-    async with sessionmaker() as session:
+async def session(sessionmaker: async_sessionmaker, settings: Settings) -> AsyncIterator[AsyncSession]:
+    """The test's own session, on an engine of its own: with SQLite's single pooled connection,
+    a test holding it open must not starve the worker or service under test."""
+    engine = make_engine(settings)
+    async with make_sessionmaker(engine)() as session:
         yield session
+    await engine.dispose()
 
 
 @pytest.fixture

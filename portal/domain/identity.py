@@ -16,3 +16,8 @@ def verify_customer(secret: str, customer_id: str | None, signature: str | None)
     if not customer_id or not signature:
         return False
     return hmac.compare_digest(sign_customer(secret, customer_id), signature.strip().lower())
+
+
+def client_hash(secret_key: str, address: str) -> str:
+    """A keyed hash of a client address: enough to count floods and guesses, useless to identify anyone."""
+    return hmac.new(secret_key.encode(), address.encode(), hashlib.sha256).hexdigest()

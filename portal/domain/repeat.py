@@ -35,3 +35,8 @@ def customer_key(verified_id: str | None, email: str | None) -> str | None:
     if email:
         return f"email:{email.lower()}"
     return None
+
+
+def queue_priority(level: int) -> int:
+    """Queue urgency from the repeat level: churn risk first, then at risk, then everyone else."""
+    return max(min(level, RepeatLevel.CHURN_RISK) - RepeatLevel.WATCH, 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Any
 
@@ -16,13 +17,15 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal.domain.identity import client_hash
+from portal.domain.repeat import RepeatLevel
 from portal.domain.sites import category_label
 from portal.domain.workflow import STATE_LABELS, TransitionError, next_states
 from portal.lexicon import load_lexicon
 from portal.models import Report, Site, Staff
 from portal.routes.security import page_headers
 from portal.services import conversation, queue
-from portal.services.staff import authenticate, visible_sites
+from portal.services.staff import SignInThrottled, authenticate, sign_out_everywhere, visible_sites
 
 
 def requires_staff(connection: ASGIConnection, _: BaseRouteHandler) -> None:
@@ -34,7 +37,7 @@ def requires_staff(connection: ASGIConnection, _: BaseRouteHandler) -> None:
 async def provide_staff(request: Request, db_session: AsyncSession) -> Staff:
     """The signed-in staff member; a deactivated account is signed out at once."""
     staff = await db_session.get(Staff, request.session.get("staff_id"))
-    if staff is None or not staff.is_active:
+    if staff is None or not staff.is_active or staff.session_epoch != request.session.get("epoch"):
         request.clear_session()
         raise NotAuthorizedException()
     return staff
@@ -45,18 +48,9 @@ async def provide_sites(staff: Staff, db_session: AsyncSession) -> list[Site]:
     return await visible_sites(db_session, staff)
 
 
-def _parse_cursor(value: str | None) -> tuple[datetime, int] | None:
-    if not value or "_" not in value:
-        return None
-    at, _, report_id = value.rpartition("_")
-    try:
-        return datetime.fromisoformat(at), int(report_id)
-    except ValueError:
-        return None
-
-
-def _format_cursor(cursor: tuple[datetime, int] | None) -> str | None:
-    return f"{cursor[0].isoformat()}_{cursor[1]}" if cursor else None
+def _number(value: str | None) -> int | None:
+    """A numeric filter from a form: "Any" sends an empty string, which means no filter."""
+    return int(value) if value and value.isdigit() else None
 
 
 async def _report_or_404(db_session: AsyncSession, sites: list[Site], report_id: int) -> Report:
@@ -91,7 +85,7 @@ def _safe_next(target: str | None) -> str:
 @get("/staff/login", include_in_schema=False)
 async def login_page(next: str | None = None) -> Template:
     """The sign-in form."""
-    return Template("pages/staff_login.html", context={"next": _safe_next(next), "error": None, "email": ""}, headers=page_headers())
+    return _login_page(_safe_next(next), "", None)
 
 
 @post("/staff/login", include_in_schema=False)
@@ -99,18 +93,37 @@ async def login(
     request: Request, db_session: AsyncSession, data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED)
 ) -> Template | Redirect:
     """Check the credentials and start a session."""
-    staff = await authenticate(db_session, data.get("email", ""), data.get("password", ""))
     target = _safe_next(data.get("next"))
+    settings = request.app.state.settings
+    client = client_hash(settings.secret_key, request.client.host if request.client else "unknown")
+    try:
+        staff = await authenticate(db_session, data.get("email", ""), data.get("password", ""), client=client)
+    except SignInThrottled as exc:
+        minutes = math.ceil(exc.retry_after / 60)
+        error = f"Too many failed sign-ins. Please wait {minutes} minute{'s' if minutes > 1 else ''} and try again."
+        return _login_page(target, data.get("email", ""), error, 429, {"Retry-After": str(exc.retry_after)})
     if staff is None:
-        context = {"next": target, "error": "That email and password don't match an active account.", "email": data.get("email", "")}
-        return Template("pages/staff_login.html", context=context, status_code=400, headers=page_headers())
-    request.set_session({"staff_id": staff.id})
+        return _login_page(target, data.get("email", ""), "That email and password don't match an active account.", 400)
+    request.set_session({"staff_id": staff.id, "epoch": staff.session_epoch})
     return Redirect(target, status_code=303)
+
+
+def _login_page(target: str, email: str, error: str | None, status_code: int = 200, headers: dict[str, str] | None = None) -> Template:
+    context = {"next": target, "error": error, "email": email}
+    return Template("pages/staff_login.html", context=context, status_code=status_code, headers={**page_headers(), **(headers or {})})
 
 
 @post("/staff/logout", include_in_schema=False)
 async def logout(request: Request) -> Redirect:
     """End the session."""
+    request.clear_session()
+    return Redirect("/staff/login", status_code=303)
+
+
+@post("/staff/logout-everywhere", guards=[requires_staff], dependencies={"staff": Provide(provide_staff)}, include_in_schema=False)
+async def logout_everywhere(request: Request, db_session: AsyncSession, staff: Staff) -> Redirect:
+    """End this staff member's sessions on every device."""
+    await sign_out_everywhere(db_session, staff)
     request.clear_session()
     return Redirect("/staff/login", status_code=303)
 
@@ -130,13 +143,16 @@ class StaffController(Controller):
         db_session: AsyncSession,
         staff: Staff,
         sites: list[Site],
-        site: int | None = None,
+        site: str | None = None,
         category: str | None = None,
         state_name: str | None = QueryParameter(name="state", default=None),
-        before: str | None = None,
+        level: str | None = None,
+        after: str | None = None,
     ) -> Template:
-        """Reports newest first; the filter form swaps only the rows (htmx) and keeps filters in the URL."""
-        filters = queue.QueueFilter(site_id=site, category=category or None, state=state_name or None, before=_parse_cursor(before))
+        """At-risk customers first, then newest; the filters swap only the rows (htmx) and stay in the URL."""
+        filters = queue.QueueFilter(
+            site_id=_number(site), category=category or None, state=state_name or None, level=_number(level), after=queue.Cursor.decode(after)
+        )
         page = await queue.list_reports(db_session, [s.id for s in sites], filters)
         categories = sorted({(c["slug"], c["label"]) for s in sites for c in s.categories})
         context = {
@@ -147,7 +163,8 @@ class StaffController(Controller):
             "categories": categories,
             "states": STATE_LABELS,
             "page": page,
-            "next_cursor": _format_cursor(page.next_cursor),
+            "next_cursor": page.next_cursor.encode() if page.next_cursor else None,
+            "levels": {lvl.value: lvl.label for lvl in RepeatLevel},
             "label": category_label,
         }
         partial = request.htmx and request.htmx.target == "queue-rows"
@@ -219,4 +236,4 @@ class StaffController(Controller):
         return Template("pages/staff_mail_message.html", context={"staff": staff, "mail": mail}, headers=page_headers())
 
 
-handlers = [login_page, login, logout, StaffController]
+handlers = [login_page, login, logout, logout_everywhere, StaffController]

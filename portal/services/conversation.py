@@ -54,6 +54,7 @@ async def change_state(
     session.add(ReportEvent(report_id=report.id, kind="state", staff_id=staff.id, from_state=report.state, to_state=target))
     if target in RECOVERED and report.state not in RECOVERED:
         _mail_customer(session, report, "wrapup", f"wrapup:{report.id}", settings, env, staff=staff)
+        report.priority = 0  # recovered: no longer jumps the queue
     report.state = target
     await session.commit()
 

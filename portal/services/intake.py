@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import math
 import secrets
 from collections.abc import Mapping
@@ -17,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.domain import tokens
 from portal.domain.apology import Apology, compose_apology
-from portal.domain.identity import verify_customer
-from portal.domain.repeat import RepeatLevel, customer_key, repeat_level
+from portal.domain.identity import client_hash, verify_customer
+from portal.domain.repeat import RepeatLevel, customer_key, queue_priority, repeat_level
 from portal.domain.intake import ReportDraft, customer_local_time, is_honeypot_filled, validate_report
 from portal.domain.sites import category_label, origin_allowed
 from portal.emails import render_mail
@@ -57,11 +55,6 @@ class Receipt:
     status_url: str
     apology: Apology
     stored: bool = True
-
-
-def client_hash(secret_key: str, address: str) -> str:
-    """A keyed hash of the client address: enough to count floods, useless to identify anyone."""
-    return hmac.new(secret_key.encode(), address.encode(), hashlib.sha256).hexdigest()
 
 
 def status_url(settings: Settings, token: str) -> str:
@@ -129,6 +122,7 @@ async def submit_report(
         identity_verified=verified,
         customer_key=key,
         repeat_level=level,
+        priority=queue_priority(level),
         apology_text=apology.text,
         apology_signed_by=apology.signed_by,
         page_url=draft.page_url,

@@ -13,13 +13,35 @@ PAGE_SIZE = 50
 
 
 @dataclass(frozen=True)
+class Cursor:
+    """Where a queue page ended, in queue order (priority, then newest)."""
+
+    priority: int
+    created_at: datetime
+    id: int
+
+    def encode(self) -> str:
+        return f"{self.priority}_{self.created_at.isoformat()}_{self.id}"
+
+    @classmethod
+    def decode(cls, value: str | None) -> Cursor | None:
+        """The cursor in a URL, or None when it is missing or mangled."""
+        try:
+            priority, at, report_id = (value or "").split("_")
+            return cls(int(priority), datetime.fromisoformat(at), int(report_id))
+        except ValueError:
+            return None
+
+
+@dataclass(frozen=True)
 class QueueFilter:
     """What the viewer narrowed the queue to; None means any."""
 
     site_id: int | None = None
     category: str | None = None
     state: str | None = None
-    before: tuple[datetime, int] | None = None  # keyset cursor: older than this (created_at, id)
+    level: int | None = None  # repeat level; 4 means 4 and more
+    after: Cursor | None = None  # keyset cursor: the last row of the previous page
 
 
 @dataclass(frozen=True)
@@ -27,24 +49,32 @@ class QueuePage:
     """One page of the queue, newest first, and the cursor of the next page."""
 
     reports: list[Report]
-    next_cursor: tuple[datetime, int] | None
+    next_cursor: Cursor | None
 
 
 async def list_reports(session: AsyncSession, site_ids: list[int], filters: QueueFilter, limit: int = PAGE_SIZE) -> QueuePage:
-    """Newest reports first among the viewer's sites, with keyset pagination (fast at any depth)."""
+    """Customers at risk first, then newest, among the viewer's sites; keyset pagination stays fast at any depth."""
     wanted = [filters.site_id] if filters.site_id in site_ids else site_ids
     query = select(Report).where(Report.site_id.in_(wanted))
     if filters.category:
         query = query.where(Report.category == filters.category)
     if filters.state:
         query = query.where(Report.state == filters.state)
-    if filters.before:
-        at, report_id = filters.before
-        query = query.where(or_(Report.created_at < at, and_(Report.created_at == at, Report.id < report_id)))
-    rows = list((await session.scalars(query.order_by(Report.created_at.desc(), Report.id.desc()).limit(limit + 1))).all())
+    if filters.level:
+        query = query.where(Report.repeat_level >= 4 if filters.level >= 4 else Report.repeat_level == filters.level)
+    if c := filters.after:
+        query = query.where(
+            or_(
+                Report.priority < c.priority,
+                and_(Report.priority == c.priority, or_(Report.created_at < c.created_at, and_(Report.created_at == c.created_at, Report.id < c.id))),
+            )
+        )
+    order = (Report.priority.desc(), Report.created_at.desc(), Report.id.desc())
+    rows = list((await session.scalars(query.order_by(*order).limit(limit + 1))).all())
     more = len(rows) > limit
     rows = rows[:limit]
-    return QueuePage(reports=rows, next_cursor=(rows[-1].created_at, rows[-1].id) if more else None)
+    last = rows[-1] if more else None
+    return QueuePage(reports=rows, next_cursor=Cursor(last.priority, last.created_at, last.id) if last else None)
 
 
 async def report_for_staff(session: AsyncSession, site_ids: list[int], report_id: int) -> Report | None:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import math
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.domain.passwords import check_password, hash_password
-from portal.models import Site, Staff
+from portal.models import LoginFailure, Site, Staff, utcnow
 
 ROLES = ("admin", "lead", "agent")
+SIGN_IN_WINDOW = timedelta(minutes=15)
+MAX_SIGN_IN_FAILURES = 5
 
 
 async def upsert_staff(
@@ -32,11 +37,37 @@ async def upsert_staff(
     return staff
 
 
-async def authenticate(session: AsyncSession, email: str, password: str) -> Staff | None:
-    """The active staff member with these credentials, or None."""
-    staff = await session.scalar(select(Staff).where(Staff.email == email.strip().lower()))
-    ok = check_password(staff.password_hash if staff else None, password)
-    return staff if ok and staff and staff.is_active else None
+class SignInThrottled(Exception):
+    """Too many failed sign-ins for this email or from this address; try again later."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"retry after {retry_after}s")
+        self.retry_after = retry_after
+
+
+async def authenticate(session: AsyncSession, email: str, password: str, *, client: str, now: datetime | None = None) -> Staff | None:
+    """The active staff member with these credentials, or None; refuses to check after too many failures."""
+    now = now or utcnow()
+    email = email.strip().lower()
+    since = now - SIGN_IN_WINDOW
+    recent = or_(LoginFailure.email == email, LoginFailure.client_hash == client)
+    failures, oldest = (
+        await session.execute(select(func.count(), func.min(LoginFailure.created_at)).where(recent, LoginFailure.created_at >= since))
+    ).one()
+    if failures >= MAX_SIGN_IN_FAILURES:
+        raise SignInThrottled(max(1, math.ceil((oldest + SIGN_IN_WINDOW - now).total_seconds())))
+    staff = await session.scalar(select(Staff).where(Staff.email == email))
+    if check_password(staff.password_hash if staff else None, password) and staff and staff.is_active:
+        return staff
+    session.add(LoginFailure(email=email, client_hash=client, created_at=now))
+    await session.commit()
+    return None
+
+
+async def sign_out_everywhere(session: AsyncSession, staff: Staff) -> None:
+    """Invalidate every session of this staff member, on every device."""
+    staff.session_epoch += 1
+    await session.commit()
 
 
 async def visible_sites(session: AsyncSession, staff: Staff) -> list[Site]:

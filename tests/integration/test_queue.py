@@ -1,0 +1,73 @@
+"""Queue order, paging and filters, at the service level (no HTTP needed)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from portal.domain.identity import sign_customer
+from portal.domain.intake import validate_report
+from portal.models import Report, Staff, utcnow
+from portal.services import conversation, queue
+from portal.services.intake import submit_report
+from portal.templating import make_environment
+from tests.conftest import add_staff
+
+
+async def submit(session, site, settings, at, **fields):
+    draft = validate_report({"category": "delivery", "description": "late", **fields}, [c["slug"] for c in site.categories])
+    await submit_report(session, site=site, draft=draft, client_address=f"10.0.0.{at.second}", user_agent=None,
+                        settings=settings, env=make_environment(), now=at)
+
+
+def signed(site, customer_id):
+    return {"customer_id": customer_id, "customer_sig": sign_customer(site.secret, customer_id)}
+
+
+async def descriptions(session, site, **filters) -> list[str]:
+    page = await queue.list_reports(session, [site.id], queue.QueueFilter(**filters), limit=100)
+    return [r.description for r in page.reports]
+
+
+async def test_customers_at_risk_come_first_until_they_are_recovered(session, site, settings):
+    start = utcnow() - timedelta(hours=1)
+    for n in range(3):
+        await submit(session, site, settings, start + timedelta(minutes=n), description=f"repeat {n}", **signed(site, "cust-1"))
+    await submit(session, site, settings, start + timedelta(minutes=10), description="newest, first time")
+    assert await descriptions(session, site) == ["repeat 2", "newest, first time", "repeat 1", "repeat 0"]
+
+    at_risk = await session.scalar(select(Report).where(Report.description == "repeat 2"))
+    staff = await add_staff(session, "agent@shop.example", "agent", [site])
+    await conversation.change_state(session, report=at_risk, staff=staff, target="fixed", settings=settings, env=make_environment())
+    assert await descriptions(session, site) == ["newest, first time", "repeat 2", "repeat 1", "repeat 0"]
+
+
+async def test_keyset_pages_cover_every_report_once_in_order(session, site, settings):
+    start = utcnow() - timedelta(hours=2)
+    for n in range(7):
+        extra = signed(site, "cust-2") if n in (1, 2, 3) else {}
+        await submit(session, site, settings, start + timedelta(minutes=n), description=f"r{n}", **extra)
+    seen, cursor = [], None
+    while True:
+        page = await queue.list_reports(session, [site.id], queue.QueueFilter(after=cursor), limit=2)
+        seen += [r.description for r in page.reports]
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+        assert queue.Cursor.decode(cursor.encode()) == cursor
+    assert seen == await descriptions(session, site)
+    assert sorted(seen) == [f"r{n}" for n in range(7)]
+
+
+async def test_filter_by_repeat_level(session, site, settings):
+    start = utcnow() - timedelta(hours=1)
+    for n in range(5):
+        await submit(session, site, settings, start + timedelta(minutes=n), description=f"c{n}", **signed(site, "cust-3"))
+    assert await descriptions(session, site, level=2) == ["c1"]
+    assert await descriptions(session, site, level=4) == ["c4", "c3"]
+
+
+def test_a_mangled_cursor_is_ignored():
+    assert queue.Cursor.decode("garbage") is None
+    assert queue.Cursor.decode(None) is None

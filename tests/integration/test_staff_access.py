@@ -1,0 +1,87 @@
+"""Who may reach which staff route, sign-in throttling, and signing out everywhere."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from portal.models import OutboxMail, Report
+from portal.outbox import deliver_due_mail
+from tests.conftest import add_staff, csrf_token, login, report_body
+
+
+async def report_on(client, session, site, email: str) -> Report:
+    created = (await client.post("/api/v1/reports", json=report_body(site, email=email))).json()
+    return await session.scalar(select(Report).where(Report.ref == created["id"]))
+
+
+@pytest.mark.parametrize("role", ["admin", "lead", "agent"])
+async def test_every_staff_route_for_every_role_on_own_and_other_site(client, session, sessionmaker, settings, site, other_site, role):
+    ours = await report_on(client, session, site, "ours@example.com")
+    theirs = await report_on(client, session, other_site, "theirs@example.com")
+    await deliver_due_mail(sessionmaker, None, mail_from=settings.mail_from, max_attempts=3, backoff_seconds=1)
+    mail_ids = {m.to_addr: m.id for m in (await session.scalars(select(OutboxMail))).all()}
+    # An admin sees every site; a lead or agent only the sites they belong to.
+    await add_staff(session, f"{role}@mend.example", role, [] if role == "admin" else [site])
+    await login(client, f"{role}@mend.example")
+    token = csrf_token((await client.get("/staff")).text)
+    other_expected = 200 if role == "admin" else 404
+
+    cases = [
+        ("GET", "/staff", None, 200, 200),
+        ("GET", "/staff/mail", None, 200, 200),
+        ("GET", "/staff/reports/{id}", None, 200, other_expected),
+        ("GET", "/staff/mail/{mail}", None, 200, other_expected),
+        ("POST", "/staff/reports/{id}/updates", {"body": "We found it and it ships today."}, 303, 303 if role == "admin" else 404),
+        ("POST", "/staff/reports/{id}/state", {"state": "acknowledged"}, 303, 303 if role == "admin" else 404),
+    ]
+    for method, template, data, own_status, other_status in cases:
+        for report, email, expected in ((ours, "ours@example.com", own_status), (theirs, "theirs@example.com", other_status)):
+            path = template.format(id=report.id, mail=mail_ids[email])
+            if method == "GET":
+                response = await client.get(path, headers={"accept": "text/html"}, follow_redirects=False)
+            else:
+                response = await client.post(path, data={**data, "_csrf_token": token}, headers={"accept": "text/html"}, follow_redirects=False)
+            assert response.status_code == expected, (role, method, path, response.status_code)
+    listing = (await client.get("/staff")).text
+    assert ("theirs@example.com" in listing) == (role == "admin")
+
+
+async def test_anonymous_visitors_reach_no_staff_route(client, session, site):
+    report = await report_on(client, session, site, "x@example.com")
+    for path in ("/staff", "/staff/mail", f"/staff/reports/{report.id}", "/staff/mail/1"):
+        response = await client.get(path, follow_redirects=False)
+        assert response.status_code == 303 and response.headers["location"].startswith("/staff/login")
+    for path in (f"/staff/reports/{report.id}/state", f"/staff/reports/{report.id}/updates", "/staff/logout-everywhere"):
+        assert (await client.post(path, data={"state": "closed", "body": "x"}, follow_redirects=False)).status_code in (303, 403)
+    assert report.state == "new"
+
+
+async def test_sign_in_is_throttled_after_five_failures_even_with_the_right_password(client, session, site):
+    await add_staff(session, "agent@shop.example", "agent", [site])
+    token = csrf_token((await client.get("/staff/login")).text)
+    for _ in range(5):
+        wrong = await client.post("/staff/login", data={"email": "agent@shop.example", "password": "guess", "_csrf_token": token})
+        assert wrong.status_code == 400
+    blocked = await client.post("/staff/login", data={"email": "agent@shop.example", "password": "correct horse battery", "_csrf_token": token})
+    assert blocked.status_code == 429
+    assert "Too many failed sign-ins" in blocked.text and int(blocked.headers["retry-after"]) > 0
+    other_account = await client.post("/staff/login", data={"email": "someone@shop.example", "password": "x", "_csrf_token": token})
+    assert other_account.status_code == 429  # the same address guessing another account
+
+
+async def test_sign_out_everywhere_ends_the_other_devices_sessions(client, session, site):
+    # Two devices are two cookie jars; one client switches between them (the app runs on one loop).
+    await add_staff(session, "agent@shop.example", "agent", [site])
+    await login(client, "agent@shop.example")
+    laptop = dict(client.cookies)
+    client.cookies.clear()
+    await login(client, "agent@shop.example")
+    phone = dict(client.cookies)
+    assert laptop["mend_session"] != phone["mend_session"]
+
+    client.cookies = laptop
+    token = csrf_token((await client.get("/staff")).text)
+    assert (await client.post("/staff/logout-everywhere", data={"_csrf_token": token}, follow_redirects=False)).status_code == 303
+    client.cookies = phone
+    assert (await client.get("/staff", follow_redirects=False)).status_code == 303
