@@ -21,7 +21,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 from portal.db import make_engine, make_sessionmaker
-from portal.routes import api, customer, demo, staff, widget
+from portal.routes import admin, api, customer, demo, staff, widget
 from portal.settings import ROOT, Settings
 from portal.templating import make_environment
 from portal.worker import Worker
@@ -81,6 +81,7 @@ def create_app(settings: Settings) -> Litestar:
             *widget.handlers,
             *customer.handlers,
             *staff.handlers,
+            *admin.handlers,
             *demo.handlers,
             create_static_files_router(path="/static", directories=[ROOT / "static"], send_as_attachment=False),
         ],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 DEFAULT_CATEGORIES: list[dict[str, str]] = [
@@ -49,3 +51,86 @@ def origin_allowed(origin: str | None, allowed: list[str], own_origin: str) -> b
 def category_label(categories: list[dict[str, str]], slug: str) -> str:
     """The label shown for a category slug (the slug itself when the site no longer lists it)."""
     return next((c["label"] for c in categories if c["slug"] == slug), slug)
+
+
+@dataclass(frozen=True)
+class SiteSettings:
+    """What an admin can change about a site."""
+
+    name: str
+    allowed_origins: list[str]
+    categories: list[dict[str, str]]
+    no_blame_text: str | None
+    signer_name: str
+    signer_role: str
+    repeat_window_days: int
+
+
+def _slug(label: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")[:40]
+
+
+def parse_categories(text: str) -> list[dict[str, str]]:
+    """One category per line, `slug: Label` or just `Label` (the slug is made from it)."""
+    categories = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        slug, sep, label = line.partition(":")
+        label = label.strip() if sep else line.strip()
+        slug = _slug(slug if sep else label)
+        if slug and slug not in {c["slug"] for c in categories}:
+            categories.append({"slug": slug, "label": label[:80]})
+    return categories
+
+
+def format_categories(categories: list[dict[str, str]]) -> str:
+    """The editable text form of a site's categories."""
+    return "\n".join(f"{c['slug']}: {c['label']}" for c in categories)
+
+
+def validate_site_settings(form: dict[str, str]) -> SiteSettings:
+    """Check an admin's site form; raise SiteSettingsInvalid naming each bad field."""
+    errors: dict[str, str] = {}
+    name = form.get("name", "").strip()
+    if not name or len(name) > 200:
+        errors["name"] = "Give the site a name (up to 200 characters)."
+    origins = []
+    for line in form.get("allowed_origins", "").split():
+        try:
+            origins.append(normalize_origin(line))
+        except OriginError:
+            errors["allowed_origins"] = f"{line!r} is not an origin like https://shop.example."
+    if not origins and "allowed_origins" not in errors:
+        errors["allowed_origins"] = "List at least one origin where the widget may appear."
+    categories = parse_categories(form.get("categories", ""))
+    if not categories:
+        errors["categories"] = "List at least one category, one per line."
+    no_blame = form.get("no_blame_text", "").strip()
+    if len(no_blame) > 600:
+        errors["no_blame_text"] = "Keep the no-blame text under 600 characters."
+    signer_name = form.get("signer_name", "").strip()
+    if not signer_name or len(signer_name) > 120 or "\n" in signer_name:
+        errors["signer_name"] = "Apologies are signed by a named person: give their name."
+    window = form.get("repeat_window_days", "").strip()
+    if not window.isdigit() or not 1 <= int(window) <= 730:
+        errors["repeat_window_days"] = "The repeat window is a number of days from 1 to 730."
+    if errors:
+        raise SiteSettingsInvalid(errors)
+    return SiteSettings(
+        name=name,
+        allowed_origins=origins,
+        categories=categories,
+        no_blame_text=no_blame or None,
+        signer_name=signer_name,
+        signer_role=form.get("signer_role", "").strip()[:120],
+        repeat_window_days=int(window),
+    )
+
+
+class SiteSettingsInvalid(ValueError):
+    """A site form with mistakes, one message per field."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors

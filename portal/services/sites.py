@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.domain import tokens
-from portal.domain.sites import DEFAULT_CATEGORIES, normalize_origin
+from portal.domain.sites import DEFAULT_CATEGORIES, SiteSettings, normalize_origin
 from portal.models import Site
 
 
@@ -45,3 +45,21 @@ def embed_snippet(base_url: str, site: Site) -> str:
         f'<script async src="{base_url}/widget.js" data-site="{site.key}"></script>\n'
         f'<noscript><a href="{base_url}/w/{site.key}">Something small went wrong? Tell us</a></noscript>'
     )
+
+
+async def update_site(session: AsyncSession, site: Site, changes: SiteSettings) -> None:
+    """Apply an admin's validated settings."""
+    site.name = changes.name
+    site.allowed_origins = changes.allowed_origins
+    site.categories = changes.categories
+    site.no_blame_text = changes.no_blame_text
+    site.signer_name = changes.signer_name
+    site.signer_role = changes.signer_role
+    site.repeat_window_days = changes.repeat_window_days
+    await session.commit()
+
+
+async def rotate_secret(session: AsyncSession, site: Site) -> None:
+    """A new signing secret: identities signed with the old one stop being trusted at once."""
+    site.secret = tokens.site_secret()
+    await session.commit()

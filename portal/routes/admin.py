@@ -1,0 +1,123 @@
+"""Site administration for admins: where the widget may appear, its words, who signs, its secret."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.di import Provide
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.params import Body
+from litestar.response import Redirect, Template
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.domain.sites import DEFAULT_CATEGORIES, DEFAULT_NO_BLAME_TEXT, SiteSettingsInvalid, format_categories, validate_site_settings
+from portal.models import Site, Staff
+from portal.routes.security import page_headers
+from portal.routes.staff import provide_staff, requires_staff
+from portal.services.sites import create_site, embed_snippet, rotate_secret, update_site
+
+
+async def provide_admin(staff: Staff) -> Staff:
+    """Only admins manage sites."""
+    if staff.role != "admin":
+        raise PermissionDeniedException(detail="Only admins can change site settings.")
+    return staff
+
+
+def _form_of(site: Site | None) -> dict[str, str]:
+    if site is None:
+        return {"name": "", "allowed_origins": "", "categories": format_categories(DEFAULT_CATEGORIES), "no_blame_text": "",
+                "signer_name": "", "signer_role": "", "repeat_window_days": "90"}
+    return {
+        "name": site.name,
+        "allowed_origins": "\n".join(site.allowed_origins),
+        "categories": format_categories(site.categories),
+        "no_blame_text": site.no_blame_text or "",
+        "signer_name": site.signer_name,
+        "signer_role": site.signer_role,
+        "repeat_window_days": str(site.repeat_window_days),
+    }
+
+
+def _page(request: Request, staff: Staff, site: Site | None, form: dict[str, str], errors: dict[str, str], status_code: int = 200, **extra: Any) -> Template:
+    context = {
+        "staff": staff,
+        "site": site,
+        "form": form,
+        "errors": errors,
+        "default_no_blame": DEFAULT_NO_BLAME_TEXT,
+        "snippet": embed_snippet(request.app.state.settings.base_url, site) if site else None,
+        "saved": False,
+        **extra,
+    }
+    return Template("pages/admin_site.html", context=context, status_code=status_code, headers=page_headers())
+
+
+class SiteAdminController(Controller):
+    """/staff/sites: admins only."""
+
+    path = "/staff/sites"
+    guards = [requires_staff]
+    dependencies = {"staff": Provide(provide_staff), "admin": Provide(provide_admin)}
+    include_in_schema = False
+
+    async def _site(self, db_session: AsyncSession, site_id: int) -> Site:
+        site = await db_session.get(Site, site_id)
+        if site is None:
+            raise NotFoundException(detail="No such site.")
+        return site
+
+    @get("/")
+    async def list_sites(self, db_session: AsyncSession, admin: Staff) -> Template:
+        """Every site, with a way in to its settings."""
+        sites = (await db_session.scalars(select(Site).order_by(Site.name))).all()
+        return Template("pages/admin_sites.html", context={"staff": admin, "sites": sites}, headers=page_headers())
+
+    @get("/new")
+    async def new_site(self, request: Request, admin: Staff) -> Template:
+        """An empty site form with the default categories."""
+        return _page(request, admin, None, _form_of(None), {})
+
+    @post("/")
+    async def create(
+        self, request: Request, db_session: AsyncSession, admin: Staff, data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED)
+    ) -> Template | Redirect:
+        """Create a site from the form."""
+        try:
+            changes = validate_site_settings(data)
+        except SiteSettingsInvalid as exc:
+            return _page(request, admin, None, data, exc.errors, 400)
+        site = await create_site(db_session, name=changes.name, origins=changes.allowed_origins, signer_name=changes.signer_name, signer_role=changes.signer_role)
+        await update_site(db_session, site, changes)
+        return Redirect(f"/staff/sites/{site.id}", status_code=303)
+
+    @get("/{site_id:int}")
+    async def edit(self, request: Request, db_session: AsyncSession, admin: Staff, site_id: int, saved: bool = False) -> Template:
+        """The site's settings and its embed snippet."""
+        site = await self._site(db_session, site_id)
+        return _page(request, admin, site, _form_of(site), {}, saved=saved)
+
+    @post("/{site_id:int}")
+    async def save(
+        self, request: Request, db_session: AsyncSession, admin: Staff, site_id: int,
+        data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),
+    ) -> Template | Redirect:
+        """Save the settings, or show the form again with what was typed and what is wrong."""
+        site = await self._site(db_session, site_id)
+        try:
+            await update_site(db_session, site, validate_site_settings(data))
+        except SiteSettingsInvalid as exc:
+            return _page(request, admin, site, data, exc.errors, 400)
+        return Redirect(f"/staff/sites/{site.id}?saved=true", status_code=303)
+
+    @post("/{site_id:int}/rotate-secret")
+    async def rotate(self, db_session: AsyncSession, admin: Staff, site_id: int) -> Redirect:
+        """Replace the signing secret."""
+        await rotate_secret(db_session, await self._site(db_session, site_id))
+        return Redirect(f"/staff/sites/{site_id}?saved=true", status_code=303)
+
+
+handlers = [SiteAdminController]

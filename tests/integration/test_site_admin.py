@@ -1,0 +1,80 @@
+"""Admins change where the widget may appear, what it says, who signs, and the secret."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from portal.domain.identity import sign_customer
+from portal.models import Report, Site
+from tests.conftest import add_staff, csrf_token, login, report_body
+
+
+def form(site, **changes) -> dict[str, str]:
+    values = {
+        "name": site.name,
+        "allowed_origins": "\n".join(site.allowed_origins),
+        "categories": "delivery: Late delivery\nqueue: Waited too long at the till",
+        "no_blame_text": "Tell us anything, however small. Nobody is blamed; we fix the cause.",
+        "signer_name": "Ruth Okafor",
+        "signer_role": "Store Manager",
+        "repeat_window_days": "30",
+    }
+    values.update(changes)
+    return values
+
+
+async def admin_token(client, session) -> str:
+    await add_staff(session, "admin@mend.example", "admin", [])
+    await login(client, "admin@mend.example")
+    return csrf_token((await client.get("/staff/sites")).text)
+
+
+async def test_admin_changes_the_panel_text_categories_and_signer(client, session, site):
+    token = await admin_token(client, session)
+    response = await client.post(f"/staff/sites/{site.id}", data={**form(site), "_csrf_token": token}, follow_redirects=False)
+    assert response.status_code == 303
+    panel = (await client.get(f"/w/{site.key}")).text
+    assert "Tell us anything, however small." in panel
+    assert 'value="queue"' in panel and "Waited too long at the till" in panel and 'value="billing"' not in panel
+    created = await client.post("/api/v1/reports", json={"site_key": site.key, "category": "queue", "description": "20 minutes at the till"})
+    assert created.json()["apology"]["signed_by"] == "Ruth Okafor, Store Manager"
+    assert "waited too long at the till" in created.json()["apology"]["text"]
+
+
+async def test_bad_settings_are_explained_and_the_typed_values_kept(client, session, site):
+    token = await admin_token(client, session)
+    response = await client.post(
+        f"/staff/sites/{site.id}", data={**form(site, allowed_origins="ftp://files.example", name="Renamed"), "_csrf_token": token}
+    )
+    assert response.status_code == 400
+    assert "is not an origin" in response.text and 'value="Renamed"' in response.text
+    assert (await session.get(Site, site.id, populate_existing=True)).name == "Shop"
+
+
+async def test_rotating_the_secret_stops_trusting_old_signatures(client, session, site):
+    old_signature = sign_customer(site.secret, "cust-1")
+    token = await admin_token(client, session)
+    assert (await client.post(f"/staff/sites/{site.id}/rotate-secret", data={"_csrf_token": token}, follow_redirects=False)).status_code == 303
+    await client.post("/api/v1/reports", json=report_body(site, customer_id="cust-1", customer_sig=old_signature))
+    assert (await session.scalar(select(Report))).identity_verified is False
+
+
+async def test_admin_creates_a_site_and_gets_its_snippet(client, session):
+    token = await admin_token(client, session)
+    data = {"name": "Harbour Cafe", "allowed_origins": "https://cafe.example", "categories": "Cold coffee", "no_blame_text": "",
+            "signer_name": "Ines Duarte", "signer_role": "", "repeat_window_days": "90", "_csrf_token": token}
+    response = await client.post("/staff/sites", data=data, follow_redirects=False)
+    assert response.status_code == 303
+    page = (await client.get(response.headers["location"])).text
+    site = await session.scalar(select(Site).where(Site.name == "Harbour Cafe"))
+    assert f'data-site="{site.key}"' in page.replace("&#34;", '"') and "Copy snippet" in page
+
+
+async def test_only_admins_reach_site_settings(client, session, site):
+    await add_staff(session, "lead@shop.example", "lead", [site])
+    await login(client, "lead@shop.example")
+    for path in ("/staff/sites", f"/staff/sites/{site.id}", "/staff/sites/new"):
+        assert (await client.get(path, headers={"accept": "text/html"})).status_code == 403
+    token = csrf_token((await client.get("/staff")).text)
+    rotated = await client.post(f"/staff/sites/{site.id}/rotate-secret", data={"_csrf_token": token}, headers={"accept": "text/html"})
+    assert rotated.status_code == 403
