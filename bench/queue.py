@@ -1,0 +1,149 @@
+"""Staff queue and report page with a million reports on PostgreSQL.
+
+    python bench/queue.py [--reports 1000000] [--requests 30]
+
+Fills a fresh database (`mend_bench_queue`) with generated reports across five sites, starts
+the portal in its own process, signs in as an agent of two sites and times each page over
+sequential requests: median and p95 wall time on loopback, next to /health (one trivial query)
+measured in the same run as the baseline.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# Run as a script, this folder would come first on the path and bench/queue.py would hide the
+# standard library's queue module: put the project root there instead, before anything imports it.
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[0] = str(ROOT)
+
+import argparse
+import asyncio
+import re
+import statistics
+import subprocess
+import time
+
+import httpx
+
+from bench.intake import free_port  # noqa: E402
+
+ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+DB = "mend_bench_queue"
+DATABASE_URL = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{DB}"
+SECRET = "bench-secret-0123456789"
+PASSWORD = "bench password 1"
+
+FILL = """
+INSERT INTO report (ref, status_token, site_id, state, category, description, identity_verified, customer_key,
+                    repeat_level, priority, apology_text, apology_signed_by, site_reports_last_hour, client_hash,
+                    created_at, local_weekday, local_hour, busy)
+SELECT 'B' || lpad(i::text, 9, '0'),
+       md5(i::text) || md5((i + 1)::text),
+       1 + i % 5,
+       (ARRAY['new','acknowledged','in_progress','fixed','closed'])[1 + (i / 7) % 5],
+       (ARRAY['delivery','website','billing','order','service','other'])[1 + (i / 3) % 6],
+       'Generated report number ' || i || ': the parcel was late and the page hung at checkout.',
+       false,
+       'email:customer' || (i % 200000) || '@example.com',
+       CASE WHEN i % 97 = 0 THEN 4 WHEN i % 31 = 0 THEN 3 WHEN i % 11 = 0 THEN 2 ELSE 1 END,
+       CASE WHEN (i / 7) % 5 >= 3 THEN 0 WHEN i % 97 = 0 THEN 2 WHEN i % 31 = 0 THEN 1 ELSE 0 END,
+       'I''m sorry we let you down.', 'Sam Rivera, Customer Care Lead', 0, '',
+       now() - (i || ' seconds')::interval, i % 7, (i / 3600) % 24, i % 101
+FROM generate_series(1, $1) AS i
+"""
+
+
+async def prepare(reports: int) -> None:
+    import asyncpg
+
+    from portal import migrate
+    from portal.db import make_engine, make_sessionmaker
+    from portal.models import Site
+    from portal.services.sites import create_site
+    from portal.services.staff import upsert_staff
+    from portal.settings import Settings
+
+    conn = await asyncpg.connect(ADMIN_URL)
+    await conn.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
+    await conn.execute(f"CREATE DATABASE {DB}")
+    await conn.close()
+    settings = Settings(database_url=DATABASE_URL, secret_key=SECRET)
+    await asyncio.to_thread(migrate.upgrade, settings)
+    engine = make_engine(settings)
+    async with make_sessionmaker(engine)() as session:
+        sites: list[Site] = [await create_site(session, name=f"Site {n}", origins=[f"https://site{n}.example"]) for n in range(1, 6)]
+        await upsert_staff(session, email="agent@bench.example", password=PASSWORD, role="agent", sites=sites[:2])
+        await session.commit()
+    await engine.dispose()
+    conn = await asyncpg.connect(DATABASE_URL.replace("+asyncpg", ""))
+    started = time.perf_counter()
+    await conn.execute(FILL, reports)
+    await conn.execute("ANALYZE report")
+    print(f"generated {reports:,} reports in {time.perf_counter() - started:.0f} s")
+    await conn.close()
+
+
+def sign_in(client: httpx.Client) -> None:
+    page = client.get("/staff/login").text
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', page).group(1)
+    response = client.post("/staff/login", data={"email": "agent@bench.example", "password": PASSWORD, "_csrf_token": token})
+    assert response.status_code in (200, 303), response.status_code
+
+
+def timed(client: httpx.Client, path: str, requests: int) -> tuple[float, float]:
+    client.get(path)  # warm-up
+    samples = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        response = client.get(path)
+        samples.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (path, response.status_code)
+    return statistics.median(samples), statistics.quantiles(samples, n=20)[18]
+
+
+def main(args: argparse.Namespace) -> None:
+    asyncio.run(prepare(args.reports))
+    port = free_port()
+    env = {"PORTAL_DATABASE_URL": DATABASE_URL, "PORTAL_SECRET_KEY": SECRET, "PORTAL_LOG_LEVEL": "warning", "PATH": ""}
+    server = subprocess.Popen([sys.executable, "-m", "portal", "run", "--port", str(port), "--no-access-log"], env=env, cwd=ROOT)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", follow_redirects=True, timeout=30) as client:
+            for _ in range(300):
+                try:
+                    if client.get("/health").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.1)  # nothing to wait on but the port opening
+            sign_in(client)
+            first = client.get("/staff").text
+            report_id = re.search(r"/staff/reports/(\d+)", first).group(1)
+            cursor = None
+            for _ in range(10):  # ten pages deep
+                page = client.get("/staff" + (f"?after={cursor}" if cursor else "")).text
+                cursor = re.search(r"after=([^\"&]+)", page).group(1)
+            pages = [
+                ("/health (baseline)", "/health"),
+                ("queue, first page", "/staff"),
+                ("queue, category + state", "/staff?category=billing&state=new"),
+                ("queue, churn risk only", "/staff?level=4"),
+                ("queue, 11th page", f"/staff?after={cursor}"),
+                ("report page", f"/staff/reports/{report_id}"),
+            ]
+            results = [(name, *timed(client, path, args.requests)) for name, path in pages]
+    finally:
+        server.terminate()
+        server.wait(10)
+    baseline = results[0][1]
+    print(f"\n{'page':<26}{'median ms':>11}{'p95 ms':>9}{'vs health':>11}")
+    for name, median, p95 in results:
+        print(f"{name:<26}{median:>11.1f}{p95:>9.1f}{median / baseline:>10.1f}x")
+    print("\ntarget: < 150 ms server time per page")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--reports", type=int, default=1_000_000)
+    parser.add_argument("--requests", type=int, default=30)
+    main(parser.parse_args())
