@@ -53,7 +53,7 @@ def create_app(settings: Settings) -> Litestar:
     engine = make_engine(settings)
     sessionmaker = make_sessionmaker(engine)
     env = make_environment()
-    worker = Worker(settings, sessionmaker)
+    worker = Worker(settings, sessionmaker, env)
     db_config = SQLAlchemyAsyncConfig(
         engine_instance=engine,
         session_config=AsyncSessionConfig(expire_on_commit=False),

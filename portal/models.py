@@ -17,6 +17,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    false,
     func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -61,6 +62,8 @@ class Site(Base):
     signer_name: Mapped[str] = mapped_column(String(120))
     signer_role: Mapped[str] = mapped_column(String(120))
     repeat_window_days: Mapped[int] = mapped_column(Integer, default=90, server_default="90")
+    first_response_minutes: Mapped[int] = mapped_column(Integer, default=20, server_default="20")
+    recovery_hours: Mapped[int] = mapped_column(Integer, default=24, server_default="24")
     created_at: Mapped[datetime] = _now_default()
 
 
@@ -146,6 +149,16 @@ class Report(Base):
     local_hour: Mapped[int | None] = mapped_column(SmallInteger)
     site_reports_last_hour: Mapped[int] = mapped_column(Integer, default=0)
     priority: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")  # queue urgency until recovered
+    # The clocks: due times fixed at intake from the site's targets; NULL on reports from before clocks.
+    first_response_due_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), index=True)
+    recovery_due_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), index=True)
+    first_response_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    recovered_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    # Each alert and each breach is recorded once.
+    first_response_warned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    recovery_warned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    first_response_breached: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    recovery_breached: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     client_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = _now_default()
 
@@ -187,7 +200,7 @@ class ReportEvent(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(12))  # state, update, reply
+    kind: Mapped[str] = mapped_column(String(12))  # state, update, reply, breach
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
     body: Mapped[str | None] = mapped_column(Text)
     from_state: Mapped[str | None] = mapped_column(String(20))

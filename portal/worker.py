@@ -1,4 +1,4 @@
-"""The background loop: deliver due mail, then wait for a wake-up or the next poll."""
+"""The background loop: check the clocks, deliver due mail, then wait for a wake-up or the next poll."""
 
 from __future__ import annotations
 
@@ -6,9 +6,12 @@ import asyncio
 import logging
 from datetime import datetime
 
+from jinja2 import Environment
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from portal.mailer import SmtpMailer
+from portal.models import utcnow
+from portal.services.clocks import ClockRun, check_clocks
 from portal.outbox import DeliveryRun, deliver_due_mail
 from portal.settings import Settings
 
@@ -16,11 +19,12 @@ log = logging.getLogger(__name__)
 
 
 class Worker:
-    """Delivers the outbox; several may run at once (claims keep them apart)."""
+    """Keeps the clocks and delivers the outbox; several may run at once (claims and flags keep them apart)."""
 
-    def __init__(self, settings: Settings, sessionmaker: async_sessionmaker) -> None:
+    def __init__(self, settings: Settings, sessionmaker: async_sessionmaker, env: Environment) -> None:
         self.settings = settings
         self.sessionmaker = sessionmaker
+        self.env = env
         self.mailer = SmtpMailer.from_url(settings.smtp_url) if settings.smtp_url else None
         self._wake = asyncio.Event()
 
@@ -40,17 +44,24 @@ class Worker:
             batch=batch,
         )
 
+    async def check_clocks(self, now: datetime | None = None) -> ClockRun:
+        """Alert staff before clocks run out and record breaches."""
+        return await check_clocks(self.sessionmaker, settings=self.settings, env=self.env, now=now or utcnow())
+
     async def run_forever(self) -> None:
         """Loop until cancelled; a failing pass is logged and retried, never fatal."""
-        log.info("mail worker started (%s)", "SMTP" if self.mailer else "dev mailbox")
+        log.info("worker started (mail via %s)", "SMTP" if self.mailer else "the dev mailbox")
         while True:
             self._wake.clear()
             try:
+                clocks = await self.check_clocks()
+                if clocks.warned or clocks.breached:
+                    log.info("clocks: %s alerts, %s breaches", clocks.warned, clocks.breached)
                 run = await self.run_once()
                 if run.sent or run.retried or run.dead:
                     log.info("mail: %s sent, %s to retry, %s dead", run.sent, run.retried, run.dead)
             except Exception:
-                log.exception("mail worker pass failed")
+                log.exception("worker pass failed")
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=self.settings.worker_poll_seconds)
             except TimeoutError:

@@ -64,6 +64,8 @@ class SiteSettings:
     signer_name: str
     signer_role: str
     repeat_window_days: int
+    first_response_minutes: int
+    recovery_hours: int
 
 
 def _slug(label: str) -> str:
@@ -112,9 +114,15 @@ def validate_site_settings(form: dict[str, str]) -> SiteSettings:
     signer_name = form.get("signer_name", "").strip()
     if not signer_name or len(signer_name) > 120 or "\n" in signer_name:
         errors["signer_name"] = "Apologies are signed by a named person: give their name."
-    window = form.get("repeat_window_days", "").strip()
-    if not window.isdigit() or not 1 <= int(window) <= 730:
-        errors["repeat_window_days"] = "The repeat window is a number of days from 1 to 730."
+    numbers = {
+        "repeat_window_days": (1, 730, "The repeat window is a number of days from 1 to 730."),
+        "first_response_minutes": (1, 24 * 60, "The first follow-up target is a number of minutes from 1 to 1440."),
+        "recovery_hours": (1, 24 * 14, "The recovery target is a number of hours from 1 to 336."),
+    }
+    for field, (low, high, message) in numbers.items():
+        value = form.get(field, "").strip()
+        if not value.isdigit() or not low <= int(value) <= high:
+            errors[field] = message
     if errors:
         raise SiteSettingsInvalid(errors)
     return SiteSettings(
@@ -124,7 +132,9 @@ def validate_site_settings(form: dict[str, str]) -> SiteSettings:
         no_blame_text=no_blame or None,
         signer_name=signer_name,
         signer_role=form.get("signer_role", "").strip()[:120],
-        repeat_window_days=int(window),
+        repeat_window_days=int(form["repeat_window_days"]),
+        first_response_minutes=int(form["first_response_minutes"]),
+        recovery_hours=int(form["recovery_hours"]),
     )
 
 

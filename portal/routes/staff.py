@@ -22,9 +22,10 @@ from portal.domain.repeat import RepeatLevel
 from portal.domain.sites import category_label
 from portal.domain.workflow import STATE_LABELS, TransitionError, next_states
 from portal.lexicon import load_lexicon
-from portal.models import Report, Site, Staff
+from portal.domain.clocks import Clock, running_clock
+from portal.models import Report, Site, Staff, utcnow
 from portal.routes.security import page_headers
-from portal.services import conversation, queue
+from portal.services import clocks, conversation, queue
 from portal.services.staff import SignInThrottled, authenticate, sign_out_everywhere, visible_sites
 
 
@@ -48,6 +49,17 @@ async def provide_sites(staff: Staff, db_session: AsyncSession) -> list[Site]:
     return await visible_sites(db_session, staff)
 
 
+def clock_of(report: Report, now: datetime | None = None) -> Clock | None:
+    """The clock running on a report right now, for the countdowns."""
+    return running_clock(
+        first_response_due_at=report.first_response_due_at,
+        recovery_due_at=report.recovery_due_at,
+        first_response_at=report.first_response_at,
+        recovered_at=report.recovered_at,
+        now=now or utcnow(),
+    )
+
+
 def _number(value: str | None) -> int | None:
     """A numeric filter from a form: "Any" sends an empty string, which means no filter."""
     return int(value) if value and value.isdigit() else None
@@ -66,6 +78,7 @@ async def _render_report(db_session: AsyncSession, staff: Staff, report: Report,
         "report": report,
         "category": category_label(report.site.categories, report.category),
         "events": await conversation.timeline(db_session, report),
+        "clock": clock_of(report),
         "next_states": {s: STATE_LABELS[s] for s in next_states(report.state)},
         "state_labels": STATE_LABELS,
         "draft": {"body": "", "override_reason": ""},
@@ -166,6 +179,7 @@ class StaffController(Controller):
             "next_cursor": page.next_cursor.encode() if page.next_cursor else None,
             "levels": {lvl.value: lvl.label for lvl in RepeatLevel},
             "label": category_label,
+            "clock_of": clock_of,
         }
         partial = request.htmx and request.htmx.target == "queue-rows"
         return Template("partials/queue_rows.html" if partial else "pages/staff_queue.html", context=context, headers=page_headers())
@@ -212,6 +226,13 @@ class StaffController(Controller):
             return await _render_report(db_session, staff, report, draft=draft, update_error=str(exc), status_code=400)
         request.app.state.worker.wake()
         return Redirect(f"/staff/reports/{report.id}#timeline", status_code=303)
+
+    @get("/adherence")
+    async def adherence_page(self, db_session: AsyncSession, staff: Staff, sites: list[Site]) -> Template:
+        """How each site kept its 20-minute and 24-hour promises, week by week."""
+        weeks = await clocks.adherence(db_session, [s.id for s in sites], now=utcnow())
+        context = {"staff": staff, "weeks": weeks, "sites_by_id": {s.id: s for s in sites}}
+        return Template("pages/staff_adherence.html", context=context, headers=page_headers())
 
     @get("/mail")
     async def mail_page(

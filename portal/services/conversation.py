@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal.domain.lexicon import Finding, Lexicon, lint
 from portal.domain.workflow import check_message, check_transition
 from portal.emails import render_mail
-from portal.models import Report, ReportEvent, Staff
+from portal.models import Report, ReportEvent, Staff, utcnow
 from portal.outbox import enqueue_mail
 from portal.services.intake import status_url
 from portal.settings import Settings
@@ -55,6 +55,7 @@ async def change_state(
     if target in RECOVERED and report.state not in RECOVERED:
         _mail_customer(session, report, "wrapup", f"wrapup:{report.id}", settings, env, staff=staff)
         report.priority = 0  # recovered: no longer jumps the queue
+        report.recovered_at = utcnow()
     report.state = target
     await session.commit()
 
@@ -78,6 +79,7 @@ async def send_update(
         raise NeedsReview(findings)
     event = ReportEvent(report_id=report.id, kind="update", staff_id=staff.id, body=text, override_reason=reason if findings else None)
     session.add(event)
+    report.first_response_at = report.first_response_at or utcnow()  # an update explaining progress stops the first clock
     await session.flush()
     _mail_customer(session, report, "update", f"update:{event.id}", settings, env, update=text, staff=staff)
     await session.commit()

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.domain import tokens
 from portal.domain.apology import Apology, compose_apology
+from portal.domain.clocks import due_times
 from portal.domain.identity import client_hash, verify_customer
 from portal.domain.repeat import RepeatLevel, customer_key, queue_priority, repeat_level
 from portal.domain.intake import ReportDraft, customer_local_time, is_honeypot_filled, validate_report
@@ -108,6 +109,7 @@ async def submit_report(
     level = repeat_level(await _earlier_reports(session, site, key, now)) if key else RepeatLevel.FIRST
     apology = _apology_for(site, draft, level)
     local = customer_local_time(now, draft.tz_offset_min)
+    first_due, recovery_due = due_times(now, site.first_response_minutes, site.recovery_hours)
     report = Report(
         ref=tokens.report_ref(),
         status_token=tokens.status_token(),
@@ -123,6 +125,8 @@ async def submit_report(
         customer_key=key,
         repeat_level=level,
         priority=queue_priority(level),
+        first_response_due_at=first_due,
+        recovery_due_at=recovery_due,
         apology_text=apology.text,
         apology_signed_by=apology.signed_by,
         page_url=draft.page_url,

@@ -56,6 +56,8 @@ async def update_site(session: AsyncSession, site: Site, changes: SiteSettings) 
     site.signer_name = changes.signer_name
     site.signer_role = changes.signer_role
     site.repeat_window_days = changes.repeat_window_days
+    site.first_response_minutes = changes.first_response_minutes
+    site.recovery_hours = changes.recovery_hours
     await session.commit()
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from portal.mailer import SmtpMailer
 from portal.models import OutboxMail, utcnow
 from portal.outbox import LEASE, MailContent, claim_due_mail, enqueue_mail
+from portal.templating import make_environment
 from portal.worker import Worker
 from tests.conftest import add_staff, login, make_settings, report_body
 from tests.smtp import SmtpServer
@@ -43,7 +44,7 @@ async def the_mail(sessionmaker) -> OutboxMail:
 
 
 def deliver(sessionmaker, settings, now=None, batch=20):
-    return Worker(settings, sessionmaker).run_once(now, batch)
+    return Worker(settings, sessionmaker, make_environment()).run_once(now, batch)
 
 
 async def test_apology_mail_reaches_the_smtp_server(client, sessionmaker, site, smtp, smtp_settings):

@@ -18,6 +18,8 @@ def form(site, **changes) -> dict[str, str]:
         "signer_name": "Ruth Okafor",
         "signer_role": "Store Manager",
         "repeat_window_days": "30",
+        "first_response_minutes": "15",
+        "recovery_hours": "12",
     }
     values.update(changes)
     return values
@@ -62,7 +64,8 @@ async def test_rotating_the_secret_stops_trusting_old_signatures(client, session
 async def test_admin_creates_a_site_and_gets_its_snippet(client, session):
     token = await admin_token(client, session)
     data = {"name": "Harbour Cafe", "allowed_origins": "https://cafe.example", "categories": "Cold coffee", "no_blame_text": "",
-            "signer_name": "Ines Duarte", "signer_role": "", "repeat_window_days": "90", "_csrf_token": token}
+            "signer_name": "Ines Duarte", "signer_role": "", "repeat_window_days": "90",
+            "first_response_minutes": "20", "recovery_hours": "24", "_csrf_token": token}
     response = await client.post("/staff/sites", data=data, follow_redirects=False)
     assert response.status_code == 303
     page = (await client.get(response.headers["location"])).text

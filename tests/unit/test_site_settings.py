@@ -10,6 +10,8 @@ VALID = {
     "signer_name": "Dana Whitfield",
     "signer_role": "Head of Care",
     "repeat_window_days": "60",
+    "first_response_minutes": "15",
+    "recovery_hours": "12",
 }
 
 
@@ -23,7 +25,8 @@ def test_valid_settings_are_normalised():
 @pytest.mark.parametrize(
     ("field", "value"),
     [("name", ""), ("allowed_origins", "javascript:alert(1)"), ("allowed_origins", ""), ("categories", "  "),
-     ("signer_name", ""), ("repeat_window_days", "0"), ("repeat_window_days", "ninety"), ("no_blame_text", "x" * 601)],
+     ("signer_name", ""), ("repeat_window_days", "0"), ("repeat_window_days", "ninety"), ("no_blame_text", "x" * 601),
+     ("first_response_minutes", "0"), ("recovery_hours", "10000")],
 )
 def test_each_mistake_names_its_field(field, value):
     with pytest.raises(SiteSettingsInvalid) as caught:

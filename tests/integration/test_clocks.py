@@ -1,0 +1,73 @@
+"""The worker alerts a site's staff before a clock runs out, records breaches, and adherence adds up."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from portal.lexicon import load_lexicon
+from portal.models import OutboxMail, Report, ReportEvent
+from portal.services import conversation
+from portal.templating import make_environment
+from portal.worker import Worker
+from tests.conftest import add_staff, csrf_token, login, report_body
+
+
+async def new_report(client, session, site) -> Report:
+    created = (await client.post("/api/v1/reports", json=report_body(site, email="c@example.com"))).json()
+    return await session.scalar(select(Report).where(Report.ref == created["id"]))
+
+
+async def test_staff_of_the_site_are_warned_once_before_the_first_follow_up_is_due(client, session, sessionmaker, settings, site, other_site):
+    agent = await add_staff(session, "agent@shop.example", "agent", [site])
+    await add_staff(session, "elsewhere@other.example", "agent", [other_site])
+    report = await new_report(client, session, site)
+    worker = Worker(settings, sessionmaker, make_environment())
+    assert (await worker.check_clocks(report.created_at + timedelta(minutes=10))).warned == 0
+    run = await worker.check_clocks(report.created_at + timedelta(minutes=16))
+    assert run.warned == 1
+    again = await worker.check_clocks(report.created_at + timedelta(minutes=17))
+    assert again.warned == 0
+    warnings = (await session.scalars(select(OutboxMail).where(OutboxMail.dedupe_key.like("warn:%")))).all()
+    assert [m.to_addr for m in warnings] == [agent.email]
+    assert "4 min left for the first follow-up" in warnings[0].subject
+
+
+async def test_a_breach_is_recorded_once_on_the_timeline(client, session, sessionmaker, settings, site):
+    report = await new_report(client, session, site)
+    worker = Worker(settings, sessionmaker, make_environment())
+    assert (await worker.check_clocks(report.created_at + timedelta(minutes=25))).breached == 1
+    assert (await worker.check_clocks(report.created_at + timedelta(minutes=30))).breached == 0
+    [event] = (await session.scalars(select(ReportEvent).where(ReportEvent.kind == "breach"))).all()
+    assert "first follow-up" in event.body
+    await add_staff(session, "agent@shop.example", "agent", [site])
+    await login(client, "agent@shop.example")
+    assert "Clock missed" in (await client.get(f"/staff/reports/{report.id}")).text
+    assert "Clock missed" not in (await client.get(f"/s/{report.status_token}")).text
+
+
+async def test_an_update_stops_the_first_clock_and_fixing_stops_both(client, session, sessionmaker, settings, site):
+    report = await new_report(client, session, site)
+    staff = await add_staff(session, "agent@shop.example", "agent", [site])
+    env = make_environment()
+    await conversation.send_update(session, report=report, staff=staff, body="We're on it: the parcel is at our depot.",
+                                   override_reason=None, lexicon=load_lexicon("en"),
+                                   settings=settings, env=env)
+    worker = Worker(settings, sessionmaker, env)
+    assert (await worker.check_clocks(report.created_at + timedelta(minutes=30))).breached == 0
+    await conversation.change_state(session, report=report, staff=staff, target="fixed", settings=settings, env=env)
+    assert (await worker.check_clocks(report.created_at + timedelta(days=2))).breached == 0
+
+
+async def test_queue_shows_the_countdown_and_adherence_page_the_week(client, session, site):
+    await new_report(client, session, site)
+    await add_staff(session, "agent@shop.example", "agent", [site])
+    await login(client, "agent@shop.example")
+    queue_page = (await client.get("/staff")).text
+    assert "left for first follow-up" in queue_page
+    report = await session.scalar(select(Report))
+    token = csrf_token(queue_page)
+    await client.post(f"/staff/reports/{report.id}/state", data={"state": "fixed", "_csrf_token": token})
+    adherence = (await client.get("/staff/adherence")).text
+    assert "100 % (1 of 1)" in adherence
