@@ -31,6 +31,7 @@ import tempfile
 import time
 
 POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+SECRET = "bench-secret-0123456789"
 POSTGRES_BENCH_DB = "mend_bench"
 
 
@@ -59,7 +60,7 @@ def serve(kind: str, port: int, database_url: str | None) -> None:
         from portal.app import create_app
         from portal.settings import Settings
 
-        app = create_app(Settings(database_url=database_url or "", secret_key="bench-secret-0123456789", reports_per_minute=10**9))
+        app = create_app(Settings(database_url=database_url or "", secret_key=SECRET, reports_per_minute=10**9))
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
@@ -83,19 +84,14 @@ def start(kind: str, database_url: str | None = None) -> tuple[subprocess.Popen,
 async def prepare_database(database_url: str) -> str:
     """Migrate a fresh bench database and create a site; returns the site key."""
     from portal import migrate
-    from portal.db import make_engine, make_sessionmaker
+    from portal.db import in_session
     from portal.services.sites import create_site
     from portal.settings import Settings
 
-    settings = Settings(database_url=database_url, secret_key="bench-secret-0123456789")
+    settings = Settings(database_url=database_url, secret_key=SECRET)
     await asyncio.to_thread(migrate.upgrade, settings)
-    engine = make_engine(settings)
-    async with make_sessionmaker(engine)() as session:
-        site = await create_site(session, name="Bench", origins=["https://bench.example"])
-        await session.commit()
-        key = site.key
-    await engine.dispose()
-    return key
+    site = await in_session(settings, lambda session: create_site(session, name="Bench", origins=["https://bench.example"]))
+    return site.key
 
 
 async def fresh_postgres() -> str:

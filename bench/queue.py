@@ -3,7 +3,7 @@
     python bench/queue.py [--reports 1000000] [--requests 30]
 
 Fills a fresh database (`mend_bench_queue`) with generated reports across five sites, starts
-the portal in its own process, signs in as an agent of two sites and times each page over
+the portal in its own process (as bench/intake.py does), signs in as an agent of two sites and times each page over
 sequential requests: median and p95 wall time on loopback, next to /health (one trivial query)
 measured in the same run as the baseline.
 """
@@ -22,17 +22,15 @@ import argparse
 import asyncio
 import re
 import statistics
-import subprocess
 import time
 
 import httpx
 
-from bench.intake import free_port  # noqa: E402
+from bench.intake import SECRET, start  # noqa: E402
 
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 DB = "mend_bench_queue"
 DATABASE_URL = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{DB}"
-SECRET = "bench-secret-0123456789"
 PASSWORD = "bench password 1"
 
 FILL = """
@@ -59,8 +57,7 @@ async def prepare(reports: int) -> None:
     import asyncpg
 
     from portal import migrate
-    from portal.db import make_engine, make_sessionmaker
-    from portal.models import Site
+    from portal.db import in_session
     from portal.services.sites import create_site
     from portal.services.staff import upsert_staff
     from portal.settings import Settings
@@ -71,12 +68,12 @@ async def prepare(reports: int) -> None:
     await conn.close()
     settings = Settings(database_url=DATABASE_URL, secret_key=SECRET)
     await asyncio.to_thread(migrate.upgrade, settings)
-    engine = make_engine(settings)
-    async with make_sessionmaker(engine)() as session:
-        sites: list[Site] = [await create_site(session, name=f"Site {n}", origins=[f"https://site{n}.example"]) for n in range(1, 6)]
+
+    async def sites_and_agent(session):  # type: ignore[no-untyped-def]
+        sites = [await create_site(session, name=f"Site {n}", origins=[f"https://site{n}.example"]) for n in range(1, 6)]
         await upsert_staff(session, email="agent@bench.example", password=PASSWORD, role="agent", sites=sites[:2])
-        await session.commit()
-    await engine.dispose()
+
+    await in_session(settings, sites_and_agent)
     conn = await asyncpg.connect(DATABASE_URL.replace("+asyncpg", ""))
     started = time.perf_counter()
     await conn.execute(FILL, reports)
@@ -105,17 +102,9 @@ def timed(client: httpx.Client, path: str, requests: int) -> tuple[float, float]
 
 def main(args: argparse.Namespace) -> None:
     asyncio.run(prepare(args.reports))
-    port = free_port()
-    env = {"PORTAL_DATABASE_URL": DATABASE_URL, "PORTAL_SECRET_KEY": SECRET, "PORTAL_LOG_LEVEL": "warning", "PATH": ""}
-    server = subprocess.Popen([sys.executable, "-m", "portal", "run", "--port", str(port), "--no-access-log"], env=env, cwd=ROOT)
+    server, port = start("intake", DATABASE_URL)
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", follow_redirects=True, timeout=30) as client:
-            for _ in range(300):
-                try:
-                    if client.get("/health").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.1)  # nothing to wait on but the port opening
             sign_in(client)
             first = client.get("/staff").text
             report_id = re.search(r"/staff/reports/(\d+)", first).group(1)

@@ -13,21 +13,10 @@ import sys
 
 from sqlalchemy import select
 
-from portal.db import make_engine, make_sessionmaker
+from portal.db import in_session, make_engine, make_sessionmaker
 from portal.domain.sites import OriginError
 from portal.models import Site
 from portal.settings import Settings
-
-
-async def _with_session(settings: Settings, work):  # type: ignore[no-untyped-def]
-    engine = make_engine(settings)
-    try:
-        async with make_sessionmaker(engine)() as session:
-            result = await work(session)
-            await session.commit()
-            return result
-    finally:
-        await engine.dispose()
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> None:
@@ -83,7 +72,7 @@ def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> None:
     password, generated = _password(args)
     if len(password) < 10:
         sys.exit("Use a password of at least 10 characters.")
-    asyncio.run(_with_session(settings, lambda s: upsert_staff(s, email=args.email, password=password, role="admin", name=args.name or "")))
+    asyncio.run(in_session(settings, lambda s: upsert_staff(s, email=args.email, password=password, role="admin", name=args.name or "")))
     print(f"Admin {args.email} is ready." + (f" Password: {password}" if generated else ""))
 
 
@@ -93,7 +82,7 @@ def cmd_create_site(settings: Settings, args: argparse.Namespace) -> None:
 
     try:
         site = asyncio.run(
-            _with_session(
+            in_session(
                 settings,
                 lambda s: create_site(s, name=args.name, origins=args.origin, signer_name=args.signer, signer_role=args.signer_role),
             )
@@ -119,7 +108,7 @@ def cmd_demo(settings: Settings, _: argparse.Namespace) -> None:
             site = await create_site(session, name="Northwind Goods (demo)", origins=[settings.base_url], key=DEMO_SITE_KEY)
         await upsert_staff(session, email="admin@example.com", password=password, role="admin", name="Demo Admin")
 
-    asyncio.run(_with_session(settings, work))
+    asyncio.run(in_session(settings, work))
     print(
         f"\n  Demo shop:   {settings.base_url}/demo\n"
         f"  Staff login: {settings.base_url}/staff  (admin@example.com / {password})\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from datetime import datetime
 
@@ -62,7 +63,5 @@ class Worker:
                     log.info("mail: %s sent, %s to retry, %s dead", run.sent, run.retried, run.dead)
             except Exception:
                 log.exception("worker pass failed")
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self.settings.worker_poll_seconds)
-            except TimeoutError:
-                pass

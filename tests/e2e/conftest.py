@@ -20,7 +20,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from portal.db import make_engine, make_sessionmaker
+from portal.db import in_session
 from portal.models import Site
 from portal.services.sites import create_site
 from portal.services.staff import upsert_staff
@@ -49,19 +49,8 @@ class Portal:
 
     def run(self, coroutine_factory):  # type: ignore[no-untyped-def]
         """Run database set-up for a test, in a thread of its own: Playwright's loop owns this one."""
-
-        async def main():  # type: ignore[no-untyped-def]
-            engine = make_engine(self.settings)
-            try:
-                async with make_sessionmaker(engine)() as session:
-                    result = await coroutine_factory(session)
-                    await session.commit()
-                    return result
-            finally:
-                await engine.dispose()
-
         with ThreadPoolExecutor(1) as pool:
-            return pool.submit(asyncio.run, main()).result()
+            return pool.submit(asyncio.run, in_session(self.settings, coroutine_factory)).result()
 
     def new_site(self, name: str = "Northwind") -> Site:
         """A site whose widget may live on the host origin."""

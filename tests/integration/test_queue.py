@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from portal.domain.identity import sign_customer
 from portal.domain.intake import validate_report
-from portal.models import Report, Staff, utcnow
+from portal.models import Report, utcnow
 from portal.services import conversation, queue
 from portal.services.intake import submit_report
 from portal.templating import make_environment
