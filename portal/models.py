@@ -38,6 +38,10 @@ class Base(DeclarativeBase):
     )
 
 
+# Sorts after every real due time: reports whose clocks have stopped go last.
+NO_CLOCK = datetime(9999, 12, 31, tzinfo=UTC)
+
+
 def utcnow() -> datetime:
     """The current time, timezone-aware, in UTC."""
     return datetime.now(UTC)
@@ -114,6 +118,7 @@ class Report(Base):
         Index("ix_report_site_client_created", "site_id", "client_hash", "created_at"),
         Index("ix_report_created_id", "created_at", "id"),
         Index("ix_report_priority_created_id", "priority", "created_at", "id"),
+        Index("ix_report_priority_due_id", "priority", "next_due_at", "id"),
         Index("ix_report_site_customer_created", "site_id", "customer_key", "created_at"),
     )
 
@@ -154,6 +159,9 @@ class Report(Base):
     recovery_due_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), index=True)
     first_response_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
     recovered_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    # The due time of the clock still running (NO_CLOCK once recovered): the queue sorts on it.
+    next_due_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), default=lambda: NO_CLOCK)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"), index=True)
     # Each alert and each breach is recorded once.
     first_response_warned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     recovery_warned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
@@ -163,6 +171,7 @@ class Report(Base):
     created_at: Mapped[datetime] = _now_default()
 
     site: Mapped[Site] = relationship(lazy="joined", innerjoin=True)
+    assignee: Mapped[Staff | None] = relationship(lazy="joined")
 
 
 class OutboxMail(Base):

@@ -160,11 +160,19 @@ class StaffController(Controller):
         category: str | None = None,
         state_name: str | None = QueryParameter(name="state", default=None),
         level: str | None = None,
+        assignee: str | None = None,
+        due: str | None = None,
         after: str | None = None,
     ) -> Template:
-        """At-risk customers first, then newest; the filters swap only the rows (htmx) and stay in the URL."""
+        """At-risk customers first, then the nearest clock; the filters swap only the rows (htmx) and stay in the URL."""
         filters = queue.QueueFilter(
-            site_id=_number(site), category=category or None, state=state_name or None, level=_number(level), after=queue.Cursor.decode(after)
+            site_id=_number(site),
+            category=category or None,
+            state=state_name or None,
+            level=_number(level),
+            assignee={"me": staff.id, "none": 0}.get(assignee or ""),
+            due=due or None,
+            after=queue.Cursor.decode(after),
         )
         page = await queue.list_reports(db_session, [s.id for s in sites], filters)
         categories = sorted({(c["slug"], c["label"]) for s in sites for c in s.categories})
@@ -178,6 +186,7 @@ class StaffController(Controller):
             "page": page,
             "next_cursor": page.next_cursor.encode() if page.next_cursor else None,
             "levels": {lvl.value: lvl.label for lvl in RepeatLevel},
+            "assignee": assignee or "",
             "label": category_label,
             "clock_of": clock_of,
         }
@@ -226,6 +235,32 @@ class StaffController(Controller):
             return await _render_report(db_session, staff, report, draft=draft, update_error=str(exc), status_code=400)
         request.app.state.worker.wake()
         return Redirect(f"/staff/reports/{report.id}#timeline", status_code=303)
+
+    @post("/reports/{report_id:int}/assign")
+    async def take(self, db_session: AsyncSession, staff: Staff, sites: list[Site], report_id: int) -> Redirect:
+        """Assign the report to yourself."""
+        report = await _report_or_404(db_session, sites, report_id)
+        await conversation.assign(db_session, reports=[report], staff=staff)
+        return Redirect(f"/staff/reports/{report.id}", status_code=303)
+
+    @post("/reports/bulk")
+    async def bulk(
+        self, request: Request, db_session: AsyncSession, staff: Staff, sites: list[Site],
+        data: dict[str, Any] = Body(media_type=RequestEncodingType.URL_ENCODED),
+    ) -> Redirect:
+        """Act on the ticked reports at once: take them, or acknowledge those still new."""
+        ids = data.get("ids") or []
+        ids = [int(i) for i in ([ids] if isinstance(ids, str) else ids) if str(i).isdigit()]
+        reports = await queue.reports_for_staff(db_session, [s.id for s in sites], ids)
+        if data.get("action") == "assign_to_me":
+            await conversation.assign(db_session, reports=reports, staff=staff)
+        elif data.get("action") == "acknowledge":
+            for report in reports:
+                if "acknowledged" in next_states(report.state):
+                    await conversation.change_state(
+                        db_session, report=report, staff=staff, target="acknowledged", settings=request.app.state.settings, env=request.app.state.env
+                    )
+        return Redirect(request.headers.get("referer") or "/staff", status_code=303)
 
     @get("/adherence")
     async def adherence_page(self, db_session: AsyncSession, staff: Staff, sites: list[Site]) -> Template:

@@ -6,10 +6,11 @@ from jinja2 import Environment
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal.domain.clocks import running_clock
 from portal.domain.lexicon import Finding, Lexicon, lint
 from portal.domain.workflow import check_message, check_transition
 from portal.emails import render_mail
-from portal.models import Report, ReportEvent, Staff, utcnow
+from portal.models import NO_CLOCK, Report, ReportEvent, Staff, utcnow
 from portal.outbox import enqueue_mail
 from portal.services.intake import status_url
 from portal.settings import Settings
@@ -23,6 +24,18 @@ class NeedsReview(Exception):
     def __init__(self, findings: list[Finding]) -> None:
         super().__init__(f"{len(findings)} finding(s)")
         self.findings = findings
+
+
+def _restart_clock(report: Report) -> None:
+    """Point the queue at the clock still running, or past every clock once the customer is recovered."""
+    clock = running_clock(
+        first_response_due_at=report.first_response_due_at,
+        recovery_due_at=report.recovery_due_at,
+        first_response_at=report.first_response_at,
+        recovered_at=report.recovered_at,
+        now=utcnow(),
+    )
+    report.next_due_at = clock.due_at if clock else NO_CLOCK
 
 
 async def timeline(session: AsyncSession, report: Report) -> list[ReportEvent]:
@@ -56,6 +69,7 @@ async def change_state(
         _mail_customer(session, report, "wrapup", f"wrapup:{report.id}", settings, env, staff=staff)
         report.priority = 0  # recovered: no longer jumps the queue
         report.recovered_at = utcnow()
+        _restart_clock(report)
     report.state = target
     await session.commit()
 
@@ -79,11 +93,23 @@ async def send_update(
         raise NeedsReview(findings)
     event = ReportEvent(report_id=report.id, kind="update", staff_id=staff.id, body=text, override_reason=reason if findings else None)
     session.add(event)
-    report.first_response_at = report.first_response_at or utcnow()  # an update explaining progress stops the first clock
+    if report.first_response_at is None:  # an update explaining progress stops the first clock
+        report.first_response_at = utcnow()
+        _restart_clock(report)
     await session.flush()
     _mail_customer(session, report, "update", f"update:{event.id}", settings, env, update=text, staff=staff)
     await session.commit()
     return event
+
+
+async def assign(session: AsyncSession, *, reports: list[Report], staff: Staff) -> int:
+    """Give reports to a staff member (taking one is assigning it to yourself); returns how many changed."""
+    changed = [r for r in reports if r.assignee_id != staff.id]
+    for report in changed:
+        report.assignee_id = staff.id
+        session.add(ReportEvent(report_id=report.id, kind="assign", staff_id=staff.id))
+    await session.commit()
+    return len(changed)
 
 
 async def add_reply(session: AsyncSession, *, report: Report, body: str) -> ReportEvent:

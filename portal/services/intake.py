@@ -127,6 +127,7 @@ async def submit_report(
         priority=queue_priority(level),
         first_response_due_at=first_due,
         recovery_due_at=recovery_due,
+        next_due_at=first_due,
         apology_text=apology.text,
         apology_signed_by=apology.signed_by,
         page_url=draft.page_url,

@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.models import OutboxMail, Report
+from portal.models import OutboxMail, Report, utcnow
 PAGE_SIZE = 50
 
 
 @dataclass(frozen=True)
 class Cursor:
-    """Where a queue page ended, in queue order (priority, then newest)."""
+    """Where a queue page ended, in queue order (priority, then the nearest clock)."""
 
     priority: int
-    created_at: datetime
+    due_at: datetime
     id: int
 
     def encode(self) -> str:
-        return f"{self.priority}_{self.created_at.isoformat()}_{self.id}"
+        return f"{self.priority}_{self.due_at.isoformat()}_{self.id}"
 
     @classmethod
     def decode(cls, value: str | None) -> Cursor | None:
@@ -33,6 +33,9 @@ class Cursor:
             return None
 
 
+DUE_WINDOWS = {"overdue": timedelta(0), "hour": timedelta(hours=1)}
+
+
 @dataclass(frozen=True)
 class QueueFilter:
     """What the viewer narrowed the queue to; None means any."""
@@ -41,6 +44,8 @@ class QueueFilter:
     category: str | None = None
     state: str | None = None
     level: int | None = None  # repeat level; 4 means 4 and more
+    assignee: int | None = None  # a staff id, or 0 for nobody
+    due: str | None = None  # a key of DUE_WINDOWS: clocks already overdue, or due within the hour
     after: Cursor | None = None  # keyset cursor: the last row of the previous page
 
 
@@ -52,8 +57,13 @@ class QueuePage:
     next_cursor: Cursor | None
 
 
-async def list_reports(session: AsyncSession, site_ids: list[int], filters: QueueFilter, limit: int = PAGE_SIZE) -> QueuePage:
-    """Customers at risk first, then newest, among the viewer's sites; keyset pagination stays fast at any depth."""
+async def list_reports(
+    session: AsyncSession, site_ids: list[int], filters: QueueFilter, limit: int = PAGE_SIZE, now: datetime | None = None
+) -> QueuePage:
+    """Customers at risk first, then the clock nearest to breach, among the viewer's sites.
+
+    Keyset pagination on (priority, next_due_at, id) keeps every page an index range scan.
+    """
     wanted = [filters.site_id] if filters.site_id in site_ids else site_ids
     query = select(Report).where(Report.site_id.in_(wanted))
     if filters.category:
@@ -62,19 +72,28 @@ async def list_reports(session: AsyncSession, site_ids: list[int], filters: Queu
         query = query.where(Report.state == filters.state)
     if filters.level:
         query = query.where(Report.repeat_level >= 4 if filters.level >= 4 else Report.repeat_level == filters.level)
+    if filters.assignee is not None:
+        query = query.where(Report.assignee_id == filters.assignee if filters.assignee else Report.assignee_id.is_(None))
+    if filters.due in DUE_WINDOWS:
+        query = query.where(Report.next_due_at < (now or utcnow()) + DUE_WINDOWS[filters.due])
     if c := filters.after:
         query = query.where(
             or_(
                 Report.priority < c.priority,
-                and_(Report.priority == c.priority, or_(Report.created_at < c.created_at, and_(Report.created_at == c.created_at, Report.id < c.id))),
+                and_(Report.priority == c.priority, or_(Report.next_due_at > c.due_at, and_(Report.next_due_at == c.due_at, Report.id < c.id))),
             )
         )
-    order = (Report.priority.desc(), Report.created_at.desc(), Report.id.desc())
+    order = (Report.priority.desc(), Report.next_due_at.asc(), Report.id.desc())
     rows = list((await session.scalars(query.order_by(*order).limit(limit + 1))).all())
     more = len(rows) > limit
     rows = rows[:limit]
     last = rows[-1] if more else None
-    return QueuePage(reports=rows, next_cursor=Cursor(last.priority, last.created_at, last.id) if last else None)
+    return QueuePage(reports=rows, next_cursor=Cursor(last.priority, last.next_due_at, last.id) if last else None)
+
+
+async def reports_for_staff(session: AsyncSession, site_ids: list[int], report_ids: list[int]) -> list[Report]:
+    """The reports among these ids that belong to the viewer's sites; the others are silently left out."""
+    return list((await session.scalars(select(Report).where(Report.id.in_(report_ids), Report.site_id.in_(site_ids)))).all())
 
 
 async def report_for_staff(session: AsyncSession, site_ids: list[int], report_id: int) -> Report | None:

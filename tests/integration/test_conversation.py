@@ -117,3 +117,27 @@ async def test_the_wrap_up_and_update_mail_read_as_sincere(client, session, site
     [wrapup] = await mails(session, "wrapup:")
     body = re.sub(r"https?://\S+", "", wrapup.text_body)
     assert lint(body, load_lexicon("en")) == []
+
+
+async def test_assign_to_me_from_the_report_page_and_in_bulk(client, session, site, other_site):
+    report, token = await setup(client, session, site)
+    taken = await client.post(f"/staff/reports/{report.id}/assign", data={"_csrf_token": token}, follow_redirects=False)
+    assert taken.status_code == 303
+    page = (await client.get(f"/staff/reports/{report.id}")).text
+    assert "Assigned to agent" in page and "took it" in page
+
+    second = (await client.post("/api/v1/reports", json=report_body(site, description="second"))).json()
+    theirs = (await client.post("/api/v1/reports", json=report_body(other_site, description="theirs"))).json()
+    ids = {ref: (await session.scalar(select(Report).where(Report.ref == ref))).id for ref in (second["id"], theirs["id"])}
+    bulk = await client.post(
+        "/staff/reports/bulk",
+        data={"ids": [str(report.id), str(ids[second["id"]]), str(ids[theirs["id"]])], "action": "acknowledge", "_csrf_token": token},
+        follow_redirects=False,
+    )
+    assert bulk.status_code == 303
+    states = dict((await session.execute(select(Report.ref, Report.state).execution_options(populate_existing=True))).all())
+    assert states[report.ref] == "acknowledged" and states[second["id"]] == "acknowledged"
+    assert states[theirs["id"]] == "new"  # another site's report is left alone
+    await client.post("/staff/reports/bulk", data={"ids": str(ids[second["id"]]), "action": "assign_to_me", "_csrf_token": token})
+    mine = (await client.get("/staff?assignee=me", headers={"HX-Request": "true", "HX-Target": "queue-rows"})).text
+    assert "second" in mine and mine.count('data-testid="queue-row"') == 2

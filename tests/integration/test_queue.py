@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from portal.domain.identity import sign_customer
 from portal.domain.intake import validate_report
+from portal.lexicon import load_lexicon
 from portal.models import Report, utcnow
 from portal.services import conversation, queue
 from portal.services.intake import submit_report
@@ -30,17 +31,42 @@ async def descriptions(session, site, **filters) -> list[str]:
     return [r.description for r in page.reports]
 
 
-async def test_customers_at_risk_come_first_until_they_are_recovered(session, site, settings):
+async def test_customers_at_risk_come_first_then_the_nearest_clock_until_recovered(session, site, settings):
     start = utcnow() - timedelta(hours=1)
     for n in range(3):
         await submit(session, site, settings, start + timedelta(minutes=n), description=f"repeat {n}", **signed(site, "cust-1"))
     await submit(session, site, settings, start + timedelta(minutes=10), description="newest, first time")
-    assert await descriptions(session, site) == ["repeat 2", "newest, first time", "repeat 1", "repeat 0"]
+    assert await descriptions(session, site) == ["repeat 2", "repeat 0", "repeat 1", "newest, first time"]
 
     at_risk = await session.scalar(select(Report).where(Report.description == "repeat 2"))
     staff = await add_staff(session, "agent@shop.example", "agent", [site])
     await conversation.change_state(session, report=at_risk, staff=staff, target="fixed", settings=settings, env=make_environment())
-    assert await descriptions(session, site) == ["newest, first time", "repeat 2", "repeat 1", "repeat 0"]
+    assert await descriptions(session, site) == ["repeat 0", "repeat 1", "newest, first time", "repeat 2"]
+
+
+async def test_an_update_moves_a_report_to_its_recovery_clock(session, site, settings):
+    start = utcnow() - timedelta(minutes=30)
+    await submit(session, site, settings, start, description="older")
+    await submit(session, site, settings, start + timedelta(minutes=5), description="newer")
+    older = await session.scalar(select(Report).where(Report.description == "older"))
+    staff = await add_staff(session, "agent@shop.example", "agent", [site])
+    await conversation.send_update(session, report=older, staff=staff, body="It's at our depot and leaves today.", override_reason=None,
+                                   lexicon=load_lexicon("en"), settings=settings, env=make_environment())
+    assert older.next_due_at == older.recovery_due_at
+    assert await descriptions(session, site) == ["newer", "older"]  # newer's first follow-up is due long before older's recovery
+
+
+async def test_assignee_and_clock_filters(session, site, settings):
+    now = utcnow()
+    await submit(session, site, settings, now - timedelta(minutes=45), description="overdue")
+    await submit(session, site, settings, now - timedelta(minutes=1), description="due soon")
+    mine = await session.scalar(select(Report).where(Report.description == "due soon"))
+    staff = await add_staff(session, "agent@shop.example", "agent", [site])
+    await conversation.assign(session, reports=[mine], staff=staff)
+    assert await descriptions(session, site, due="overdue") == ["overdue"]
+    assert await descriptions(session, site, due="hour") == ["overdue", "due soon"]
+    assert await descriptions(session, site, assignee=staff.id) == ["due soon"]
+    assert await descriptions(session, site, assignee=0) == ["overdue"]
 
 
 async def test_keyset_pages_cover_every_report_once_in_order(session, site, settings):
@@ -65,7 +91,7 @@ async def test_filter_by_repeat_level(session, site, settings):
     for n in range(5):
         await submit(session, site, settings, start + timedelta(minutes=n), description=f"c{n}", **signed(site, "cust-3"))
     assert await descriptions(session, site, level=2) == ["c1"]
-    assert await descriptions(session, site, level=4) == ["c4", "c3"]
+    assert await descriptions(session, site, level=4) == ["c3", "c4"]
 
 
 def test_a_mangled_cursor_is_ignored():

@@ -36,13 +36,13 @@ async def test_login_without_csrf_token_is_refused(client, session, site):
     assert response.status_code == 403
 
 
-async def test_queue_lists_reports_newest_first(client, session, site):
+async def test_queue_lists_the_clock_nearest_to_breach_first(client, session, site):
     await add_staff(session, "agent@shop.example", "agent", [site])
     for text in ("first one", "second one", "third one"):
         await post_report(client, site, description=text)
     await login(client, "agent@shop.example")
     html = (await client.get("/staff")).text
-    assert html.index("third one") < html.index("second one") < html.index("first one")
+    assert html.index("first one") < html.index("second one") < html.index("third one")
 
 
 async def test_htmx_filter_swaps_only_the_rows(client, session, site):
