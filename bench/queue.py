@@ -36,7 +36,7 @@ PASSWORD = "bench password 1"
 FILL = """
 INSERT INTO report (ref, status_token, site_id, state, category, description, identity_verified, customer_key,
                     repeat_level, priority, apology_text, apology_signed_by, site_reports_last_hour, client_hash,
-                    created_at, local_weekday, local_hour, busy)
+                    created_at, local_weekday, local_hour, busy, first_response_due_at, recovery_due_at, next_due_at)
 SELECT 'B' || lpad(i::text, 9, '0'),
        md5(i::text) || md5((i + 1)::text),
        1 + i % 5,
@@ -48,7 +48,11 @@ SELECT 'B' || lpad(i::text, 9, '0'),
        CASE WHEN i % 97 = 0 THEN 4 WHEN i % 31 = 0 THEN 3 WHEN i % 11 = 0 THEN 2 ELSE 1 END,
        CASE WHEN (i / 7) % 5 >= 3 THEN 0 WHEN i % 97 = 0 THEN 2 WHEN i % 31 = 0 THEN 1 ELSE 0 END,
        'I''m sorry we let you down.', 'Sam Rivera, Customer Care Lead', 0, '',
-       now() - (i || ' seconds')::interval, i % 7, (i / 3600) % 24, i % 101
+       now() - (i || ' seconds')::interval, i % 7, (i / 3600) % 24, i % 101,
+       now() - (i || ' seconds')::interval + interval '20 minutes',
+       now() - (i || ' seconds')::interval + interval '24 hours',
+       CASE WHEN (i / 7) % 5 >= 3 THEN timestamptz '9999-12-31 00:00:00+00'
+            ELSE now() - (i || ' seconds')::interval + interval '20 minutes' END
 FROM generate_series(1, $1) AS i
 """
 
@@ -117,6 +121,7 @@ def main(args: argparse.Namespace) -> None:
                 ("queue, first page", "/staff"),
                 ("queue, category + state", "/staff?category=billing&state=new"),
                 ("queue, churn risk only", "/staff?level=4"),
+                ("queue, overdue clocks", "/staff?due=overdue"),
                 ("queue, 11th page", f"/staff?after={cursor}"),
                 ("report page", f"/staff/reports/{report_id}"),
             ]

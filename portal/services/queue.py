@@ -80,10 +80,10 @@ async def list_reports(
         query = query.where(
             or_(
                 Report.priority < c.priority,
-                and_(Report.priority == c.priority, or_(Report.next_due_at > c.due_at, and_(Report.next_due_at == c.due_at, Report.id < c.id))),
+                and_(Report.priority == c.priority, or_(Report.next_due_at > c.due_at, and_(Report.next_due_at == c.due_at, Report.id > c.id))),
             )
         )
-    order = (Report.priority.desc(), Report.next_due_at.asc(), Report.id.desc())
+    order = (Report.priority.desc(), Report.next_due_at.asc(), Report.id.asc())  # = ix_report_queue_order
     rows = list((await session.scalars(query.order_by(*order).limit(limit + 1))).all())
     more = len(rows) > limit
     rows = rows[:limit]

@@ -22,7 +22,6 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('next_due_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('assignee_id', sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f('ix_report_assignee_id'), ['assignee_id'], unique=False)
-        batch_op.create_index('ix_report_priority_due_id', ['priority', 'next_due_at', 'id'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_report_assignee_id_staff'), 'staff', ['assignee_id'], ['id'], ondelete='SET NULL')
 
     # The clock still running on each existing report; "no clock" sorts after every real date.
@@ -34,12 +33,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('report', schema=None) as batch_op:
         batch_op.alter_column('next_due_at', existing_type=advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False)
+    op.create_index('ix_report_queue_order', 'report', [sa.text('priority DESC'), 'next_due_at', 'id'])
 
 
 def downgrade() -> None:
+    op.drop_index('ix_report_queue_order', table_name='report')
     with op.batch_alter_table('report', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_report_assignee_id_staff'), type_='foreignkey')
-        batch_op.drop_index('ix_report_priority_due_id')
         batch_op.drop_index(batch_op.f('ix_report_assignee_id'))
         batch_op.drop_column('assignee_id')
         batch_op.drop_column('next_due_at')

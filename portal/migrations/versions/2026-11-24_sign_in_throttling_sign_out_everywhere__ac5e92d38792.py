@@ -31,7 +31,6 @@ def upgrade() -> None:
 
     with op.batch_alter_table('report', schema=None) as batch_op:
         batch_op.add_column(sa.Column('priority', sa.SmallInteger(), server_default='0', nullable=False))
-        batch_op.create_index('ix_report_priority_created_id', ['priority', 'created_at', 'id'], unique=False)
 
     with op.batch_alter_table('staff', schema=None) as batch_op:
         batch_op.add_column(sa.Column('session_epoch', sa.Integer(), server_default='0', nullable=False))
@@ -48,7 +47,6 @@ def downgrade() -> None:
         batch_op.drop_column('session_epoch')
 
     with op.batch_alter_table('report', schema=None) as batch_op:
-        batch_op.drop_index('ix_report_priority_created_id')
         batch_op.drop_column('priority')
 
     with op.batch_alter_table('login_failure', schema=None) as batch_op:
