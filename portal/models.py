@@ -88,6 +88,22 @@ class Staff(Base):
     sites: Mapped[list[Site]] = relationship(secondary="staff_site", lazy="selectin")
 
 
+class Invite(Base):
+    """An emailed invitation to join as staff; only a hash of its token is kept."""
+
+    __tablename__ = "invite"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(320))
+    role: Mapped[str] = mapped_column(String(20))
+    site_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    created_at: Mapped[datetime] = _now_default()
+
+
 class LoginFailure(Base):
     """A failed sign-in, kept briefly to slow down password guessing."""
 
@@ -197,6 +213,22 @@ class OutboxMail(Base):
     transport: Mapped[str | None] = mapped_column(String(12))
     sent_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
     created_at: Mapped[datetime] = _now_default()
+
+
+class CustomerNote(Base):
+    """A staff note on a customer's file (internal: the customer never sees it)."""
+
+    __tablename__ = "customer_note"
+    __table_args__ = (Index("ix_customer_note_site_customer", "site_id", "customer_key"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    customer_key: Mapped[str] = mapped_column(String(400))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = _now_default()
+
+    staff: Mapped[Staff | None] = relationship(lazy="joined")
 
 
 class ReportEvent(Base):

@@ -1,4 +1,5 @@
-"""Site administration for admins: where the widget may appear, its words, who signs, its secret."""
+"""Administration for admins: sites (where the widget may appear, its words, who signs, its secret)
+and people (who has access, invitations)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ from portal.domain.sites import DEFAULT_CATEGORIES, DEFAULT_NO_BLAME_TEXT, SiteS
 from portal.models import Site, Staff
 from portal.routes.security import page_headers
 from portal.routes.staff import provide_staff, requires_staff
+from portal.services import invites
 from portal.services.sites import create_site, embed_snippet, rotate_secret, update_site
+from portal.services.staff import ROLES
 
 
 async def provide_admin(staff: Staff) -> Staff:
@@ -122,4 +125,76 @@ class SiteAdminController(Controller):
         return Redirect(f"/staff/sites/{site_id}?saved=true", status_code=303)
 
 
-handlers = [SiteAdminController]
+class PeopleController(Controller):
+    """/staff/people: admins see everyone and invite new staff."""
+
+    path = "/staff/people"
+    guards = [requires_staff]
+    dependencies = {"staff": Provide(provide_staff), "admin": Provide(provide_admin)}
+    include_in_schema = False
+
+    async def _page(self, db_session: AsyncSession, admin: Staff, *, status_code: int = 200, **extra: Any) -> Template:
+        context = {
+            "staff": admin,
+            "people": (await db_session.scalars(select(Staff).order_by(Staff.email))).all(),
+            "sites": (await db_session.scalars(select(Site).order_by(Site.name))).all(),
+            "roles": ROLES,
+            "form": {"email": "", "role": "agent", "site_ids": []},
+            "error": None,
+            "sent_to": None,
+            **extra,
+        }
+        return Template("pages/admin_people.html", context=context, status_code=status_code, headers=page_headers())
+
+    @get("/")
+    async def people(self, db_session: AsyncSession, admin: Staff, sent_to: str | None = None) -> Template:
+        """Everyone with access, and the invitation form."""
+        return await self._page(db_session, admin, sent_to=sent_to)
+
+    @post("/invites")
+    async def send_invite(
+        self, request: Request, db_session: AsyncSession, admin: Staff, data: dict[str, Any] = Body(media_type=RequestEncodingType.URL_ENCODED)
+    ) -> Template | Redirect:
+        """Invite someone by email to a role and sites."""
+        raw_ids = data.get("site_ids") or []
+        site_ids = [int(i) for i in ([raw_ids] if isinstance(raw_ids, str) else raw_ids) if str(i).isdigit()]
+        sites = list((await db_session.scalars(select(Site).where(Site.id.in_(site_ids)))).all())
+        try:
+            await invites.invite(db_session, email=str(data.get("email", "")), role=str(data.get("role", "")), sites=sites, by=admin,
+                                 settings=request.app.state.settings, env=request.app.state.env)
+        except invites.InviteError as exc:
+            form = {"email": data.get("email", ""), "role": data.get("role", ""), "site_ids": site_ids}
+            return await self._page(db_session, admin, form=form, error=str(exc), status_code=400)
+        request.app.state.worker.wake()
+        return Redirect(f"/staff/people?sent_to={data.get('email', '')}", status_code=303)
+
+
+@get("/staff/invite/{token:str}", include_in_schema=False)
+async def invite_page(token: str, db_session: AsyncSession) -> Template:
+    """Accepting an invitation: choose a name and a password."""
+    try:
+        record = await invites.open_invite(db_session, token)
+    except invites.InviteError as exc:
+        raise NotFoundException(detail=str(exc)) from exc
+    return Template("pages/invite.html", context={"invite": record, "error": None, "name": ""}, headers=page_headers(private=True))
+
+
+@post("/staff/invite/{token:str}", include_in_schema=False)
+async def accept_invite(
+    request: Request, token: str, db_session: AsyncSession, data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED)
+) -> Template | Redirect:
+    """Create the account and sign in."""
+    try:
+        staff = await invites.accept(db_session, token=token, name=data.get("name", ""), password=data.get("password", ""))
+    except invites.InviteError as exc:
+        try:
+            record = await invites.open_invite(db_session, token)  # still good: the form only needs fixing
+        except invites.InviteError:
+            raise NotFoundException(detail=str(exc)) from exc
+        context = {"invite": record, "error": str(exc), "name": data.get("name", "")}
+        return Template("pages/invite.html", context=context, status_code=400, headers=page_headers(private=True))
+    request.set_session({"staff_id": staff.id, "epoch": staff.session_epoch})
+    return Redirect("/staff", status_code=303)
+
+
+handlers = [SiteAdminController, PeopleController, invite_page, accept_invite]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
+from urllib.parse import quote
 from typing import Any
 
 from litestar import Controller, Request, get, post
@@ -25,7 +26,7 @@ from portal.lexicon import load_lexicon
 from portal.domain.clocks import Clock, running_clock
 from portal.models import Report, Site, Staff, utcnow
 from portal.routes.security import page_headers
-from portal.services import clocks, conversation, queue
+from portal.services import clocks, conversation, customers, queue
 from portal.services.staff import SignInThrottled, authenticate, sign_out_everywhere, visible_sites
 
 
@@ -60,6 +61,19 @@ def clock_of(report: Report, now: datetime | None = None) -> Clock | None:
     )
 
 
+async def _customer_or_404(db_session: AsyncSession, sites: list[Site], site_id: int, key: str) -> customers.CustomerFile:
+    site = next((s for s in sites if s.id == site_id), None)
+    file = await customers.customer_file(db_session, site, key) if site and key else None
+    if file is None:
+        raise NotFoundException(detail="No such customer.")
+    return file
+
+
+def _customer_template(staff: Staff, file: customers.CustomerFile, *, status_code: int = 200, **extra: Any) -> Template:
+    context = {"staff": staff, "file": file, "note": "", "note_error": None, "clock_of": clock_of, **extra}
+    return Template("pages/staff_customer.html", context=context, status_code=status_code, headers=page_headers())
+
+
 def _number(value: str | None) -> int | None:
     """A numeric filter from a form: "Any" sends an empty string, which means no filter."""
     return int(value) if value and value.isdigit() else None
@@ -79,6 +93,7 @@ async def _render_report(db_session: AsyncSession, staff: Staff, report: Report,
         "category": category_label(report.site.categories, report.category),
         "events": await conversation.timeline(db_session, report),
         "clock": clock_of(report),
+        "customer": await customers.customer_file(db_session, report.site, report.customer_key) if report.customer_key else None,
         "next_states": {s: STATE_LABELS[s] for s in next_states(report.state)},
         "state_labels": STATE_LABELS,
         "draft": {"body": "", "override_reason": ""},
@@ -261,6 +276,25 @@ class StaffController(Controller):
                         db_session, report=report, staff=staff, target="acknowledged", settings=request.app.state.settings, env=request.app.state.env
                     )
         return Redirect(request.headers.get("referer") or "/staff", status_code=303)
+
+    @get("/customers/{site_id:int}")
+    async def customer_page(self, db_session: AsyncSession, staff: Staff, sites: list[Site], site_id: int, key: str) -> Template:
+        """Everything this customer told the site, their repeat level, and staff notes."""
+        file = await _customer_or_404(db_session, sites, site_id, key)
+        return _customer_template(staff, file)
+
+    @post("/customers/{site_id:int}/notes")
+    async def add_customer_note(
+        self, db_session: AsyncSession, staff: Staff, sites: list[Site], site_id: int,
+        data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),
+    ) -> Template | Redirect:
+        """Add an internal note to the customer's file."""
+        file = await _customer_or_404(db_session, sites, site_id, data.get("key", ""))
+        try:
+            await customers.add_note(db_session, site=file.site, key=file.key, staff=staff, body=data.get("body", ""))
+        except ValueError as exc:
+            return _customer_template(staff, file, note=data.get("body", ""), note_error=str(exc), status_code=400)
+        return Redirect(f"/staff/customers/{site_id}?key={quote(file.key)}", status_code=303)
 
     @get("/adherence")
     async def adherence_page(self, db_session: AsyncSession, staff: Staff, sites: list[Site]) -> Template:

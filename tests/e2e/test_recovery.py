@@ -23,7 +23,11 @@ def test_agent_update_reaches_the_customer_and_their_reply_reaches_the_agent(por
     page.get_by_label("Email").fill("agent@recovery.example")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.get_by_test_id("queue-row").filter(has_text="Parcel never came").get_by_role("link").click()
+    # The most urgent report is at the top: the agent takes it.
+    expect(page.get_by_test_id("queue-row").first).to_contain_text("Parcel never came")
+    page.get_by_test_id("queue-row").first.get_by_role("link").click()
+    page.get_by_role("button", name="Assign to me").click()
+    expect(page.get_by_test_id("event-assign")).to_contain_text("took it")
     page.get_by_label("New state").select_option("in_progress")
     page.get_by_role("button", name="Change state").click()
     expect(page.get_by_test_id("event-state")).to_contain_text("In progress")
