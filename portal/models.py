@@ -83,6 +83,7 @@ class Staff(Base):
     role: Mapped[str] = mapped_column(String(20))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # bumped to sign out everywhere
+    on_duty: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # gets the clock alerts
     created_at: Mapped[datetime] = _now_default()
 
     sites: Mapped[list[Site]] = relationship(secondary="staff_site", lazy="selectin")

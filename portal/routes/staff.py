@@ -27,7 +27,7 @@ from portal.domain.clocks import Clock, running_clock
 from portal.models import Report, Site, Staff, utcnow
 from portal.routes.security import page_headers
 from portal.services import clocks, conversation, customers, queue
-from portal.services.staff import SignInThrottled, authenticate, sign_out_everywhere, visible_sites
+from portal.services.staff import SignInThrottled, authenticate, set_on_duty, sign_out_everywhere, visible_sites
 
 
 def requires_staff(connection: ASGIConnection, _: BaseRouteHandler) -> None:
@@ -154,6 +154,15 @@ async def logout_everywhere(request: Request, db_session: AsyncSession, staff: S
     await sign_out_everywhere(db_session, staff)
     request.clear_session()
     return Redirect("/staff/login", status_code=303)
+
+
+@post("/staff/duty", guards=[requires_staff], dependencies={"staff": Provide(provide_staff)}, include_in_schema=False)
+async def toggle_duty(
+    request: Request, db_session: AsyncSession, staff: Staff, data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED)
+) -> Redirect:
+    """Go on or off duty."""
+    await set_on_duty(db_session, staff, data.get("on_duty") == "1")
+    return Redirect(request.headers.get("referer") or "/staff", status_code=303)
 
 
 class StaffController(Controller):
@@ -326,4 +335,4 @@ class StaffController(Controller):
         return Template("pages/staff_mail_message.html", context={"staff": staff, "mail": mail}, headers=page_headers())
 
 
-handlers = [login_page, login, logout, logout_everywhere, StaffController]
+handlers = [login_page, login, logout, logout_everywhere, toggle_duty, StaffController]

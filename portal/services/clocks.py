@@ -30,20 +30,22 @@ class ClockRun:
     breached: int = 0
 
 
-async def _site_staff(session: AsyncSession, site_id: int) -> list[Staff]:
+async def _on_duty(session: AsyncSession, site_id: int) -> list[Staff]:
+    """The site's staff on duty; everyone at the site when nobody is, so no alert goes unread."""
     query = select(Staff).join(StaffSite, StaffSite.staff_id == Staff.id).where(StaffSite.site_id == site_id, Staff.is_active)
-    return list((await session.scalars(query)).all())
+    staff = list((await session.scalars(query)).all())
+    return [s for s in staff if s.on_duty] or staff
 
 
 async def check_clocks(sessionmaker: async_sessionmaker, *, settings: Settings, env: Environment, now: datetime) -> ClockRun:
-    """Alert each running clock's site staff once inside its warning window; record each breach once."""
+    """Alert the site's on-duty staff once inside each clock's warning window; record each breach once."""
     run = ClockRun()
     async with sessionmaker() as session:
         for kind, (due, done, warned_flag, breached_flag) in CLOCKS.items():
             running = (done.is_(None), Report.recovered_at.is_(None))
             warn = select(Report).where(*running, due > now, due <= now + WARN_BEFORE[kind], getattr(Report, warned_flag).is_(False))
             for report in (await session.scalars(warn)).all():
-                for staff in await _site_staff(session, report.site_id):
+                for staff in await _on_duty(session, report.site_id):
                     content = render_mail(env, "clock_warning", report=report, staff=staff, clock=CLOCK_LABELS[kind],
                                           minutes=int((getattr(report, due.key) - now).total_seconds() // 60),
                                           url=f"{settings.base_url}/staff/reports/{report.id}")

@@ -75,3 +75,9 @@ async def visible_sites(session: AsyncSession, staff: Staff) -> list[Site]:
     if staff.role == "admin":
         return list((await session.scalars(select(Site).order_by(Site.name))).all())
     return sorted(staff.sites, key=lambda s: s.name)
+
+
+async def set_on_duty(session: AsyncSession, staff: Staff, on_duty: bool) -> None:
+    """Start or end a shift: on-duty staff get the clock alerts of their sites."""
+    staff.on_duty = on_duty
+    await session.commit()

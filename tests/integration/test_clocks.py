@@ -71,3 +71,16 @@ async def test_queue_shows_the_countdown_and_adherence_page_the_week(client, ses
     await client.post(f"/staff/reports/{report.id}/state", data={"state": "fixed", "_csrf_token": token})
     adherence = (await client.get("/staff/adherence")).text
     assert "100 % (1 of 1)" in adherence
+
+
+async def test_alerts_go_to_staff_on_duty_when_someone_is(client, session, sessionmaker, settings, site):
+    await add_staff(session, "resting@shop.example", "agent", [site])
+    await add_staff(session, "working@shop.example", "agent", [site])
+    await login(client, "working@shop.example")
+    token = csrf_token((await client.get("/staff")).text)
+    assert (await client.post("/staff/duty", data={"on_duty": "1", "_csrf_token": token}, follow_redirects=False)).status_code == 303
+    assert "On duty: end shift" in (await client.get("/staff")).text
+    report = await new_report(client, session, site)
+    await Worker(settings, sessionmaker, make_environment()).check_clocks(report.created_at + timedelta(minutes=16))
+    warnings = (await session.scalars(select(OutboxMail).where(OutboxMail.dedupe_key.like("warn:%")))).all()
+    assert [m.to_addr for m in warnings] == ["working@shop.example"]

@@ -11,6 +11,7 @@ from tests.conftest import add_staff, csrf_token, login, report_body
 
 
 async def report_on(client, session, site, email: str) -> Report:
+    """A report with an email, so it has a customer file and a mail."""
     created = (await client.post("/api/v1/reports", json=report_body(site, email=email))).json()
     return await session.scalar(select(Report).where(Report.ref == created["id"]))
 
@@ -27,21 +28,32 @@ async def test_every_staff_route_for_every_role_on_own_and_other_site(client, se
     token = csrf_token((await client.get("/staff")).text)
     other_expected = 200 if role == "admin" else 404
 
+    other_write = 303 if role == "admin" else 404
+    admin_only = 200 if role == "admin" else 403
     cases = [
         ("GET", "/staff", None, 200, 200),
         ("GET", "/staff/mail", None, 200, 200),
+        ("GET", "/staff/adherence", None, 200, 200),
         ("GET", "/staff/reports/{id}", None, 200, other_expected),
         ("GET", "/staff/mail/{mail}", None, 200, other_expected),
-        ("POST", "/staff/reports/{id}/updates", {"body": "We found it and it ships today."}, 303, 303 if role == "admin" else 404),
-        ("POST", "/staff/reports/{id}/state", {"state": "acknowledged"}, 303, 303 if role == "admin" else 404),
+        ("GET", "/staff/customers/{site}?key={key}", None, 200, other_expected),
+        ("POST", "/staff/customers/{site}/notes", {"key": "{key}", "body": "Called back."}, 303, other_write),
+        ("POST", "/staff/reports/{id}/updates", {"body": "We found it and it ships today."}, 303, other_write),
+        ("POST", "/staff/reports/{id}/assign", {}, 303, other_write),
+        ("POST", "/staff/reports/{id}/state", {"state": "acknowledged"}, 303, other_write),
+        ("GET", "/staff/sites", None, admin_only, admin_only),
+        ("GET", "/staff/sites/{site}", None, admin_only, admin_only),
+        ("GET", "/staff/people", None, admin_only, admin_only),
     ]
     for method, template, data, own_status, other_status in cases:
         for report, email, expected in ((ours, "ours@example.com", own_status), (theirs, "theirs@example.com", other_status)):
-            path = template.format(id=report.id, mail=mail_ids[email])
+            values = {"id": report.id, "mail": mail_ids[email], "site": report.site_id, "key": f"email:{email}"}
+            path = template.format(**values)
             if method == "GET":
                 response = await client.get(path, headers={"accept": "text/html"}, follow_redirects=False)
             else:
-                response = await client.post(path, data={**data, "_csrf_token": token}, headers={"accept": "text/html"}, follow_redirects=False)
+                form = {k: v.format(**values) for k, v in data.items()}
+                response = await client.post(path, data={**form, "_csrf_token": token}, headers={"accept": "text/html"}, follow_redirects=False)
             assert response.status_code == expected, (role, method, path, response.status_code)
     listing = (await client.get("/staff")).text
     assert ("theirs@example.com" in listing) == (role == "admin")
