@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
+from portal.app import create_app
 from portal.models import OutboxMail, Report
 from portal.outbox import deliver_due_mail
-from tests.conftest import add_staff, csrf_token, login, report_body
+from tests.conftest import add_staff, csrf_token, login, make_settings, report_body
 
 
 async def report_on(client, session, site, email: str) -> Report:
@@ -97,3 +99,19 @@ async def test_sign_out_everywhere_ends_the_other_devices_sessions(client, sessi
     assert (await client.post("/staff/logout-everywhere", data={"_csrf_token": token}, follow_redirects=False)).status_code == 303
     client.cookies = phone
     assert (await client.get("/staff", follow_redirects=False)).status_code == 303
+
+
+async def session_cookie(client) -> str:
+    token = csrf_token((await client.get("/staff/login")).text)
+    response = await client.post("/staff/login", data={"email": "agent@shop.example", "password": "correct horse battery", "_csrf_token": token},
+                                 follow_redirects=False)
+    return next(c for c in response.headers.get_list("set-cookie") if c.startswith("mend_session="))
+
+
+async def test_session_cookie_is_httponly_and_samesite_and_secure_behind_https(client, session, site, database_url):
+    await add_staff(session, "agent@shop.example", "agent", [site])
+    plain = await session_cookie(client)
+    assert "HttpOnly" in plain and "samesite=lax" in plain.lower() and "Secure" not in plain
+    https = make_settings(database_url, base_url="https://mend.example", cookie_secure=True)
+    async with AsyncTestClient(create_app(https), base_url="https://mend.example") as secure_client:
+        assert "Secure" in await session_cookie(secure_client)
