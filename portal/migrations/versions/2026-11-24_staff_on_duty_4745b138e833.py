@@ -7,7 +7,6 @@ Create Date: 2026-11-24 21:32:13.122146
 
 from collections.abc import Sequence
 
-import advanced_alchemy.types
 import sqlalchemy as sa
 from alembic import op
 
