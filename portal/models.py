@@ -216,6 +216,20 @@ class OutboxMail(Base):
     created_at: Mapped[datetime] = _now_default()
 
 
+class ApologyTemplate(Base):
+    """A site's own apology wording for a category (or all categories); used only once published."""
+
+    __tablename__ = "apology_template"
+    __table_args__ = (Index("ix_apology_template_site_category", "site_id", "category"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    category: Mapped[str | None] = mapped_column(String(40))  # None: any category without its own
+    body: Mapped[str] = mapped_column(Text)
+    published: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    created_at: Mapped[datetime] = _now_default()
+
+
 class CustomerNote(Base):
     """A staff note on a customer's file (internal: the customer never sees it)."""
 

@@ -7,6 +7,7 @@ ownership, next step, thanks) so two customers with the same problem rarely read
 from __future__ import annotations
 
 import random
+import string
 from dataclasses import dataclass
 
 # What went wrong, said in our own voice. Keys are the default category slugs; a site's own
@@ -147,3 +148,38 @@ def compose_apology(
     signed_by = signature(signer_name, signer_role)
     text = f"{greeting}\n\n{' '.join(lines)}\n\n{signed_by}"
     return Apology(text=text, signed_by=signed_by)
+
+
+# A site's own wording: these placeholders, nothing else (so a typo cannot leak into a letter).
+PLACEHOLDERS = {
+    "name": "the customer's first name, or 'there'",
+    "category": "what the report was about",
+    "quote": "a short quote of what they wrote",
+    "signer": "who signs",
+}
+SAMPLE = {"name": "Alex", "category": "Late or missing delivery", "quote": "My parcel arrived two days late", "signer": "Sam Rivera"}
+
+
+def placeholder_errors(body: str) -> list[str]:
+    """What is wrong with a template's placeholders, in words an admin can act on."""
+    try:
+        fields = [field for _, field, _, _ in string.Formatter().parse(body) if field is not None]
+    except ValueError:
+        return ["A { or } is unmatched. Write {name}, {category}, {quote} or {signer}, or double a brace to show it."]
+    unknown = sorted({f for f in fields if f not in PLACEHOLDERS})
+    return [f"Unknown placeholder {{{f}}}: use {', '.join('{' + p + '}' for p in PLACEHOLDERS)}." for f in unknown]
+
+
+def render_template(
+    body: str, *, name: str | None, category_label: str, description: str, signer_name: str, signer_role: str, repeat_level: int = 1, seed: int = 0
+) -> Apology:
+    """A site's template filled in for one report; repeats are acknowledged as in the default letters."""
+    first_name = name.split()[0] if name and name.strip() else "there"
+    text = body.strip().format(name=first_name, category=category_label, quote=quote_of(description) if description else category_label, signer=signer_name)
+    pick = random.Random(seed).choice
+    if repeat_level >= 3:
+        text += "\n\n" + pick(PILING_UP)
+    elif repeat_level == 2:
+        text += "\n\n" + pick(AGAIN)
+    signed_by = signature(signer_name, signer_role)
+    return Apology(text=f"{text}\n\n{signed_by}", signed_by=signed_by)

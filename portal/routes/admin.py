@@ -18,7 +18,9 @@ from portal.domain.sites import DEFAULT_CATEGORIES, DEFAULT_NO_BLAME_TEXT, SiteS
 from portal.models import Site, Staff
 from portal.routes.security import page_headers
 from portal.routes.staff import provide_staff, requires_staff
-from portal.services import invites
+from portal.domain.apology import PLACEHOLDERS
+from portal.lexicon import load_lexicon
+from portal.services import invites, templates
 from portal.services.sites import create_site, embed_snippet, rotate_secret, update_site
 from portal.services.staff import ROLES
 
@@ -69,12 +71,6 @@ class SiteAdminController(Controller):
     dependencies = {"staff": Provide(provide_staff), "admin": Provide(provide_admin)}
     include_in_schema = False
 
-    async def _site(self, db_session: AsyncSession, site_id: int) -> Site:
-        site = await db_session.get(Site, site_id)
-        if site is None:
-            raise NotFoundException(detail="No such site.")
-        return site
-
     @get("/")
     async def list_sites(self, db_session: AsyncSession, admin: Staff) -> Template:
         """Every site, with a way in to its settings."""
@@ -102,7 +98,7 @@ class SiteAdminController(Controller):
     @get("/{site_id:int}")
     async def edit(self, request: Request, db_session: AsyncSession, admin: Staff, site_id: int, saved: bool = False) -> Template:
         """The site's settings and its embed snippet."""
-        site = await self._site(db_session, site_id)
+        site = await _site_or_404(db_session, site_id)
         return _page(request, admin, site, _form_of(site), {}, saved=saved)
 
     @post("/{site_id:int}")
@@ -111,7 +107,7 @@ class SiteAdminController(Controller):
         data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
         """Save the settings, or show the form again with what was typed and what is wrong."""
-        site = await self._site(db_session, site_id)
+        site = await _site_or_404(db_session, site_id)
         try:
             await update_site(db_session, site, validate_site_settings(data))
         except SiteSettingsInvalid as exc:
@@ -121,8 +117,68 @@ class SiteAdminController(Controller):
     @post("/{site_id:int}/rotate-secret")
     async def rotate(self, db_session: AsyncSession, admin: Staff, site_id: int) -> Redirect:
         """Replace the signing secret."""
-        await rotate_secret(db_session, await self._site(db_session, site_id))
+        await rotate_secret(db_session, await _site_or_404(db_session, site_id))
         return Redirect(f"/staff/sites/{site_id}?saved=true", status_code=303)
+
+
+class TemplateController(Controller):
+    """/staff/sites/{id}/templates: a site's own apology wording, linted before it can go live."""
+
+    path = "/staff/sites/{site_id:int}/templates"
+    guards = [requires_staff]
+    dependencies = {"staff": Provide(provide_staff), "admin": Provide(provide_admin)}
+    include_in_schema = False
+
+    async def _page(self, db_session: AsyncSession, admin: Staff, site: Site, *, status_code: int = 200, **extra: Any) -> Template:
+        context = {
+            "staff": admin, "site": site, "templates": await templates.site_templates(db_session, site),
+            "placeholders": PLACEHOLDERS, "form": {"category": "", "body": ""}, "sample": None, "problems": [], "findings": [], **extra,
+        }
+        return Template("pages/admin_templates.html", context=context, status_code=status_code, headers=page_headers())
+
+    @get("/")
+    async def list_templates(self, db_session: AsyncSession, admin: Staff, site_id: int) -> Template:
+        """The site's templates and the editor."""
+        return await self._page(db_session, admin, await _site_or_404(db_session, site_id))
+
+    @post("/preview")
+    async def preview(
+        self, db_session: AsyncSession, site_id: int, admin: Staff, data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED)
+    ) -> Template:
+        """htmx: the template filled in for a sample report, with what the linter thinks of it."""
+        site = await _site_or_404(db_session, site_id)
+        sample, problems, findings = templates.preview(site, data.get("body", ""), load_lexicon())
+        context = {"sample": sample, "problems": problems, "findings": findings}
+        return Template("partials/template_preview.html", context=context, headers=page_headers())
+
+    @post("/")
+    async def save(
+        self, db_session: AsyncSession, admin: Staff, site_id: int, data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED)
+    ) -> Template | Redirect:
+        """Save a draft, or publish: refused, with the reasons, while the linter finds anything."""
+        site = await _site_or_404(db_session, site_id)
+        form = {"category": data.get("category", ""), "body": data.get("body", "")}
+        try:
+            await templates.save_template(db_session, site=site, category=form["category"], body=form["body"],
+                                          publish=data.get("action") == "publish", lexicon=load_lexicon())
+        except templates.TemplateRejected as exc:
+            sample, _, _ = templates.preview(site, form["body"], load_lexicon())
+            return await self._page(db_session, admin, site, form=form, sample=sample, problems=exc.problems, findings=exc.findings,
+                                    rejected=True, status_code=422)
+        return Redirect(f"/staff/sites/{site.id}/templates", status_code=303)
+
+    @post("/{template_id:int}/delete")
+    async def delete(self, db_session: AsyncSession, admin: Staff, site_id: int, template_id: int) -> Redirect:
+        """Remove a template."""
+        await templates.delete_template(db_session, await _site_or_404(db_session, site_id), template_id)
+        return Redirect(f"/staff/sites/{site_id}/templates", status_code=303)
+
+
+async def _site_or_404(db_session: AsyncSession, site_id: int) -> Site:
+    site = await db_session.get(Site, site_id)
+    if site is None:
+        raise NotFoundException(detail="No such site.")
+    return site
 
 
 class PeopleController(Controller):
@@ -197,4 +253,4 @@ async def accept_invite(
     return Redirect("/staff", status_code=303)
 
 
-handlers = [SiteAdminController, PeopleController, invite_page, accept_invite]
+handlers = [SiteAdminController, TemplateController, PeopleController, invite_page, accept_invite]

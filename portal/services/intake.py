@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+import random
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,16 +15,17 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.domain import tokens
-from portal.domain.apology import Apology, compose_apology
+from portal.domain.apology import Apology, compose_apology, render_template
 from portal.domain.clocks import due_times
 from portal.domain.identity import client_hash, verify_customer
 from portal.domain.repeat import RepeatLevel, customer_key, queue_priority, repeat_level
 from portal.domain.intake import ReportDraft, customer_local_time, is_honeypot_filled, validate_report
 from portal.domain.sites import category_label, origin_allowed
 from portal.emails import render_mail
-from portal.models import Report, Site, utcnow
+from portal.models import ApologyTemplate, Report, Site, utcnow
 from portal.outbox import enqueue_mail
 from portal.services.sites import site_by_key
+from portal.services.templates import published_for
 from portal.settings import Settings
 
 RATE_WINDOW = timedelta(minutes=1)
@@ -107,7 +109,7 @@ async def submit_report(
     verified = verify_customer(site.secret, draft.customer_id, draft.customer_sig)
     key = customer_key(draft.customer_id if verified else None, draft.email)
     level = repeat_level(await _earlier_reports(session, site, key, now)) if key else RepeatLevel.FIRST
-    apology = _apology_for(site, draft, level)
+    apology = _apology_for(site, draft, level, await published_for(session, site, draft.category))
     local = customer_local_time(now, draft.tz_offset_min)
     first_due, recovery_due = due_times(now, site.first_response_minutes, site.recovery_hours)
     report = Report(
@@ -164,7 +166,20 @@ async def submit_report(
     return Receipt(ref=report.ref, status_url=url, apology=apology)
 
 
-def _apology_for(site: Site, draft: ReportDraft, level: int = RepeatLevel.FIRST) -> Apology:
+def _apology_for(site: Site, draft: ReportDraft, level: int = RepeatLevel.FIRST, templates: Sequence[ApologyTemplate] = ()) -> Apology:
+    """The site's own wording when it has published some for this category, else Mend's."""
+    seed = secrets.randbits(32)
+    if templates:
+        return render_template(
+            random.Random(seed).choice(templates).body,
+            name=draft.name,
+            category_label=category_label(site.categories, draft.category),
+            description=draft.description,
+            signer_name=site.signer_name,
+            signer_role=site.signer_role,
+            repeat_level=level,
+            seed=seed,
+        )
     return compose_apology(
         category=draft.category,
         category_label=category_label(site.categories, draft.category),
@@ -173,7 +188,7 @@ def _apology_for(site: Site, draft: ReportDraft, level: int = RepeatLevel.FIRST)
         signer_name=site.signer_name,
         signer_role=site.signer_role,
         has_email=bool(draft.email),
-        seed=secrets.randbits(32),
+        seed=seed,
         repeat_level=level,
     )
 

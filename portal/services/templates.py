@@ -1,0 +1,62 @@
+"""A site's own apology templates: drafted, previewed, linted, and published only when clean."""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.domain.apology import SAMPLE, Apology, placeholder_errors, render_template
+from portal.domain.lexicon import Finding, Lexicon, lint
+from portal.models import ApologyTemplate, Site
+
+
+class TemplateRejected(ValueError):
+    """A template that cannot be published, with every reason."""
+
+    def __init__(self, problems: list[str], findings: list[Finding]) -> None:
+        super().__init__("; ".join(problems) or f"{len(findings)} finding(s)")
+        self.problems = problems
+        self.findings = findings
+
+
+def preview(site: Site, body: str, lexicon: Lexicon) -> tuple[Apology | None, list[str], list[Finding]]:
+    """The template filled in for a sample report, its placeholder problems and the linter's findings."""
+    problems = placeholder_errors(body) or ([] if body.strip() else ["Write the apology first."])
+    if problems:
+        return None, problems, []
+    sample = render_template(body, name=SAMPLE["name"], category_label=SAMPLE["category"], description=SAMPLE["quote"],
+                             signer_name=site.signer_name, signer_role=site.signer_role)
+    return sample, [], lint(sample.text, lexicon)
+
+
+async def save_template(session: AsyncSession, *, site: Site, category: str | None, body: str, publish: bool, lexicon: Lexicon) -> ApologyTemplate:
+    """Keep a draft, or publish it when the placeholders are right and the linter finds nothing."""
+    _, problems, findings = preview(site, body, lexicon)
+    if problems or (publish and findings):
+        raise TemplateRejected(problems, findings)
+    template = ApologyTemplate(site_id=site.id, category=category or None, body=body.strip(), published=publish)
+    session.add(template)
+    await session.commit()
+    return template
+
+
+async def site_templates(session: AsyncSession, site: Site) -> list[ApologyTemplate]:
+    """All of a site's templates, newest first."""
+    return list((await session.scalars(select(ApologyTemplate).where(ApologyTemplate.site_id == site.id).order_by(ApologyTemplate.id.desc()))).all())
+
+
+async def published_for(session: AsyncSession, site: Site, category: str) -> list[ApologyTemplate]:
+    """The published variants for this category, else the site-wide ones (empty: use Mend's defaults)."""
+    rows = (await session.scalars(select(ApologyTemplate).where(
+        ApologyTemplate.site_id == site.id, ApologyTemplate.published, or_(ApologyTemplate.category == category, ApologyTemplate.category.is_(None))
+    ))).all()
+    own = [t for t in rows if t.category == category]
+    return own or [t for t in rows if t.category is None]
+
+
+async def delete_template(session: AsyncSession, site: Site, template_id: int) -> None:
+    """Remove a template of this site."""
+    template = await session.get(ApologyTemplate, template_id)
+    if template is not None and template.site_id == site.id:
+        await session.delete(template)
+        await session.commit()
