@@ -141,6 +141,13 @@ async def login(client: AsyncTestClient, email: str, password: str = PASSWORD) -
     assert response.status_code == 303, response.text
 
 
+async def as_admin(client: AsyncTestClient, session: AsyncSession) -> str:
+    """Sign in as a new admin; returns a CSRF token for the forms that follow."""
+    await add_staff(session, "admin@mend.example", "admin", [])
+    await login(client, "admin@mend.example")
+    return csrf_token((await client.get("/staff")).text)
+
+
 def csrf_token(html: str) -> str:
     """The CSRF token a page embeds in its forms."""
     match = re.search(r'name="_csrf_token" value="([^"]+)"', html)

@@ -8,14 +8,12 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from portal.models import Invite, OutboxMail, Staff, utcnow
-from tests.conftest import BASE_URL, add_staff, csrf_token, login
+from tests.conftest import BASE_URL, add_staff, as_admin, csrf_token, login
 
 
 async def invite(client, session, site, email="new@shop.example", role="agent") -> str:
     """Sign in as an admin, invite someone, and return the path of the link in the mail."""
-    await add_staff(session, "admin@mend.example", "admin", [])
-    await login(client, "admin@mend.example")
-    token = csrf_token((await client.get("/staff/people")).text)
+    token = await as_admin(client, session)
     response = await client.post("/staff/people/invites", data={"email": email, "role": role, "site_ids": [str(site.id)], "_csrf_token": token},
                                  follow_redirects=False)
     assert response.status_code == 303
@@ -60,9 +58,7 @@ async def test_a_short_password_is_refused_and_the_link_still_works(client, sess
 
 
 async def test_invite_mistakes_are_explained(client, session, site):
-    await add_staff(session, "admin@mend.example", "admin", [])
-    await login(client, "admin@mend.example")
-    token = csrf_token((await client.get("/staff/people")).text)
+    token = await as_admin(client, session)
     no_site = await client.post("/staff/people/invites", data={"email": "x@shop.example", "role": "agent", "_csrf_token": token})
     assert no_site.status_code == 400 and "at least one site" in no_site.text
     bad_email = await client.post("/staff/people/invites", data={"email": "x@", "role": "agent", "site_ids": str(site.id), "_csrf_token": token})

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from portal.domain.identity import sign_customer
 from portal.models import Report, Site
-from tests.conftest import add_staff, csrf_token, login, report_body
+from tests.conftest import add_staff, as_admin, csrf_token, login, report_body
 
 
 def form(site, **changes) -> dict[str, str]:
@@ -25,14 +25,8 @@ def form(site, **changes) -> dict[str, str]:
     return values
 
 
-async def admin_token(client, session) -> str:
-    await add_staff(session, "admin@mend.example", "admin", [])
-    await login(client, "admin@mend.example")
-    return csrf_token((await client.get("/staff/sites")).text)
-
-
 async def test_admin_changes_the_panel_text_categories_and_signer(client, session, site):
-    token = await admin_token(client, session)
+    token = await as_admin(client, session)
     response = await client.post(f"/staff/sites/{site.id}", data={**form(site), "_csrf_token": token}, follow_redirects=False)
     assert response.status_code == 303
     panel = (await client.get(f"/w/{site.key}")).text
@@ -44,7 +38,7 @@ async def test_admin_changes_the_panel_text_categories_and_signer(client, sessio
 
 
 async def test_bad_settings_are_explained_and_the_typed_values_kept(client, session, site):
-    token = await admin_token(client, session)
+    token = await as_admin(client, session)
     response = await client.post(
         f"/staff/sites/{site.id}", data={**form(site, allowed_origins="ftp://files.example", name="Renamed"), "_csrf_token": token}
     )
@@ -55,14 +49,14 @@ async def test_bad_settings_are_explained_and_the_typed_values_kept(client, sess
 
 async def test_rotating_the_secret_stops_trusting_old_signatures(client, session, site):
     old_signature = sign_customer(site.secret, "cust-1")
-    token = await admin_token(client, session)
+    token = await as_admin(client, session)
     assert (await client.post(f"/staff/sites/{site.id}/rotate-secret", data={"_csrf_token": token}, follow_redirects=False)).status_code == 303
     await client.post("/api/v1/reports", json=report_body(site, customer_id="cust-1", customer_sig=old_signature))
     assert (await session.scalar(select(Report))).identity_verified is False
 
 
 async def test_admin_creates_a_site_and_gets_its_snippet(client, session):
-    token = await admin_token(client, session)
+    token = await as_admin(client, session)
     data = {"name": "Harbour Cafe", "allowed_origins": "https://cafe.example", "categories": "Cold coffee", "no_blame_text": "",
             "signer_name": "Ines Duarte", "signer_role": "", "repeat_window_days": "90",
             "first_response_minutes": "20", "recovery_hours": "24", "_csrf_token": token}

@@ -5,20 +5,14 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from portal.models import ApologyTemplate
-from tests.conftest import add_staff, csrf_token, login, report_body
+from tests.conftest import add_staff, as_admin, login, report_body
 
 CLEAN = "Hi {name}, I'm sorry: {category} is on us, not you. You told us: {quote}. We're fixing it now."
 DEFENSIVE = "Hi {name}, as stated in our policy, deliveries can take a week. Sorry for any inconvenience."
 
 
-async def admin(client, session) -> str:
-    await add_staff(session, "admin@mend.example", "admin", [])
-    await login(client, "admin@mend.example")
-    return csrf_token((await client.get("/staff/sites")).text)
-
-
 async def test_live_preview_shows_the_letter_and_the_findings(client, session, site):
-    token = await admin(client, session)
+    token = await as_admin(client, session)
     response = await client.post(f"/staff/sites/{site.id}/templates/preview", data={"body": DEFENSIVE, "_csrf_token": token},
                                  headers={"HX-Request": "true"})
     assert response.status_code == 200 and "<html" not in response.text
@@ -27,7 +21,7 @@ async def test_live_preview_shows_the_letter_and_the_findings(client, session, s
 
 
 async def test_a_defensive_template_is_refused_with_the_explanation(client, session, site):
-    token = await admin(client, session)
+    token = await as_admin(client, session)
     response = await client.post(f"/staff/sites/{site.id}/templates", data={"body": DEFENSIVE, "action": "publish", "_csrf_token": token})
     assert response.status_code == 422
     assert "Not published" in response.text and "Quoting policy argues the case" in response.text
@@ -35,7 +29,7 @@ async def test_a_defensive_template_is_refused_with_the_explanation(client, sess
 
 
 async def test_a_published_template_is_used_for_its_category_and_a_draft_is_not(client, session, site):
-    token = await admin(client, session)
+    token = await as_admin(client, session)
     ok = await client.post(f"/staff/sites/{site.id}/templates",
                            data={"category": "delivery", "body": CLEAN, "action": "publish", "_csrf_token": token},
                            follow_redirects=False)
@@ -50,7 +44,7 @@ async def test_a_published_template_is_used_for_its_category_and_a_draft_is_not(
 
 
 async def test_unknown_placeholders_are_refused_even_as_a_draft(client, session, site):
-    token = await admin(client, session)
+    token = await as_admin(client, session)
     response = await client.post(f"/staff/sites/{site.id}/templates", data={"body": "Hi {nmae}, sorry.", "action": "draft", "_csrf_token": token})
     assert response.status_code == 422 and "Unknown placeholder {nmae}" in response.text
 
