@@ -7,21 +7,25 @@ import contextlib
 import hashlib
 from collections.abc import AsyncIterator
 
-from advanced_alchemy.extensions.litestar import AsyncSessionConfig, SQLAlchemyAsyncConfig, SQLAlchemyPlugin
+from advanced_alchemy.extensions.litestar import (
+    AsyncSessionConfig,
+    SQLAlchemyAsyncConfig,
+    SQLAlchemyPlugin,
+)
 from litestar import Litestar, Request, Response
 from litestar.config.cors import CORSConfig
 from litestar.config.csrf import CSRFConfig
-from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.htmx import HTMXPlugin, HTMXRequest
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 from portal.db import make_engine, make_sessionmaker
-from portal.routes import admin, api, customer, demo, staff, widget
+from portal.routes import admin, api, auth, customer, demo, staff, widget
 from portal.settings import ROOT, Settings
 from portal.templating import make_environment
 from portal.worker import Worker
@@ -80,6 +84,7 @@ def create_app(settings: Settings) -> Litestar:
             *api.handlers,
             *widget.handlers,
             *customer.handlers,
+            *auth.handlers,
             *staff.handlers,
             *admin.handlers,
             *demo.handlers,

@@ -52,6 +52,13 @@ def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> None:
     print(f"Database is at {args.revision}.")
 
 
+def cmd_db_revision(settings: Settings, args: argparse.Namespace) -> None:
+    """Autogenerate a migration from the models against the current database (for developers)."""
+    from portal.migrate import make_revision
+
+    make_revision(settings, args.message)
+
+
 def _password(args: argparse.Namespace) -> tuple[str, bool]:
     """The password from --password, $PORTAL_ADMIN_PASSWORD, a prompt, or a generated one."""
     given = args.password or os.environ.get("PORTAL_ADMIN_PASSWORD")
@@ -130,6 +137,9 @@ def parser() -> argparse.ArgumentParser:
     up = db.add_parser("upgrade", help="apply migrations")
     up.add_argument("revision", nargs="?", default="head")
     up.set_defaults(func=cmd_db_upgrade)
+    rev = db.add_parser("revision", help="autogenerate a migration from the models (developers)")
+    rev.add_argument("message")
+    rev.set_defaults(func=cmd_db_revision)
     admin = sub.add_parser("create-admin", help="create or reset an admin account")
     admin.add_argument("email")
     admin.add_argument("--name")

@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from portal.mailer import SmtpMailer
 from portal.models import utcnow
-from portal.services.clocks import ClockRun, check_clocks
 from portal.outbox import DeliveryRun, deliver_due_mail
+from portal.services.clocks import ClockRun, check_clocks
 from portal.settings import Settings
 
 log = logging.getLogger(__name__)

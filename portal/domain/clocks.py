@@ -63,11 +63,6 @@ def running_clock(
     return Clock("recovery", recovery_due_at, recovery_due_at - now)
 
 
-def should_warn(kind: str, due_at: datetime, now: datetime) -> bool:
-    """Time to alert the site's staff: inside the warning window, before the breach."""
-    return due_at - WARN_BEFORE[kind] <= now < due_at
-
-
 @dataclass(frozen=True)
 class ClockRecord:
     """What adherence needs from one report."""

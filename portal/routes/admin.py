@@ -14,12 +14,18 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.domain.sites import DEFAULT_CATEGORIES, DEFAULT_NO_BLAME_TEXT, SiteSettingsInvalid, format_categories, validate_site_settings
-from portal.models import Site, Staff
-from portal.routes.security import page_headers
-from portal.routes.staff import provide_staff, requires_staff
 from portal.domain.apology import PLACEHOLDERS
+from portal.domain.sites import (
+    DEFAULT_CATEGORIES,
+    DEFAULT_NO_BLAME_TEXT,
+    SiteSettingsInvalid,
+    format_categories,
+    validate_site_settings,
+)
 from portal.lexicon import load_lexicon
+from portal.models import Site, Staff
+from portal.routes.auth import provide_staff, requires_staff
+from portal.routes.security import page_headers
 from portal.services import invites, templates
 from portal.services.sites import create_site, embed_snippet, rotate_secret, update_site
 from portal.services.staff import ROLES

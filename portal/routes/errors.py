@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from litestar.exceptions import ClientException, HTTPException, NotFoundException, PermissionDeniedException
+from litestar.exceptions import (
+    ClientException,
+    HTTPException,
+    NotFoundException,
+    PermissionDeniedException,
+)
 from litestar.status_codes import HTTP_429_TOO_MANY_REQUESTS
 
 from portal.domain.intake import Invalid

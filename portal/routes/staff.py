@@ -1,48 +1,30 @@
-"""Staff pages: login, the report queue, a report's full context, and the mail outbox."""
+"""Staff pages behind the login: the queue, reports and their conversation, customer files, clocks, mail."""
 
 from __future__ import annotations
 
-import math
 from datetime import datetime
-from urllib.parse import quote
 from typing import Any
+from urllib.parse import quote
 
 from litestar import Controller, Request, get, post
-from litestar.connection import ASGIConnection
 from litestar.di import Provide
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import NotAuthorizedException, NotFoundException
-from litestar.handlers import BaseRouteHandler
+from litestar.exceptions import NotFoundException
 from litestar.params import Body, QueryParameter
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.domain.identity import client_hash
+from portal.domain.clocks import Clock, running_clock
 from portal.domain.repeat import RepeatLevel
 from portal.domain.sites import category_label
 from portal.domain.workflow import STATE_LABELS, TransitionError, next_states
 from portal.lexicon import load_lexicon
-from portal.domain.clocks import Clock, running_clock
 from portal.models import Report, Site, Staff, utcnow
+from portal.routes.auth import provide_staff, requires_staff
 from portal.routes.security import page_headers
 from portal.services import clocks, conversation, customers, queue
-from portal.services.staff import SignInThrottled, authenticate, set_on_duty, sign_out_everywhere, visible_sites
-
-
-def requires_staff(connection: ASGIConnection, _: BaseRouteHandler) -> None:
-    """Guard: a staff session must exist (the redirect to the login page is the error handler's)."""
-    if not connection.session.get("staff_id"):
-        raise NotAuthorizedException()
-
-
-async def provide_staff(request: Request, db_session: AsyncSession) -> Staff:
-    """The signed-in staff member; a deactivated account is signed out at once."""
-    staff = await db_session.get(Staff, request.session.get("staff_id"))
-    if staff is None or not staff.is_active or staff.session_epoch != request.session.get("epoch"):
-        request.clear_session()
-        raise NotAuthorizedException()
-    return staff
+from portal.services.staff import visible_sites
 
 
 async def provide_sites(staff: Staff, db_session: AsyncSession) -> list[Site]:
@@ -103,66 +85,6 @@ async def _render_report(db_session: AsyncSession, staff: Staff, report: Report,
         **extra,
     }
     return Template("pages/staff_report.html", context=context, status_code=status_code, headers=page_headers())
-
-
-def _safe_next(target: str | None) -> str:
-    """Only ever redirect inside the staff area after login."""
-    return target if target and target.startswith("/staff") and not target.startswith("//") else "/staff"
-
-
-@get("/staff/login", include_in_schema=False)
-async def login_page(next: str | None = None) -> Template:
-    """The sign-in form."""
-    return _login_page(_safe_next(next), "", None)
-
-
-@post("/staff/login", include_in_schema=False)
-async def login(
-    request: Request, db_session: AsyncSession, data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED)
-) -> Template | Redirect:
-    """Check the credentials and start a session."""
-    target = _safe_next(data.get("next"))
-    settings = request.app.state.settings
-    client = client_hash(settings.secret_key, request.client.host if request.client else "unknown")
-    try:
-        staff = await authenticate(db_session, data.get("email", ""), data.get("password", ""), client=client)
-    except SignInThrottled as exc:
-        minutes = math.ceil(exc.retry_after / 60)
-        error = f"Too many failed sign-ins. Please wait {minutes} minute{'s' if minutes > 1 else ''} and try again."
-        return _login_page(target, data.get("email", ""), error, 429, {"Retry-After": str(exc.retry_after)})
-    if staff is None:
-        return _login_page(target, data.get("email", ""), "That email and password don't match an active account.", 400)
-    request.set_session({"staff_id": staff.id, "epoch": staff.session_epoch})
-    return Redirect(target, status_code=303)
-
-
-def _login_page(target: str, email: str, error: str | None, status_code: int = 200, headers: dict[str, str] | None = None) -> Template:
-    context = {"next": target, "error": error, "email": email}
-    return Template("pages/staff_login.html", context=context, status_code=status_code, headers={**page_headers(), **(headers or {})})
-
-
-@post("/staff/logout", include_in_schema=False)
-async def logout(request: Request) -> Redirect:
-    """End the session."""
-    request.clear_session()
-    return Redirect("/staff/login", status_code=303)
-
-
-@post("/staff/logout-everywhere", guards=[requires_staff], dependencies={"staff": Provide(provide_staff)}, include_in_schema=False)
-async def logout_everywhere(request: Request, db_session: AsyncSession, staff: Staff) -> Redirect:
-    """End this staff member's sessions on every device."""
-    await sign_out_everywhere(db_session, staff)
-    request.clear_session()
-    return Redirect("/staff/login", status_code=303)
-
-
-@post("/staff/duty", guards=[requires_staff], dependencies={"staff": Provide(provide_staff)}, include_in_schema=False)
-async def toggle_duty(
-    request: Request, db_session: AsyncSession, staff: Staff, data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED)
-) -> Redirect:
-    """Go on or off duty."""
-    await set_on_duty(db_session, staff, data.get("on_duty") == "1")
-    return Redirect(request.headers.get("referer") or "/staff", status_code=303)
 
 
 class StaffController(Controller):
@@ -335,4 +257,4 @@ class StaffController(Controller):
         return Template("pages/staff_mail_message.html", context={"staff": staff, "mail": mail}, headers=page_headers())
 
 
-handlers = [login_page, login, logout, logout_everywhere, toggle_duty, StaffController]
+handlers = [StaffController]

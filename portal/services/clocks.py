@@ -9,7 +9,13 @@ from jinja2 import Environment
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from portal.domain.clocks import CLOCK_LABELS, WARN_BEFORE, ClockRecord, WeekAdherence, weekly_adherence
+from portal.domain.clocks import (
+    CLOCK_LABELS,
+    WARN_BEFORE,
+    ClockRecord,
+    WeekAdherence,
+    weekly_adherence,
+)
 from portal.emails import render_mail
 from portal.models import Report, ReportEvent, Staff, StaffSite
 from portal.outbox import enqueue_mail

@@ -18,8 +18,13 @@ from portal.domain import tokens
 from portal.domain.apology import Apology, compose_apology, render_template
 from portal.domain.clocks import due_times
 from portal.domain.identity import client_hash, verify_customer
+from portal.domain.intake import (
+    ReportDraft,
+    customer_local_time,
+    is_honeypot_filled,
+    validate_report,
+)
 from portal.domain.repeat import RepeatLevel, customer_key, queue_priority, repeat_level
-from portal.domain.intake import ReportDraft, customer_local_time, is_honeypot_filled, validate_report
 from portal.domain.sites import category_label, origin_allowed
 from portal.emails import render_mail
 from portal.models import ApologyTemplate, Report, Site, utcnow

@@ -9,6 +9,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.models import OutboxMail, Report, utcnow
+
 PAGE_SIZE = 50
 
 

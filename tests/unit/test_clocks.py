@@ -1,6 +1,6 @@
 from datetime import UTC, datetime, timedelta
 
-from portal.domain.clocks import ClockRecord, due_times, running_clock, should_warn, weekly_adherence
+from portal.domain.clocks import ClockRecord, due_times, running_clock, weekly_adherence
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday
 FIRST, RECOVERY = due_times(T0, 20, 24)
@@ -30,13 +30,6 @@ def test_an_overdue_clock_says_by_how_much():
 
 def test_reports_from_before_clocks_have_none():
     assert running_clock(first_response_due_at=None, recovery_due_at=None, first_response_at=None, recovered_at=None, now=T0) is None
-
-
-def test_warning_window_is_just_before_the_breach():
-    assert not should_warn("first_response", FIRST, T0 + timedelta(minutes=14))
-    assert should_warn("first_response", FIRST, T0 + timedelta(minutes=16))
-    assert not should_warn("first_response", FIRST, T0 + timedelta(minutes=21))
-    assert should_warn("recovery", RECOVERY, RECOVERY - timedelta(minutes=30))
 
 
 def record(created, first_at=None, recovered_at=None, site_id=1):

@@ -1,0 +1,103 @@
+"""Signing staff in and out: the login form, the session guard, sign out everywhere, going on duty."""
+
+from __future__ import annotations
+
+import math
+
+from litestar import Request, get, post
+from litestar.connection import ASGIConnection
+from litestar.di import Provide
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotAuthorizedException
+from litestar.handlers import BaseRouteHandler
+from litestar.params import Body
+from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.domain.identity import client_hash
+from portal.models import Staff
+from portal.routes.security import page_headers
+from portal.services.staff import (
+    SignInThrottled,
+    authenticate,
+    set_on_duty,
+    sign_out_everywhere,
+)
+
+
+def requires_staff(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """Guard: a staff session must exist (the redirect to the login page is the error handler's)."""
+    if not connection.session.get("staff_id"):
+        raise NotAuthorizedException()
+
+
+async def provide_staff(request: Request, db_session: AsyncSession) -> Staff:
+    """The signed-in staff member; a deactivated account is signed out at once."""
+    staff = await db_session.get(Staff, request.session.get("staff_id"))
+    if staff is None or not staff.is_active or staff.session_epoch != request.session.get("epoch"):
+        request.clear_session()
+        raise NotAuthorizedException()
+    return staff
+
+
+def _safe_next(target: str | None) -> str:
+    """Only ever redirect inside the staff area after login."""
+    return target if target and target.startswith("/staff") and not target.startswith("//") else "/staff"
+
+
+@get("/staff/login", include_in_schema=False)
+async def login_page(next: str | None = None) -> Template:
+    """The sign-in form."""
+    return _login_page(_safe_next(next), "", None)
+
+
+@post("/staff/login", include_in_schema=False)
+async def login(
+    request: Request, db_session: AsyncSession, data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED)
+) -> Template | Redirect:
+    """Check the credentials and start a session."""
+    target = _safe_next(data.get("next"))
+    settings = request.app.state.settings
+    client = client_hash(settings.secret_key, request.client.host if request.client else "unknown")
+    try:
+        staff = await authenticate(db_session, data.get("email", ""), data.get("password", ""), client=client)
+    except SignInThrottled as exc:
+        minutes = math.ceil(exc.retry_after / 60)
+        error = f"Too many failed sign-ins. Please wait {minutes} minute{'s' if minutes > 1 else ''} and try again."
+        return _login_page(target, data.get("email", ""), error, 429, {"Retry-After": str(exc.retry_after)})
+    if staff is None:
+        return _login_page(target, data.get("email", ""), "That email and password don't match an active account.", 400)
+    request.set_session({"staff_id": staff.id, "epoch": staff.session_epoch})
+    return Redirect(target, status_code=303)
+
+
+def _login_page(target: str, email: str, error: str | None, status_code: int = 200, headers: dict[str, str] | None = None) -> Template:
+    context = {"next": target, "error": error, "email": email}
+    return Template("pages/staff_login.html", context=context, status_code=status_code, headers={**page_headers(), **(headers or {})})
+
+
+@post("/staff/logout", include_in_schema=False)
+async def logout(request: Request) -> Redirect:
+    """End the session."""
+    request.clear_session()
+    return Redirect("/staff/login", status_code=303)
+
+
+@post("/staff/logout-everywhere", guards=[requires_staff], dependencies={"staff": Provide(provide_staff)}, include_in_schema=False)
+async def logout_everywhere(request: Request, db_session: AsyncSession, staff: Staff) -> Redirect:
+    """End this staff member's sessions on every device."""
+    await sign_out_everywhere(db_session, staff)
+    request.clear_session()
+    return Redirect("/staff/login", status_code=303)
+
+
+@post("/staff/duty", guards=[requires_staff], dependencies={"staff": Provide(provide_staff)}, include_in_schema=False)
+async def toggle_duty(
+    request: Request, db_session: AsyncSession, staff: Staff, data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED)
+) -> Redirect:
+    """Go on or off duty."""
+    await set_on_duty(db_session, staff, data.get("on_duty") == "1")
+    return Redirect(request.headers.get("referer") or "/staff", status_code=303)
+
+
+handlers = [login_page, login, logout, logout_everywhere, toggle_duty]
