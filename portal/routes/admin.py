@@ -69,13 +69,18 @@ def _page(request: Request, staff: Staff, site: Site | None, form: dict[str, str
     return Template("pages/admin_site.html", context=context, status_code=status_code, headers=page_headers())
 
 
-class SiteAdminController(Controller):
-    """/staff/sites: admins only."""
+class AdminController(Controller):
+    """Pages only admins reach: a staff session, then the admin role."""
 
-    path = "/staff/sites"
     guards = [requires_staff]
     dependencies = {"staff": Provide(provide_staff), "admin": Provide(provide_admin)}
     include_in_schema = False
+
+
+class SiteAdminController(AdminController):
+    """/staff/sites: where the widget may appear, its words, who signs, its secret."""
+
+    path = "/staff/sites"
 
     @get("/")
     async def list_sites(self, db_session: AsyncSession, admin: Staff) -> Template:
@@ -127,13 +132,10 @@ class SiteAdminController(Controller):
         return Redirect(f"/staff/sites/{site_id}?saved=true", status_code=303)
 
 
-class TemplateController(Controller):
+class TemplateController(AdminController):
     """/staff/sites/{id}/templates: a site's own apology wording, linted before it can go live."""
 
     path = "/staff/sites/{site_id:int}/templates"
-    guards = [requires_staff]
-    dependencies = {"staff": Provide(provide_staff), "admin": Provide(provide_admin)}
-    include_in_schema = False
 
     async def _page(self, db_session: AsyncSession, admin: Staff, site: Site, *, status_code: int = 200, **extra: Any) -> Template:
         context = {
@@ -187,13 +189,10 @@ async def _site_or_404(db_session: AsyncSession, site_id: int) -> Site:
     return site
 
 
-class PeopleController(Controller):
+class PeopleController(AdminController):
     """/staff/people: admins see everyone and invite new staff."""
 
     path = "/staff/people"
-    guards = [requires_staff]
-    dependencies = {"staff": Provide(provide_staff), "admin": Provide(provide_admin)}
-    include_in_schema = False
 
     async def _page(self, db_session: AsyncSession, admin: Staff, *, status_code: int = 200, **extra: Any) -> Template:
         context = {

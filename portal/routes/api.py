@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.routes.errors import INTAKE_ERRORS, intake_error
 from portal.services.intake import receive_report
+from portal.services.sites import site_by_key
 
 
 class ReportIn(msgspec.Struct):
@@ -51,7 +52,7 @@ async def create_report(request: Request, data: ReportIn, db_session: AsyncSessi
     try:
         receipt = await receive_report(
             db_session,
-            site_key=data.site_key,
+            site=await site_by_key(db_session, data.site_key),
             raw=msgspec.structs.asdict(data),
             origin=request.headers.get("origin"),
             client_address=request.client.host if request.client else "unknown",

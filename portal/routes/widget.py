@@ -112,7 +112,7 @@ async def panel_submit(
     try:
         receipt = await receive_report(
             db_session,
-            site_key=site_key,
+            site=site,
             raw=data,
             origin=request.headers.get("origin"),
             client_address=request.client.host if request.client else "unknown",

@@ -29,7 +29,6 @@ from portal.domain.sites import category_label, origin_allowed
 from portal.emails import render_mail
 from portal.models import ApologyTemplate, Report, Site, utcnow
 from portal.outbox import enqueue_mail
-from portal.services.sites import site_by_key
 from portal.services.templates import published_for
 from portal.settings import Settings
 
@@ -201,7 +200,7 @@ def _apology_for(site: Site, draft: ReportDraft, level: int = RepeatLevel.FIRST,
 async def receive_report(
     session: AsyncSession,
     *,
-    site_key: str,
+    site: Site | None,
     raw: Mapping[str, Any],
     origin: str | None,
     client_address: str,
@@ -209,14 +208,13 @@ async def receive_report(
     settings: Settings,
     env: Environment,
 ) -> Receipt:
-    """The whole intake, shared by the JSON API and the panel form.
+    """The whole intake, shared by the JSON API and the panel form, for the site the key named (None: no site).
 
     Raises UnknownSite, OriginRefused, Invalid or RateLimited. A filled honeypot gets a receipt
     that looks real but nothing is stored, so a bot learns nothing.
     """
-    site = await site_by_key(session, site_key)
     if site is None:
-        raise UnknownSite(site_key)
+        raise UnknownSite()
     if not origin_allowed(origin, site.allowed_origins, settings.base_url):
         raise OriginRefused(origin or "")
     draft = validate_report(raw, [c["slug"] for c in site.categories])

@@ -1,7 +1,12 @@
 import pytest
 
 from portal.domain.identity import sign_customer, verify_customer
-from portal.domain.sites import OriginError, category_label, normalize_origin, origin_allowed
+from portal.domain.sites import (
+    OriginError,
+    category_label,
+    normalize_origin,
+    origin_allowed,
+)
 
 SECRET = "a" * 64
 

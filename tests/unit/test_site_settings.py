@@ -1,6 +1,11 @@
 import pytest
 
-from portal.domain.sites import SiteSettingsInvalid, format_categories, parse_categories, validate_site_settings
+from portal.domain.sites import (
+    SiteSettingsInvalid,
+    format_categories,
+    parse_categories,
+    validate_site_settings,
+)
 
 VALID = {
     "name": "Northwind",
