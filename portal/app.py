@@ -25,7 +25,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 from portal.db import make_engine, make_sessionmaker
-from portal.routes import admin, api, auth, customer, demo, staff, widget
+from portal.routes import admin, api, auth, customer, demo, gestures, staff, widget
 from portal.settings import ROOT, Settings
 from portal.templating import make_environment
 from portal.worker import Worker
@@ -87,6 +87,7 @@ def create_app(settings: Settings) -> Litestar:
             *auth.handlers,
             *staff.handlers,
             *admin.handlers,
+            *gestures.handlers,
             *demo.handlers,
             create_static_files_router(path="/static", directories=[ROOT / "static"], send_as_attachment=False),
         ],

@@ -17,8 +17,10 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    UniqueConstraint,
     false,
     func,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -68,6 +70,8 @@ class Site(Base):
     repeat_window_days: Mapped[int] = mapped_column(Integer, default=90, server_default="90")
     first_response_minutes: Mapped[int] = mapped_column(Integer, default=20, server_default="20")
     recovery_hours: Mapped[int] = mapped_column(Integer, default=24, server_default="24")
+    follow_up_hours: Mapped[int] = mapped_column(Integer, default=4, server_default="4")  # a lead's personal follow-up at risk
+    gesture_budgets: Mapped[dict[str, list[int]] | None] = mapped_column(JSON)  # None: the defaults
     created_at: Mapped[datetime] = _now_default()
 
 
@@ -152,6 +156,8 @@ class Report(Base):
     identity_verified: Mapped[bool] = mapped_column(Boolean, default=False)
     customer_key: Mapped[str | None] = mapped_column(String(400))
     repeat_level: Mapped[int] = mapped_column(SmallInteger, default=1, server_default="1")
+    customer_tier: Mapped[int] = mapped_column(SmallInteger, default=1, server_default="1")
+    offered_gesture_ids: Mapped[list[int] | None] = mapped_column(JSON)  # what the customer may pick from
 
     apology_text: Mapped[str] = mapped_column(Text)
     apology_signed_by: Mapped[str] = mapped_column(String(250))
@@ -263,6 +269,102 @@ class ReportEvent(Base):
     created_at: Mapped[datetime] = _now_default()
 
     staff: Mapped[Staff | None] = relationship(lazy="joined")
+
+
+class Gesture(Base):
+    """A small non-monetary gesture in a site's catalog."""
+
+    __tablename__ = "gesture"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text)
+    tier: Mapped[int] = mapped_column(SmallInteger)
+    categories: Mapped[list[str]] = mapped_column(JSON, default=list)  # empty: fits every category
+    daily_cap: Mapped[int | None] = mapped_column(Integer)
+    monthly_cap: Mapped[int | None] = mapped_column(Integer)
+    fulfilment: Mapped[str] = mapped_column(String(10))  # task or code
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[datetime] = _now_default()
+
+
+class GestureCode(Base):
+    """A single-use code an admin uploaded for an automatic gesture; taken by at most one grant."""
+
+    __tablename__ = "gesture_code"
+    __table_args__ = (
+        Index("ix_gesture_code_free", "gesture_id", "grant_id"),
+        UniqueConstraint("gesture_id", "code", name="uq_gesture_code_gesture_code"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    gesture_id: Mapped[int] = mapped_column(ForeignKey("gesture.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(200))
+    grant_id: Mapped[int | None] = mapped_column(ForeignKey("gesture_grant.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = _now_default()
+
+
+class GestureGrant(Base):
+    """A gesture given on a report: the customer's own choice (or their no-thanks, or their words), or a staff grant."""
+
+    __tablename__ = "gesture_grant"
+    __table_args__ = (Index("ix_gesture_grant_gesture_created", "gesture_id", "created_at"),
+                      Index("ix_gesture_grant_staff_created", "granted_by_id", "created_at"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), index=True)
+    # Set to the report's id for the customer's own choice only: one choice per report, even when two requests race.
+    customer_choice_for: Mapped[int | None] = mapped_column(BigId, unique=True)
+    choice: Mapped[str] = mapped_column(String(10))  # gesture, declined, wish
+    gesture_id: Mapped[int | None] = mapped_column(ForeignKey("gesture.id", ondelete="SET NULL"))
+    gesture_name: Mapped[str | None] = mapped_column(String(120))  # as it was called when chosen
+    tier: Mapped[int | None] = mapped_column(SmallInteger)
+    wish: Mapped[str | None] = mapped_column(Text)
+    code: Mapped[str | None] = mapped_column(String(200))
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = _now_default()
+
+    granted_by: Mapped[Staff | None] = relationship(lazy="joined")
+
+
+class Task(Base):
+    """Something a person must do by a deadline: fulfil a gesture, or follow up personally with an at-risk customer."""
+
+    __tablename__ = "task"
+    __table_args__ = (Index("ix_task_site_open_due", "site_id", "done_at", "due_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), index=True)
+    grant_id: Mapped[int | None] = mapped_column(ForeignKey("gesture_grant.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(12))  # gesture, follow_up
+    title: Mapped[str] = mapped_column(String(300))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"), index=True)
+    due_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    done_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = _now_default()
+
+    assignee: Mapped[Staff | None] = relationship(lazy="joined", foreign_keys=[assignee_id])
+    report: Mapped[Report] = relationship(lazy="joined", innerjoin=True)
+
+
+class CustomerProfile(Base):
+    """What staff set on a customer's file: their tier (it wins over the host's)."""
+
+    __tablename__ = "customer_profile"
+    __table_args__ = (UniqueConstraint("site_id", "customer_key", name="uq_customer_profile_site_customer"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    customer_key: Mapped[str] = mapped_column(String(400))
+    tier: Mapped[int] = mapped_column(SmallInteger)
+    set_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = _now_default()
 
 
 # The queue's order (at risk first, then the nearest clock) as one index, directions included:

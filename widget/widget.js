@@ -9,7 +9,7 @@
     viewport: innerWidth + "x" + innerHeight,
     tz_offset_min: -new Date().getTimezoneOffset(), lang: d.lang || navigator.language || ""
   });
-  for (const [k, v] of Object.entries({customerId: "customer_id", customerSig: "customer_sig",
+  for (const [k, v] of Object.entries({customerId: "customer_id", customerSig: "customer_sig", customerTier: "customer_tier",
     customerEmail: "email", customerName: "name", busy: "busy", location: "location"})) {
     if (d[k]) q.set(v, d[k]);
   }

@@ -6,16 +6,24 @@ import hashlib
 import hmac
 
 
-def sign_customer(secret: str, customer_id: str) -> str:
-    """Hex HMAC-SHA256 of the customer id, as the host computes it for `data-customer-sig`."""
-    return hmac.new(secret.encode(), customer_id.encode(), hashlib.sha256).hexdigest()
+def sign_customer(secret: str, customer_id: str, tier: str | None = None) -> str:
+    """Hex HMAC-SHA256 for `data-customer-sig`: of the customer id, or of `id|tier=<tier>` when the host vouches for a tier too."""
+    message = customer_id if tier is None else f"{customer_id}|tier={tier}"
+    return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
 
 
-def verify_customer(secret: str, customer_id: str | None, signature: str | None) -> bool:
-    """True only when the signature is the site's HMAC of this exact customer id."""
+def verify_customer(secret: str, customer_id: str | None, signature: str | None, tier: str | None = None) -> bool:
+    """True only when the signature is the site's HMAC of this exact customer id (and tier, when one is given)."""
     if not customer_id or not signature:
         return False
-    return hmac.compare_digest(sign_customer(secret, customer_id), signature.strip().lower())
+    return hmac.compare_digest(sign_customer(secret, customer_id, tier), signature.strip().lower())
+
+
+def verified_identity(secret: str, customer_id: str | None, signature: str | None, tier: str | None) -> tuple[bool, str | None]:
+    """(id verified, tier verified): a signature over the id alone still identifies, but vouches for no tier."""
+    if tier and verify_customer(secret, customer_id, signature, tier):
+        return True, tier
+    return verify_customer(secret, customer_id, signature), None
 
 
 def client_hash(secret_key: str, address: str) -> str:

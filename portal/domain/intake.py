@@ -13,6 +13,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from portal.domain.gestures import Tier
+
 MAX_DESCRIPTION = 2000
 MAX_SUGGESTION = 1000
 HONEYPOT_FIELD = "website"
@@ -21,6 +23,7 @@ EMAIL_RE = re.compile(r"^[^@\s<>()\[\],;:\"\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za
 LANG_RE = re.compile(r"^[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$")
 VIEWPORT_RE = re.compile(r"^\d{1,5}x\d{1,5}$")
 HEX_SIG_RE = re.compile(r"^[0-9a-fA-F]{64}$")
+CUSTOMER_TIERS = tuple(t.label for t in Tier)  # the host's words for a tier, covered by the signature
 # C0/C1 controls; tabs and newlines are allowed in free text only.
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 LINE_BREAK_RE = re.compile(r"[\r\n\u2028\u2029]")
@@ -37,6 +40,7 @@ class ReportDraft:
     name: str | None = None
     customer_id: str | None = None
     customer_sig: str | None = None
+    customer_tier: str | None = None
     page_url: str | None = None
     referrer: str | None = None
     viewport: str | None = None
@@ -132,6 +136,9 @@ def validate_report(raw: Mapping[str, Any], category_slugs: list[str]) -> Report
     customer_sig = _line(raw, "customer_sig", 64, errors, "Customer signature")
     if customer_sig and "customer_sig" not in errors and not HEX_SIG_RE.match(customer_sig):
         errors["customer_sig"] = "The customer signature must be 64 hex characters."
+    customer_tier = _line(raw, "customer_tier", 20, errors, "Customer tier")
+    if customer_tier and "customer_tier" not in errors and customer_tier not in CUSTOMER_TIERS:
+        errors["customer_tier"] = "The customer tier must be standard, elevated or premium."
     page_url = _url(raw, "page_url", errors, "Page address")
     referrer = _url(raw, "referrer", errors, "Referrer")
     viewport = _line(raw, "viewport", 20, errors, "Viewport")
@@ -154,6 +161,7 @@ def validate_report(raw: Mapping[str, Any], category_slugs: list[str]) -> Report
         name=name,
         customer_id=customer_id,
         customer_sig=customer_sig,
+        customer_tier=customer_tier,
         page_url=page_url,
         referrer=referrer,
         viewport=viewport,
@@ -193,6 +201,7 @@ CONTEXT_FIELDS = (
     "location",
     "customer_id",
     "customer_sig",
+    "customer_tier",
 )
 
 

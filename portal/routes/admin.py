@@ -109,7 +109,7 @@ class SiteAdminController(AdminController):
     @get("/{site_id:int}")
     async def edit(self, request: Request, db_session: AsyncSession, admin: Staff, site_id: int, saved: bool = False) -> Template:
         """The site's settings and its embed snippet."""
-        site = await _site_or_404(db_session, site_id)
+        site = await site_or_404(db_session, site_id)
         return _page(request, admin, site, _form_of(site), {}, saved=saved)
 
     @post("/{site_id:int}")
@@ -118,7 +118,7 @@ class SiteAdminController(AdminController):
         data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
         """Save the settings, or show the form again with what was typed and what is wrong."""
-        site = await _site_or_404(db_session, site_id)
+        site = await site_or_404(db_session, site_id)
         try:
             await update_site(db_session, site, validate_site_settings(data))
         except SiteSettingsInvalid as exc:
@@ -128,7 +128,7 @@ class SiteAdminController(AdminController):
     @post("/{site_id:int}/rotate-secret")
     async def rotate(self, db_session: AsyncSession, admin: Staff, site_id: int) -> Redirect:
         """Replace the signing secret."""
-        await rotate_secret(db_session, await _site_or_404(db_session, site_id))
+        await rotate_secret(db_session, await site_or_404(db_session, site_id))
         return Redirect(f"/staff/sites/{site_id}?saved=true", status_code=303)
 
 
@@ -147,14 +147,14 @@ class TemplateController(AdminController):
     @get("/")
     async def list_templates(self, db_session: AsyncSession, admin: Staff, site_id: int) -> Template:
         """The site's templates and the editor."""
-        return await self._page(db_session, admin, await _site_or_404(db_session, site_id))
+        return await self._page(db_session, admin, await site_or_404(db_session, site_id))
 
     @post("/preview")
     async def preview(
         self, db_session: AsyncSession, site_id: int, admin: Staff, data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED)
     ) -> Template:
         """htmx: the template filled in for a sample report, with what the linter thinks of it."""
-        site = await _site_or_404(db_session, site_id)
+        site = await site_or_404(db_session, site_id)
         sample, problems, findings = templates.preview(site, data.get("body", ""), load_lexicon())
         context = {"sample": sample, "problems": problems, "findings": findings}
         return Template("partials/template_preview.html", context=context, headers=page_headers())
@@ -164,7 +164,7 @@ class TemplateController(AdminController):
         self, db_session: AsyncSession, admin: Staff, site_id: int, data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED)
     ) -> Template | Redirect:
         """Save a draft, or publish: refused, with the reasons, while the linter finds anything."""
-        site = await _site_or_404(db_session, site_id)
+        site = await site_or_404(db_session, site_id)
         form = {"category": data.get("category", ""), "body": data.get("body", "")}
         try:
             await templates.save_template(db_session, site=site, category=form["category"], body=form["body"],
@@ -178,11 +178,11 @@ class TemplateController(AdminController):
     @post("/{template_id:int}/delete")
     async def delete(self, db_session: AsyncSession, admin: Staff, site_id: int, template_id: int) -> Redirect:
         """Remove a template."""
-        await templates.delete_template(db_session, await _site_or_404(db_session, site_id), template_id)
+        await templates.delete_template(db_session, await site_or_404(db_session, site_id), template_id)
         return Redirect(f"/staff/sites/{site_id}/templates", status_code=303)
 
 
-async def _site_or_404(db_session: AsyncSession, site_id: int) -> Site:
+async def site_or_404(db_session: AsyncSession, site_id: int) -> Site:
     site = await db_session.get(Site, site_id)
     if site is None:
         raise NotFoundException(detail="No such site.")

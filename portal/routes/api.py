@@ -7,6 +7,7 @@ from litestar import Request, Response, get, post
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal.domain.gestures import Tier
 from portal.routes.errors import INTAKE_ERRORS, intake_error
 from portal.services.intake import receive_report
 from portal.services.sites import site_by_key
@@ -23,6 +24,7 @@ class ReportIn(msgspec.Struct):
     name: str | None = None
     customer_id: str | None = None
     customer_sig: str | None = None
+    customer_tier: str | None = None  # standard, elevated or premium; trusted only when customer_sig covers it
     page_url: str | None = None
     referrer: str | None = None
     viewport: str | None = None
@@ -38,12 +40,23 @@ class ApologyOut(msgspec.Struct):
     signed_by: str
 
 
+class GestureOut(msgspec.Struct):
+    """A gesture the customer may pick (on the status page, or by POSTing `choice=gesture:<id>` to `gesture_url`)."""
+
+    id: int
+    name: str
+    description: str
+    tier: str
+
+
 class ReportCreated(msgspec.Struct):
-    """The receipt: the customer's reference, private status link and apology."""
+    """The receipt: the customer's reference, private status link, apology and the gestures offered."""
 
     id: str
     status_url: str
     apology: ApologyOut
+    gestures: list[GestureOut]
+    gesture_url: str
 
 
 @post("/api/v1/reports", status_code=201, tags=["reports"])
@@ -67,6 +80,8 @@ async def create_report(request: Request, data: ReportIn, db_session: AsyncSessi
         id=receipt.ref,
         status_url=receipt.status_url,
         apology=ApologyOut(text=receipt.apology.text, signed_by=receipt.apology.signed_by),
+        gestures=[GestureOut(id=g.id, name=g.name, description=g.description, tier=Tier(g.tier).label) for g in receipt.offers],
+        gesture_url=f"{receipt.status_url}/gesture",
     )
     return Response(body, status_code=201)
 

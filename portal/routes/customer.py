@@ -8,6 +8,7 @@ from litestar import Request, get, post
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
 from litestar.params import Body
+from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,7 +17,7 @@ from portal.domain.progress import CUSTOMER_STATE_LABELS, progress_steps
 from portal.domain.sites import category_label
 from portal.models import Report
 from portal.routes.security import page_headers
-from portal.services import conversation
+from portal.services import conversation, gestures
 
 
 async def _report_or_404(db_session: AsyncSession, token: str) -> Report:
@@ -24,6 +25,23 @@ async def _report_or_404(db_session: AsyncSession, token: str) -> Report:
     if report is None:
         raise NotFoundException(detail="This status link doesn't exist. Check that the whole link was copied.")
     return report
+
+
+async def _gesture_context(db_session: AsyncSession, report: Report) -> dict[str, Any]:
+    """The customer's gesture: their choice and its confirmation, or what they may still pick from."""
+    choice = await gestures.customer_choice(db_session, report)
+    description = None
+    if choice and choice.gesture_id:
+        description = next((g.description for g in await gestures.catalog(db_session, report.site_id, active_only=False) if g.id == choice.gesture_id), None)
+    return {
+        "token": report.status_token,
+        "choice": choice,
+        "confirmation": gestures.confirmation(choice, description) if choice else [],
+        "offers": [] if choice else await gestures.offered(db_session, report),
+        "gesture_error": None,
+        "picked": "",
+        "wish": "",
+    }
 
 
 async def _render(db_session: AsyncSession, report: Report, *, status_code: int = 200, **extra: Any) -> Template:
@@ -37,6 +55,7 @@ async def _render(db_session: AsyncSession, report: Report, *, status_code: int 
         "audience": "customer",
         "reply": "",
         "reply_error": None,
+        **await _gesture_context(db_session, report),
         **extra,
     }
     return Template("pages/status.html", context=context, status_code=status_code, headers=page_headers(private=True))
@@ -61,4 +80,32 @@ async def reply(
     return Redirect(f"/s/{token}#timeline", status_code=303)
 
 
-handlers = [status_page, reply]
+@post("/s/{token:str}/gesture", include_in_schema=False)
+async def choose_gesture(
+    request: HTMXRequest, token: str, db_session: AsyncSession, data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED)
+) -> Template | Redirect:
+    """The customer picks a gesture, declines, or says what would make it right; answered where they are (panel or status page)."""
+    report = await _report_or_404(db_session, token)
+    picked, wish = data.get("choice", ""), data.get("wish", "")
+    kind, _, gesture_id = picked.partition(":")
+    error, status_code = None, 200
+    try:
+        await gestures.choose(db_session, report=report, choice=kind, gesture_id=int(gesture_id) if gesture_id.isdigit() else None, wish=wish,
+                              settings=request.app.state.settings, env=request.app.state.env)
+        request.app.state.worker.wake()
+    except gestures.AlreadyChosen:
+        pass  # answering twice shows the first answer, which stands
+    except gestures.GestureGone as exc:
+        error, status_code, picked = str(exc), 409, ""
+    except ValueError as exc:
+        error, status_code = str(exc), 400
+    if not request.htmx and error is None:
+        return Redirect(f"/s/{token}#gesture", status_code=303)
+    extra = {"gesture_error": error, "picked": picked, "wish": wish} if error else {}
+    if request.htmx:
+        context = {**await _gesture_context(db_session, report), **extra}
+        return Template("partials/gesture_choice.html", context=context, status_code=status_code, headers=page_headers(private=True))
+    return await _render(db_session, report, status_code=status_code, **extra)
+
+
+handlers = [status_page, reply, choose_gesture]

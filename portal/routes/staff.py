@@ -9,13 +9,14 @@ from urllib.parse import quote
 from litestar import Controller, Request, get, post
 from litestar.di import Provide
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import Body, QueryParameter
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.domain.clocks import Clock, running_clock
+from portal.domain.gestures import Tier
 from portal.domain.repeat import RepeatLevel
 from portal.domain.sites import category_label
 from portal.domain.workflow import STATE_LABELS, TransitionError, next_states
@@ -23,7 +24,7 @@ from portal.lexicon import load_lexicon
 from portal.models import Report, Site, Staff, utcnow
 from portal.routes.auth import provide_staff, requires_staff
 from portal.routes.security import page_headers
-from portal.services import clocks, conversation, customers, queue
+from portal.services import clocks, conversation, customers, gestures, queue
 from portal.services.staff import visible_sites
 
 
@@ -43,7 +44,7 @@ def clock_of(report: Report, now: datetime | None = None) -> Clock | None:
     )
 
 
-async def _customer_or_404(db_session: AsyncSession, sites: list[Site], site_id: int, key: str) -> customers.CustomerFile:
+async def customer_or_404(db_session: AsyncSession, sites: list[Site], site_id: int, key: str) -> customers.CustomerFile:
     site = next((s for s in sites if s.id == site_id), None)
     file = await customers.customer_file(db_session, site, key) if site and key else None
     if file is None:
@@ -51,8 +52,9 @@ async def _customer_or_404(db_session: AsyncSession, sites: list[Site], site_id:
     return file
 
 
-def _customer_template(staff: Staff, file: customers.CustomerFile, *, status_code: int = 200, **extra: Any) -> Template:
-    context = {"staff": staff, "file": file, "note": "", "note_error": None, "clock_of": clock_of, **extra}
+def customer_template(staff: Staff, file: customers.CustomerFile, *, status_code: int = 200, **extra: Any) -> Template:
+    """The customer's file, with a form's error in `extra`."""
+    context = {"staff": staff, "file": file, "note": "", "note_error": None, "clock_of": clock_of, "tiers": list(Tier), **extra}
     return Template("pages/staff_customer.html", context=context, status_code=status_code, headers=page_headers())
 
 
@@ -61,14 +63,15 @@ def _number(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
-async def _report_or_404(db_session: AsyncSession, sites: list[Site], report_id: int) -> Report:
+async def report_or_404(db_session: AsyncSession, sites: list[Site], report_id: int) -> Report:
     report = await queue.report_for_staff(db_session, [s.id for s in sites], report_id)
     if report is None:
         raise NotFoundException(detail="No such report.")
     return report
 
 
-async def _render_report(db_session: AsyncSession, staff: Staff, report: Report, *, status_code: int = 200, **extra: Any) -> Template:
+async def render_report(db_session: AsyncSession, staff: Staff, report: Report, *, status_code: int = 200, **extra: Any) -> Template:
+    """The report page, with any form's error or findings in `extra`."""
     context: dict[str, Any] = {
         "staff": staff,
         "report": report,
@@ -82,6 +85,10 @@ async def _render_report(db_session: AsyncSession, staff: Staff, report: Report,
         "findings": [],
         "state_error": None,
         "update_error": None,
+        "gestures": await gestures.for_report_page(db_session, report, staff),
+        "tier_labels": {t.value: t.label for t in Tier},
+        "grant_error": None,
+        "grant_form": {"gesture_id": "", "reason": ""},
         **extra,
     }
     return Template("pages/staff_report.html", context=context, status_code=status_code, headers=page_headers())
@@ -142,8 +149,8 @@ class StaffController(Controller):
     @get("/reports/{report_id:int}")
     async def report_page(self, db_session: AsyncSession, staff: Staff, sites: list[Site], report_id: int) -> Template:
         """A report with every piece of context captured with it, its timeline, and what to do next."""
-        report = await _report_or_404(db_session, sites, report_id)
-        return await _render_report(db_session, staff, report)
+        report = await report_or_404(db_session, sites, report_id)
+        return await render_report(db_session, staff, report)
 
     @post("/reports/{report_id:int}/state")
     async def move_report(
@@ -151,14 +158,14 @@ class StaffController(Controller):
         data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
         """Move the report to a later state."""
-        report = await _report_or_404(db_session, sites, report_id)
+        report = await report_or_404(db_session, sites, report_id)
         try:
             await conversation.change_state(
                 db_session, report=report, staff=staff, target=data.get("state", ""),
                 settings=request.app.state.settings, env=request.app.state.env,
             )
         except TransitionError as exc:
-            return await _render_report(db_session, staff, report, state_error=str(exc), status_code=400)
+            return await render_report(db_session, staff, report, state_error=str(exc), status_code=400)
         request.app.state.worker.wake()
         return Redirect(f"/staff/reports/{report.id}", status_code=303)
 
@@ -168,7 +175,7 @@ class StaffController(Controller):
         data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
         """Write to the customer; flagged wording comes back with the findings and needs a reason to send anyway."""
-        report = await _report_or_404(db_session, sites, report_id)
+        report = await report_or_404(db_session, sites, report_id)
         draft = {"body": data.get("body", ""), "override_reason": data.get("override_reason", "")}
         try:
             await conversation.send_update(
@@ -176,16 +183,16 @@ class StaffController(Controller):
                 lexicon=load_lexicon(report.lang or "en"), settings=request.app.state.settings, env=request.app.state.env,
             )
         except conversation.NeedsReview as exc:
-            return await _render_report(db_session, staff, report, draft=draft, findings=exc.findings, status_code=422)
+            return await render_report(db_session, staff, report, draft=draft, findings=exc.findings, status_code=422)
         except ValueError as exc:
-            return await _render_report(db_session, staff, report, draft=draft, update_error=str(exc), status_code=400)
+            return await render_report(db_session, staff, report, draft=draft, update_error=str(exc), status_code=400)
         request.app.state.worker.wake()
         return Redirect(f"/staff/reports/{report.id}#timeline", status_code=303)
 
     @post("/reports/{report_id:int}/assign")
     async def take(self, db_session: AsyncSession, staff: Staff, sites: list[Site], report_id: int) -> Redirect:
         """Assign the report to yourself."""
-        report = await _report_or_404(db_session, sites, report_id)
+        report = await report_or_404(db_session, sites, report_id)
         await conversation.assign(db_session, reports=[report], staff=staff)
         return Redirect(f"/staff/reports/{report.id}", status_code=303)
 
@@ -211,8 +218,8 @@ class StaffController(Controller):
     @get("/customers/{site_id:int}")
     async def customer_page(self, db_session: AsyncSession, staff: Staff, sites: list[Site], site_id: int, key: str) -> Template:
         """Everything this customer told the site, their repeat level, and staff notes."""
-        file = await _customer_or_404(db_session, sites, site_id, key)
-        return _customer_template(staff, file)
+        file = await customer_or_404(db_session, sites, site_id, key)
+        return customer_template(staff, file)
 
     @post("/customers/{site_id:int}/notes")
     async def add_customer_note(
@@ -220,11 +227,26 @@ class StaffController(Controller):
         data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
         """Add an internal note to the customer's file."""
-        file = await _customer_or_404(db_session, sites, site_id, data.get("key", ""))
+        file = await customer_or_404(db_session, sites, site_id, data.get("key", ""))
         try:
             await customers.add_note(db_session, site=file.site, key=file.key, staff=staff, body=data.get("body", ""))
         except ValueError as exc:
-            return _customer_template(staff, file, note=data.get("body", ""), note_error=str(exc), status_code=400)
+            return customer_template(staff, file, note=data.get("body", ""), note_error=str(exc), status_code=400)
+        return Redirect(f"/staff/customers/{site_id}?key={quote(file.key)}", status_code=303)
+
+    @post("/customers/{site_id:int}/tier")
+    async def set_customer_tier(
+        self, db_session: AsyncSession, staff: Staff, sites: list[Site], site_id: int,
+        data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),
+    ) -> Template | Redirect:
+        """Leads and admins set the customer's tier; it shapes the gestures offered from their next report."""
+        file = await customer_or_404(db_session, sites, site_id, data.get("key", ""))
+        if staff.role not in ("lead", "admin"):
+            raise PermissionDeniedException(detail="Only leads and admins set a customer's tier.")
+        tier = Tier.parse(data.get("tier"))
+        if tier is None:
+            return customer_template(staff, file, tier_error="Pick standard, elevated or premium.", status_code=400)
+        await gestures.set_customer_tier(db_session, site=file.site, key=file.key, tier=tier, staff=staff)
         return Redirect(f"/staff/customers/{site_id}?key={quote(file.key)}", status_code=303)
 
     @get("/adherence")

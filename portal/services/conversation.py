@@ -9,10 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal.domain.clocks import running_clock
 from portal.domain.lexicon import Finding, Lexicon, lint
 from portal.domain.workflow import check_message, check_transition
-from portal.emails import render_mail
 from portal.models import NO_CLOCK, Report, ReportEvent, Staff, utcnow
-from portal.outbox import enqueue_mail
-from portal.services.intake import status_url
+from portal.services.customer_mail import mail_customer
 from portal.settings import Settings
 
 RECOVERED = ("fixed", "closed")
@@ -43,22 +41,6 @@ async def timeline(session: AsyncSession, report: Report) -> list[ReportEvent]:
     return list((await session.scalars(select(ReportEvent).where(ReportEvent.report_id == report.id).order_by(ReportEvent.id))).all())
 
 
-def _mail_customer(session: AsyncSession, report: Report, kind: str, dedupe_key: str, settings: Settings, env: Environment, **context: object) -> None:
-    if not report.customer_email:
-        return
-    url = status_url(settings, report.status_token)
-    enqueue_mail(
-        session,
-        dedupe_key=dedupe_key,
-        to_addr=report.customer_email,
-        to_name=report.customer_name,
-        content=render_mail(env, kind, site=report.site, report=report, status_url=url, **context),
-        base_url=settings.base_url,
-        site_id=report.site_id,
-        report_id=report.id,
-    )
-
-
 async def change_state(
     session: AsyncSession, *, report: Report, staff: Staff, target: str, settings: Settings, env: Environment
 ) -> None:
@@ -66,7 +48,7 @@ async def change_state(
     check_transition(report.state, target)
     session.add(ReportEvent(report_id=report.id, kind="state", staff_id=staff.id, from_state=report.state, to_state=target))
     if target in RECOVERED and report.state not in RECOVERED:
-        _mail_customer(session, report, "wrapup", f"wrapup:{report.id}", settings, env, staff=staff)
+        mail_customer(session, report, "wrapup", f"wrapup:{report.id}", settings, env, staff=staff)
         report.priority = 0  # recovered: no longer jumps the queue
         report.recovered_at = utcnow()
         _restart_clock(report)
@@ -97,7 +79,7 @@ async def send_update(
         report.first_response_at = utcnow()
         _restart_clock(report)
     await session.flush()
-    _mail_customer(session, report, "update", f"update:{event.id}", settings, env, update=text, staff=staff)
+    mail_customer(session, report, "update", f"update:{event.id}", settings, env, update=text, staff=staff)
     await session.commit()
     return event
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.domain.repeat import RepeatLevel, repeat_level
 from portal.domain.workflow import check_message
-from portal.models import CustomerNote, Report, Site, Staff, utcnow
+from portal.models import CustomerNote, CustomerProfile, Report, Site, Staff, utcnow
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,7 @@ class CustomerFile:
     reports: list[Report]
     notes: list[CustomerNote]
     level: RepeatLevel  # now, within the site's window
+    staff_tier: int | None = None  # set on the file by staff; wins over the tier the host signs
 
     @property
     def flagged(self) -> bool:
@@ -47,7 +48,8 @@ async def customer_file(session: AsyncSession, site: Site, key: str, now: dateti
         select(CustomerNote).where(CustomerNote.site_id == site.id, CustomerNote.customer_key == key).order_by(CustomerNote.id.desc())
     )).all())
     level = repeat_level(in_window - 1) if in_window else RepeatLevel.FIRST
-    return CustomerFile(site=site, key=key, reports=reports, notes=notes, level=level)
+    staff_tier = await session.scalar(select(CustomerProfile.tier).where(CustomerProfile.site_id == site.id, CustomerProfile.customer_key == key))
+    return CustomerFile(site=site, key=key, reports=reports, notes=notes, level=level, staff_tier=staff_tier)
 
 
 async def add_note(session: AsyncSession, *, site: Site, key: str, staff: Staff, body: str) -> CustomerNote:

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal.domain import tokens
 from portal.domain.apology import Apology, compose_apology, render_template
 from portal.domain.clocks import due_times
-from portal.domain.identity import client_hash, verify_customer
+from portal.domain.identity import client_hash, verified_identity
 from portal.domain.intake import (
     ReportDraft,
     customer_local_time,
@@ -27,8 +27,10 @@ from portal.domain.intake import (
 from portal.domain.repeat import RepeatLevel, customer_key, queue_priority, repeat_level
 from portal.domain.sites import category_label, origin_allowed
 from portal.emails import render_mail
-from portal.models import ApologyTemplate, Report, Site, utcnow
+from portal.models import ApologyTemplate, Gesture, Report, Site, utcnow
 from portal.outbox import enqueue_mail
+from portal.services import gestures
+from portal.services.customer_mail import status_url
 from portal.services.templates import published_for
 from portal.settings import Settings
 
@@ -62,11 +64,8 @@ class Receipt:
     status_url: str
     apology: Apology
     stored: bool = True
-
-
-def status_url(settings: Settings, token: str) -> str:
-    """The customer's private status page."""
-    return f"{settings.base_url}/s/{token}"
+    offers: Sequence[Gesture] = ()
+    status_token: str = ""
 
 
 async def _recent_counts(session: AsyncSession, site_id: int, client: str, now: datetime) -> tuple[int, int, datetime | None]:
@@ -110,9 +109,11 @@ async def submit_report(
         wait = (oldest + RATE_WINDOW - now).total_seconds() if oldest else RATE_WINDOW.total_seconds()
         raise RateLimited(max(1, math.ceil(wait)))
 
-    verified = verify_customer(site.secret, draft.customer_id, draft.customer_sig)
+    verified, signed_tier = verified_identity(site.secret, draft.customer_id, draft.customer_sig, draft.customer_tier)
     key = customer_key(draft.customer_id if verified else None, draft.email)
     level = repeat_level(await _earlier_reports(session, site, key, now)) if key else RepeatLevel.FIRST
+    tier = await gestures.customer_tier(session, site, key, signed_tier)
+    offers = await gestures.offers_for(session, site, category=draft.category, customer_tier=tier, repeat_level=level, now=now)
     apology = _apology_for(site, draft, level, await published_for(session, site, draft.category))
     local = customer_local_time(now, draft.tz_offset_min)
     first_due, recovery_due = due_times(now, site.first_response_minutes, site.recovery_hours)
@@ -130,6 +131,8 @@ async def submit_report(
         identity_verified=verified,
         customer_key=key,
         repeat_level=level,
+        customer_tier=tier,
+        offered_gesture_ids=[g.id for g in offers],
         priority=queue_priority(level),
         first_response_due_at=first_due,
         recovery_due_at=recovery_due,
@@ -155,6 +158,8 @@ async def submit_report(
     session.add(report)
     await session.flush()
     url = status_url(settings, report.status_token)
+    if level >= RepeatLevel.AT_RISK:
+        await gestures.follow_up_for(session, site, report, now)
     if draft.email:
         enqueue_mail(
             session,
@@ -167,7 +172,7 @@ async def submit_report(
             report_id=report.id,
         )
     await session.commit()
-    return Receipt(ref=report.ref, status_url=url, apology=apology)
+    return Receipt(ref=report.ref, status_url=url, apology=apology, offers=offers, status_token=report.status_token)
 
 
 def _apology_for(site: Site, draft: ReportDraft, level: int = RepeatLevel.FIRST, templates: Sequence[ApologyTemplate] = ()) -> Apology:

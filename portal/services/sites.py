@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal.domain import tokens
 from portal.domain.sites import DEFAULT_CATEGORIES, SiteSettings, normalize_origin
 from portal.models import Site
+from portal.services.gestures import seed_defaults
 
 
 async def create_site(
@@ -19,7 +20,7 @@ async def create_site(
     signer_role: str = "Customer Care Lead",
     key: str | None = None,
 ) -> Site:
-    """A new site with default categories, a fresh key and a fresh signing secret."""
+    """A new site with default categories and gestures, a fresh key and a fresh signing secret."""
     site = Site(
         key=key or tokens.site_key(),
         name=name,
@@ -30,6 +31,8 @@ async def create_site(
         signer_role=signer_role,
     )
     session.add(site)
+    await session.flush()
+    seed_defaults(session, site)
     await session.flush()
     return site
 

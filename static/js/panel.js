@@ -21,8 +21,9 @@
     status().textContent = "We couldn't reach our server. Your text is still here; please try again when you're back online.";
   });
   document.addEventListener("htmx:beforeRequest", () => { status().textContent = ""; });
+  // Swapped-in content leads with a heading to focus; the newest swap's heading is the last one.
   document.addEventListener("htmx:afterSwap", () => {
-    const heading = document.querySelector("[data-focus-after-swap]");
-    if (heading) heading.focus();
+    const headings = document.querySelectorAll("[data-focus-after-swap]");
+    if (headings.length) headings[headings.length - 1].focus();
   });
 })();

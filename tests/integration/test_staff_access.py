@@ -7,7 +7,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
 from portal.app import create_app
-from portal.models import OutboxMail, Report
+from portal.models import Gesture, OutboxMail, Report
 from portal.outbox import deliver_due_mail
 from tests.conftest import add_staff, csrf_token, login, make_settings, report_body
 
@@ -32,6 +32,8 @@ async def test_every_staff_route_for_every_role_on_own_and_other_site(client, se
 
     other_write = 303 if role == "admin" else 404
     admin_only = 200 if role == "admin" else 403
+    lead_write = 303 if role in ("lead", "admin") else 403
+    first_gesture = {s.id: await session.scalar(select(Gesture.id).where(Gesture.site_id == s.id).limit(1)) for s in (site, other_site)}
     cases = [
         ("GET", "/staff", None, 200, 200),
         ("GET", "/staff/mail", None, 200, 200),
@@ -43,13 +45,17 @@ async def test_every_staff_route_for_every_role_on_own_and_other_site(client, se
         ("POST", "/staff/reports/{id}/updates", {"body": "We found it and it ships today."}, 303, other_write),
         ("POST", "/staff/reports/{id}/assign", {}, 303, other_write),
         ("POST", "/staff/reports/{id}/state", {"state": "acknowledged"}, 303, other_write),
+        ("GET", "/staff/tasks", None, 200, 200),
+        ("POST", "/staff/reports/{id}/gestures", {"gesture_id": "{gesture}", "reason": "Waited twice."}, 303, other_write),
+        ("POST", "/staff/customers/{site}/tier", {"key": "{key}", "tier": "elevated"}, lead_write, other_write),
+        ("GET", "/staff/sites/{site}/gestures", None, admin_only, admin_only),
         ("GET", "/staff/sites", None, admin_only, admin_only),
         ("GET", "/staff/sites/{site}", None, admin_only, admin_only),
         ("GET", "/staff/people", None, admin_only, admin_only),
     ]
     for method, template, data, own_status, other_status in cases:
         for report, email, expected in ((ours, "ours@example.com", own_status), (theirs, "theirs@example.com", other_status)):
-            values = {"id": report.id, "mail": mail_ids[email], "site": report.site_id, "key": f"email:{email}"}
+            values = {"id": report.id, "mail": mail_ids[email], "site": report.site_id, "key": f"email:{email}", "gesture": first_gesture[report.site_id]}
             path = template.format(**values)
             if method == "GET":
                 response = await client.get(path, headers={"accept": "text/html"}, follow_redirects=False)
