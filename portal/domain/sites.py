@@ -66,6 +66,7 @@ class SiteSettings:
     repeat_window_days: int
     first_response_minutes: int
     recovery_hours: int
+    follow_up_hours: int
 
 
 def _slug(label: str) -> str:
@@ -118,6 +119,7 @@ def validate_site_settings(form: dict[str, str]) -> SiteSettings:
         "repeat_window_days": (1, 730, "The repeat window is a number of days from 1 to 730."),
         "first_response_minutes": (1, 24 * 60, "The first follow-up target is a number of minutes from 1 to 1440."),
         "recovery_hours": (1, 24 * 14, "The recovery target is a number of hours from 1 to 336."),
+        "follow_up_hours": (1, 24 * 7, "The lead's follow-up target is a number of hours from 1 to 168."),
     }
     for field, (low, high, message) in numbers.items():
         value = form.get(field, "").strip()
@@ -135,6 +137,7 @@ def validate_site_settings(form: dict[str, str]) -> SiteSettings:
         repeat_window_days=int(form["repeat_window_days"]),
         first_response_minutes=int(form["first_response_minutes"]),
         recovery_hours=int(form["recovery_hours"]),
+        follow_up_hours=int(form["follow_up_hours"]),
     )
 
 

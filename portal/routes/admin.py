@@ -41,7 +41,7 @@ async def provide_admin(staff: Staff) -> Staff:
 def _form_of(site: Site | None) -> dict[str, str]:
     if site is None:
         return {"name": "", "allowed_origins": "", "categories": format_categories(DEFAULT_CATEGORIES), "no_blame_text": "",
-                "signer_name": "", "signer_role": "", "repeat_window_days": "90", "first_response_minutes": "20", "recovery_hours": "24"}
+                "signer_name": "", "signer_role": "", "repeat_window_days": "90", "first_response_minutes": "20", "recovery_hours": "24", "follow_up_hours": "4"}
     return {
         "name": site.name,
         "allowed_origins": "\n".join(site.allowed_origins),
@@ -52,6 +52,7 @@ def _form_of(site: Site | None) -> dict[str, str]:
         "repeat_window_days": str(site.repeat_window_days),
         "first_response_minutes": str(site.first_response_minutes),
         "recovery_hours": str(site.recovery_hours),
+        "follow_up_hours": str(site.follow_up_hours),
     }
 
 

@@ -17,7 +17,7 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.domain.identity import verify_customer
+from portal.domain.identity import verified_identity
 from portal.domain.intake import CONTEXT_FIELDS, sanitize_context
 from portal.domain.sites import DEFAULT_NO_BLAME_TEXT
 from portal.models import Site
@@ -62,7 +62,7 @@ async def widget_js(request: Request) -> Response[bytes]:
 
 def _identity(site: Site, values: dict[str, Any]) -> dict[str, Any]:
     """Who the customer is, as far as the host vouches for it with a valid signature."""
-    verified = verify_customer(site.secret, values.get("customer_id"), values.get("customer_sig"))
+    verified, _ = verified_identity(site.secret, values.get("customer_id"), values.get("customer_sig"), values.get("customer_tier"))
     return {"verified": verified, "name": values.get("name") if verified else None, "email": values.get("email") if verified else None}
 
 

@@ -25,6 +25,7 @@ from portal.domain.gestures import (
     role_limit,
 )
 from portal.domain.intake import CONTROL_RE
+from portal.emails import render_mail
 from portal.models import (
     CustomerProfile,
     Gesture,
@@ -38,6 +39,7 @@ from portal.models import (
     Task,
     utcnow,
 )
+from portal.outbox import enqueue_mail
 from portal.services.customer_mail import mail_customer
 from portal.settings import Settings
 
@@ -377,8 +379,8 @@ async def for_report_page(session: AsyncSession, report: Report, staff: Staff) -
     )
 
 
-async def follow_up_for(session: AsyncSession, site: Site, report: Report, now: datetime) -> Task:
-    """A named lead must follow up personally with an at-risk customer: the on-duty lead with fewest open follow-ups."""
+async def follow_up_for(session: AsyncSession, site: Site, report: Report, now: datetime, *, settings: Settings, env: Environment) -> Task:
+    """A named lead must follow up personally with an at-risk customer: the on-duty lead with fewest open follow-ups, told by mail."""
     open_follow_ups = (
         select(func.count()).where(Task.assignee_id == Staff.id, Task.kind == "follow_up", Task.done_at.is_(None)).correlate(Staff).scalar_subquery()
     )
@@ -391,6 +393,10 @@ async def follow_up_for(session: AsyncSession, site: Site, report: Report, now: 
                 title=f"Follow up personally with {_who(report)}: small failures are piling up",
                 due_at=now + timedelta(hours=site.follow_up_hours), created_at=now)
     session.add(task)
+    if lead:
+        content = render_mail(env, "follow_up", report=report, site=site, staff=lead, task=task, url=f"{settings.base_url}/staff/reports/{report.id}")
+        enqueue_mail(session, dedupe_key=f"follow_up:{report.id}", to_addr=lead.email, to_name=lead.name, content=content,
+                     base_url=settings.base_url, site_id=site.id, report_id=report.id)
     return task
 
 

@@ -159,7 +159,7 @@ async def submit_report(
     await session.flush()
     url = status_url(settings, report.status_token)
     if level >= RepeatLevel.AT_RISK:
-        await gestures.follow_up_for(session, site, report, now)
+        await gestures.follow_up_for(session, site, report, now, settings=settings, env=env)
     if draft.email:
         enqueue_mail(
             session,

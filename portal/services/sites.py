@@ -61,6 +61,7 @@ async def update_site(session: AsyncSession, site: Site, changes: SiteSettings) 
     site.repeat_window_days = changes.repeat_window_days
     site.first_response_minutes = changes.first_response_minutes
     site.recovery_hours = changes.recovery_hours
+    site.follow_up_hours = changes.follow_up_hours
     await session.commit()
 
 

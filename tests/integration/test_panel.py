@@ -54,6 +54,19 @@ async def test_signed_identity_replaces_the_email_field(client, site):
     assert "We'll reply to alex@example.com" in html
 
 
+async def test_a_signed_tier_keeps_the_identity_and_reaches_the_report(client, session, site):
+    sig = sign_customer(site.secret, "cust-2", "elevated")
+    query = f"customer_id=cust-2&customer_tier=elevated&customer_sig={sig}&name=Alex+Morgan&email=alex@example.com"
+    html = (await client.get(f"/w/{site.key}?{query}")).text
+    assert "We'll reply to alex@example.com" in html and 'name="customer_tier" value="elevated"' in html
+    form = {"category": "website", "description": "It hung.", "customer_id": "cust-2", "customer_tier": "elevated", "customer_sig": sig,
+            "name": "Alex Morgan", "email": "alex@example.com"}
+    response = await client.post(f"/w/{site.key}", data=form, headers=HTMX)
+    assert response.status_code == 201 and "Could we do something small" in response.text
+    report = await session.scalar(select(Report))
+    assert (report.identity_verified, report.customer_tier) == (True, 2)
+
+
 async def test_htmx_submit_shows_the_apology_in_the_panel(client, session, site):
     form = {"category": "billing", "description": "Charged twice for one order", "name": "Sam Lee", "email": "sam@example.com", "embed": "1"}
     response = await client.post(f"/w/{site.key}", data=form, headers=HTMX)

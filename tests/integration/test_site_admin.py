@@ -20,6 +20,7 @@ def form(site, **changes) -> dict[str, str]:
         "repeat_window_days": "30",
         "first_response_minutes": "15",
         "recovery_hours": "12",
+        "follow_up_hours": "2",
     }
     values.update(changes)
     return values
@@ -35,6 +36,8 @@ async def test_admin_changes_the_panel_text_categories_and_signer(client, sessio
     created = await client.post("/api/v1/reports", json={"site_key": site.key, "category": "queue", "description": "20 minutes at the till"})
     assert created.json()["apology"]["signed_by"] == "Ruth Okafor, Store Manager"
     assert "waited too long at the till" in created.json()["apology"]["text"]
+    await session.refresh(site)
+    assert (site.first_response_minutes, site.recovery_hours, site.follow_up_hours) == (15, 12, 2)
 
 
 async def test_bad_settings_are_explained_and_the_typed_values_kept(client, session, site):
@@ -59,7 +62,7 @@ async def test_admin_creates_a_site_and_gets_its_snippet(client, session):
     token = await as_admin(client, session)
     data = {"name": "Harbour Cafe", "allowed_origins": "https://cafe.example", "categories": "Cold coffee", "no_blame_text": "",
             "signer_name": "Ines Duarte", "signer_role": "", "repeat_window_days": "90",
-            "first_response_minutes": "20", "recovery_hours": "24", "_csrf_token": token}
+            "first_response_minutes": "20", "recovery_hours": "24", "follow_up_hours": "4", "_csrf_token": token}
     response = await client.post("/staff/sites", data=data, follow_redirects=False)
     assert response.status_code == 303
     page = (await client.get(response.headers["location"])).text
