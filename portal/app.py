@@ -25,7 +25,17 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 from portal.db import make_engine, make_sessionmaker
-from portal.routes import admin, api, auth, customer, demo, gestures, staff, widget
+from portal.routes import (
+    admin,
+    api,
+    auth,
+    capa,
+    customer,
+    demo,
+    gestures,
+    staff,
+    widget,
+)
 from portal.settings import ROOT, Settings
 from portal.templating import make_environment
 from portal.worker import Worker
@@ -88,6 +98,7 @@ def create_app(settings: Settings) -> Litestar:
             *staff.handlers,
             *admin.handlers,
             *gestures.handlers,
+            *capa.handlers,
             *demo.handlers,
             create_static_files_router(path="/static", directories=[ROOT / "static"], send_as_attachment=False),
         ],
@@ -113,7 +124,7 @@ def create_app(settings: Settings) -> Litestar:
             cookie_secure=settings.cookie_secure,
             cookie_samesite="strict",
             # Customer-facing posts carry no staff session, so there is nothing to forge there.
-            exclude=["/api/", "/w/", "/s/"],
+            exclude=["/api/", "/w/", "/s/", "/u/"],
         ),
         exception_handlers={HTTPException: _error_page},
         openapi_config=OpenAPIConfig(title="Mend", version="1.0.0", path="/schema"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from advanced_alchemy.types import DateTimeUTC
@@ -10,6 +10,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -183,6 +184,7 @@ class Report(Base):
     # The due time of the clock still running (NO_CLOCK once recovered): the queue sorts on it.
     next_due_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), default=lambda: NO_CLOCK)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"), index=True)
+    ca_id: Mapped[int | None] = mapped_column(ForeignKey("corrective_action.id", ondelete="SET NULL"), index=True)
     # Each alert and each breach is recorded once.
     first_response_warned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     recovery_warned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
@@ -218,6 +220,7 @@ class OutboxMail(Base):
     claim_token: Mapped[str | None] = mapped_column(String(40))
     last_error: Mapped[str | None] = mapped_column(Text)
     transport: Mapped[str | None] = mapped_column(String(12))
+    unsubscribe_url: Mapped[str | None] = mapped_column(Text)  # sent as List-Unsubscribe
     sent_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
     created_at: Mapped[datetime] = _now_default()
 
@@ -365,6 +368,103 @@ class CustomerProfile(Base):
     tier: Mapped[int] = mapped_column(SmallInteger)
     set_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = _now_default()
+
+
+class CorrectiveAction(Base):
+    """A corrective action: from a pattern of reports to a root cause, a fix, prevention and a verified closure."""
+
+    __tablename__ = "corrective_action"
+    __table_args__ = (Index("ix_corrective_action_site_state", "site_id", "state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    state: Mapped[str] = mapped_column(String(20), default="open")
+    title: Mapped[str] = mapped_column(String(200))
+    problem: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str | None] = mapped_column(String(40))
+    severity: Mapped[str] = mapped_column(String(10), default="medium")
+    within_control: Mapped[bool | None] = mapped_column(Boolean)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    due_on: Mapped[date | None] = mapped_column(Date)
+    containment: Mapped[str] = mapped_column(Text, default="")
+    whys: Mapped[list[str]] = mapped_column(JSON, default=list)  # the why-chain; the last answer is the root cause
+    corrective_action: Mapped[str] = mapped_column(Text, default="")
+    preventive_action: Mapped[str] = mapped_column(Text, default="")
+    verification_days: Mapped[int] = mapped_column(Integer, default=14, server_default="14")
+    verification_started_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    verification_ends_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    verified_through: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))  # reports up to here were checked
+    closure_summary: Mapped[str] = mapped_column(Text, default="")
+    closed_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    # A known issue, acknowledged publicly in the widget until the CA closes.
+    public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    public_wording: Mapped[str] = mapped_column(Text, default="")
+    page_pattern: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = _now_default()
+
+    owner: Mapped[Staff | None] = relationship(lazy="joined", foreign_keys=[owner_id])
+    site: Mapped[Site] = relationship(lazy="joined", innerjoin=True)
+
+
+class CAEvent(Base):
+    """One entry on a CA's timeline: a state change, a link, a suggestion accepted, a recurrence."""
+
+    __tablename__ = "ca_event"
+    __table_args__ = (Index("ix_ca_event_ca", "ca_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    ca_id: Mapped[int] = mapped_column(ForeignKey("corrective_action.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(12))  # state, link, unlink, suggestion, recurrence, edit
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("report.id", ondelete="SET NULL"))
+    from_state: Mapped[str | None] = mapped_column(String(20))
+    to_state: Mapped[str | None] = mapped_column(String(20))
+    body: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = _now_default()
+
+    staff: Mapped[Staff | None] = relationship(lazy="joined")
+
+
+class CASuggestion(Base):
+    """An idea for preventing the failure, from a customer's report or from staff in the field."""
+
+    __tablename__ = "ca_suggestion"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    ca_id: Mapped[int] = mapped_column(ForeignKey("corrective_action.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(10))  # customer or staff
+    body: Mapped[str] = mapped_column(Text)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("report.id", ondelete="SET NULL"))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    created_at: Mapped[datetime] = _now_default()
+
+    staff: Mapped[Staff | None] = relationship(lazy="joined")
+
+
+class MeToo(Base):
+    """A customer who met a known issue and asked to be told when it is fixed."""
+
+    __tablename__ = "me_too"
+    __table_args__ = (UniqueConstraint("ca_id", "email", name="uq_me_too_ca_email"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    ca_id: Mapped[int] = mapped_column(ForeignKey("corrective_action.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = _now_default()
+
+
+class Unsubscribe(Base):
+    """An address that asked for no more closure mail from a site."""
+
+    __tablename__ = "unsubscribe"
+    __table_args__ = (UniqueConstraint("site_id", "email", name="uq_unsubscribe_site_email"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = _now_default()
 
 
 # The queue's order (at risk first, then the nearest clock) as one index, directions included:

@@ -60,6 +60,7 @@ def enqueue_mail(
     base_url: str,
     site_id: int | None = None,
     report_id: int | None = None,
+    unsubscribe_url: str | None = None,
 ) -> OutboxMail:
     """Add a mail to the outbox in the caller's transaction; it is sent only if that commits."""
     mail = OutboxMail(
@@ -75,6 +76,7 @@ def enqueue_mail(
         next_attempt_at=utcnow(),
         site_id=site_id,
         report_id=report_id,
+        unsubscribe_url=unsubscribe_url,
     )
     session.add(mail)
     return mail
@@ -90,6 +92,9 @@ def build_message(mail: OutboxMail, mail_from: str) -> EmailMessage:
     message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = mail.message_id
     message["Auto-Submitted"] = "auto-generated"
+    if mail.unsubscribe_url:  # RFC 8058: mail clients offer one-click unsubscribe by POSTing to it
+        message["List-Unsubscribe"] = f"<{mail.unsubscribe_url}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(mail.text_body)
     message.add_alternative(mail.html_body, subtype="html")
     return message

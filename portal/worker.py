@@ -1,4 +1,4 @@
-"""The background loop: check the clocks, deliver due mail, then wait for a wake-up or the next poll."""
+"""The background loop: check the clocks, verify corrective actions, deliver due mail, then wait for a wake-up or the next poll."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from portal.mailer import SmtpMailer
 from portal.models import utcnow
 from portal.outbox import DeliveryRun, deliver_due_mail
+from portal.services import capa
 from portal.services.clocks import ClockRun, check_clocks
 from portal.settings import Settings
 
@@ -49,6 +50,10 @@ class Worker:
         """Alert staff before clocks run out and record breaches."""
         return await check_clocks(self.sessionmaker, settings=self.settings, env=self.env, now=now or utcnow())
 
+    async def verify(self, now: datetime | None = None) -> int:
+        """Reopen corrective actions whose failure came back during verification."""
+        return await capa.verify(self.sessionmaker, settings=self.settings, env=self.env, now=now)
+
     async def run_forever(self) -> None:
         """Loop until cancelled; a failing pass is logged and retried, never fatal."""
         log.info("worker started (mail via %s)", "SMTP" if self.mailer else "the dev mailbox")
@@ -58,6 +63,9 @@ class Worker:
                 clocks = await self.check_clocks()
                 if clocks.warned or clocks.breached:
                     log.info("clocks: %s alerts, %s breaches", clocks.warned, clocks.breached)
+                reopened = await self.verify()
+                if reopened:
+                    log.info("corrective actions: %s reopened by recurring reports", reopened)
                 run = await self.run_once()
                 if run.sent or run.retried or run.dead:
                     log.info("mail: %s sent, %s to retry, %s dead", run.sent, run.retried, run.dead)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 
@@ -29,3 +30,19 @@ def verified_identity(secret: str, customer_id: str | None, signature: str | Non
 def client_hash(secret_key: str, address: str) -> str:
     """A keyed hash of a client address: enough to count floods and guesses, useless to identify anyone."""
     return hmac.new(secret_key.encode(), address.encode(), hashlib.sha256).hexdigest()
+
+
+def unsubscribe_token(secret_key: str, site_id: int, email: str) -> str:
+    """A link token that lets exactly this address leave this site's closure mail, without signing in."""
+    payload = base64.urlsafe_b64encode(f"{site_id}:{email.lower()}".encode()).decode().rstrip("=")
+    return f"{payload}.{hmac.new(secret_key.encode(), payload.encode(), hashlib.sha256).hexdigest()[:32]}"
+
+
+def read_unsubscribe_token(secret_key: str, token: str) -> tuple[int, str] | None:
+    """(site id, email) from a genuine token; None for anything forged or mangled."""
+    payload, _, signature = token.partition(".")
+    expected = hmac.new(secret_key.encode(), payload.encode(), hashlib.sha256).hexdigest()[:32]
+    if not payload or not hmac.compare_digest(expected, signature):
+        return None
+    site_id, _, email = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)).decode().partition(":")
+    return (int(site_id), email) if site_id.isdigit() and email else None

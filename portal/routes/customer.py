@@ -13,11 +13,12 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal.domain.identity import read_unsubscribe_token
 from portal.domain.progress import CUSTOMER_STATE_LABELS, progress_steps
 from portal.domain.sites import category_label
 from portal.models import Report
 from portal.routes.security import page_headers
-from portal.services import conversation, gestures
+from portal.services import capa, conversation, gestures
 
 
 async def _report_or_404(db_session: AsyncSession, token: str) -> Report:
@@ -56,6 +57,7 @@ async def _render(db_session: AsyncSession, report: Report, *, status_code: int 
         "reply": "",
         "reply_error": None,
         **await _gesture_context(db_session, report),
+        "closure": await capa.closure_for_report(db_session, report),
         **extra,
     }
     return Template("pages/status.html", context=context, status_code=status_code, headers=page_headers(private=True))
@@ -108,4 +110,26 @@ async def choose_gesture(
     return await _render(db_session, report, status_code=status_code, **extra)
 
 
-handlers = [status_page, reply, choose_gesture]
+def _unsubscriber(request: Request, token: str) -> tuple[int, str]:
+    found = read_unsubscribe_token(request.app.state.settings.secret_key, token)
+    if found is None:
+        raise NotFoundException(detail="This unsubscribe link isn't valid. Check that the whole link was copied.")
+    return found
+
+
+@get("/u/{token:str}", include_in_schema=False)
+async def unsubscribe_page(request: Request, token: str) -> Template:
+    """Confirm before unsubscribing: link scanners follow GET links, people press buttons."""
+    _, email = _unsubscriber(request, token)
+    return Template("pages/unsubscribe.html", context={"email": email, "token": token, "done": False}, headers=page_headers(private=True))
+
+
+@post("/u/{token:str}", include_in_schema=False)
+async def unsubscribe(request: Request, token: str, db_session: AsyncSession) -> Template:
+    """Stop closure mail from this site to this address (also the RFC 8058 one-click POST from mail clients)."""
+    site_id, email = _unsubscriber(request, token)
+    await capa.unsubscribe(db_session, site_id, email)
+    return Template("pages/unsubscribe.html", context={"email": email, "token": token, "done": True}, headers=page_headers(private=True))
+
+
+handlers = [status_page, reply, choose_gesture, unsubscribe_page, unsubscribe]

@@ -24,7 +24,7 @@ from portal.lexicon import load_lexicon
 from portal.models import Report, Site, Staff, utcnow
 from portal.routes.auth import provide_staff, requires_staff
 from portal.routes.security import page_headers
-from portal.services import clocks, conversation, customers, gestures, queue
+from portal.services import capa, clocks, conversation, customers, gestures, queue
 from portal.services.staff import visible_sites
 
 
@@ -86,6 +86,8 @@ async def render_report(db_session: AsyncSession, staff: Staff, report: Report, 
         "state_error": None,
         "update_error": None,
         "gestures": await gestures.for_report_page(db_session, report, staff),
+        "linked_ca": await capa.ca_for_staff(db_session, [report.site_id], report.ca_id) if report.ca_id else None,
+        "ca_suggestions": await capa.suggest_for_report(db_session, report),
         "tier_labels": {t.value: t.label for t in Tier},
         "grant_error": None,
         "grant_form": {"gesture_id": "", "reason": ""},
@@ -142,6 +144,7 @@ class StaffController(Controller):
             "assignee": assignee or "",
             "label": category_label,
             "clock_of": clock_of,
+            "open_cas": [c for s in sites for c in await capa.open_cas(db_session, s.id)],
         }
         partial = request.htmx and request.htmx.target == "queue-rows"
         return Template("partials/queue_rows.html" if partial else "pages/staff_queue.html", context=context, headers=page_headers())
@@ -207,6 +210,11 @@ class StaffController(Controller):
         reports = await queue.reports_for_staff(db_session, [s.id for s in sites], ids)
         if data.get("action") == "assign_to_me":
             await conversation.assign(db_session, reports=reports, staff=staff)
+        elif data.get("action") == "link_ca" and str(data.get("ca_id", "")).isdigit():
+            ca = await capa.ca_for_staff(db_session, [s.id for s in sites], int(data["ca_id"]))
+            if ca is None:
+                raise NotFoundException(detail="No such corrective action.")
+            await capa.link(db_session, ca, reports, staff, settings=request.app.state.settings, env=request.app.state.env)
         elif data.get("action") == "acknowledge":
             for report in reports:
                 if "acknowledged" in next_states(report.state):

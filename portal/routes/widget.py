@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from urllib.parse import urlsplit
 
 from litestar import Request, Response, get, post
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import Body
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
@@ -19,10 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.domain.identity import verified_identity
 from portal.domain.intake import CONTEXT_FIELDS, sanitize_context
-from portal.domain.sites import DEFAULT_NO_BLAME_TEXT
-from portal.models import Site
+from portal.domain.sites import DEFAULT_NO_BLAME_TEXT, origin_allowed
+from portal.models import CorrectiveAction, Site
 from portal.routes.errors import INTAKE_ERRORS, UNKNOWN_SITE, intake_error
 from portal.routes.security import page_headers
+from portal.services import capa
 from portal.services.intake import receive_report
 from portal.services.sites import site_by_key
 
@@ -66,8 +68,10 @@ def _identity(site: Site, values: dict[str, Any]) -> dict[str, Any]:
     return {"verified": verified, "name": values.get("name") if verified else None, "email": values.get("email") if verified else None}
 
 
-def _panel(site: Site, *, values: dict[str, Any], errors: dict[str, str], receipt: Any = None, message: str = "") -> dict[str, Any]:
+def _panel(site: Site, *, values: dict[str, Any], errors: dict[str, str], receipt: Any = None, message: str = "",
+           known: Sequence[CorrectiveAction] = ()) -> dict[str, Any]:
     return {
+        "known_issues": known,
         "site": site,
         "no_blame_text": site.no_blame_text or DEFAULT_NO_BLAME_TEXT,
         "values": values,
@@ -96,7 +100,8 @@ async def panel(request: Request, site_key: str, db_session: AsyncSession) -> Te
         # Unsigned names and emails are not the customer's own words: let them type their own.
         values.pop("name", None)
         values.pop("email", None)
-    return Template("pages/panel.html", context=_panel(site, values=values, errors={}), headers=page_headers(site))
+    known = await capa.known_issues(db_session, site, values.get("page_url"))
+    return Template("pages/panel.html", context=_panel(site, values=values, errors={}, known=known), headers=page_headers(site))
 
 
 @post("/w/{site_key:str}", include_in_schema=False)
@@ -132,4 +137,26 @@ async def panel_submit(
     return Template(template, context=_panel(site, values=data, errors={}, receipt=receipt), status_code=201, headers=page_headers(site))
 
 
-handlers = [widget_js, panel, panel_submit]
+@post("/w/{site_key:str}/known/{ca_id:int}", include_in_schema=False)
+async def me_too(
+    request: HTMXRequest, site_key: str, ca_id: int, db_session: AsyncSession,
+    data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),
+) -> Template:
+    """"Me too — tell me when it is fixed": an email instead of a report about a known issue."""
+    site = await _site_or_404(db_session, site_key)
+    if not origin_allowed(request.headers.get("origin"), site.allowed_origins, request.app.state.settings.base_url):
+        raise PermissionDeniedException(detail="This site does not accept requests from that page.")
+    status_code, error = 200, None
+    try:
+        issue = await capa.me_too(db_session, site, ca_id, data.get("email", ""))
+    except LookupError as exc:
+        raise NotFoundException(detail=str(exc)) from exc
+    except ValueError as exc:
+        issue, error, status_code = await db_session.get(CorrectiveAction, ca_id), str(exc), 400
+    context = {"site": site, "issue": issue, "error": error, "email": data.get("email", ""), "done": error is None}
+    if request.htmx:
+        return Template("partials/known_issue.html", context=context, status_code=status_code, headers=page_headers(site))
+    return Template("pages/known_issue.html", context=context, status_code=status_code, headers=page_headers(site))
+
+
+handlers = [widget_js, panel, panel_submit, me_too]

@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from portal.mailer import SmtpMailer
-from portal.models import OutboxMail, utcnow
+from portal.models import CorrectiveAction, MeToo, OutboxMail, Report, utcnow
 from portal.outbox import LEASE, MailContent, claim_due_mail, enqueue_mail
+from portal.services import capa
 from portal.templating import make_environment
 from portal.worker import Worker
 from tests.conftest import add_staff, login, make_settings, report_body
@@ -127,3 +128,25 @@ def test_smtp_url_parsing():
     assert SmtpMailer.from_url("smtps://mail.example").port == 465
     with pytest.raises(ValueError):
         SmtpMailer.from_url("http://mail.example")
+
+
+async def test_closure_mail_goes_once_to_each_person_across_a_worker_restart(client, session, sessionmaker, site, smtp, smtp_settings):
+    lead = await add_staff(session, "lee@shop.example", "lead", [site])
+    refs = [(await submit(client, site, email=addr))["id"] for addr in ("ana@example.com", "ana@example.com", "bo@example.com")]
+    reports = (await session.scalars(select(Report).where(Report.ref.in_(refs)))).all()
+    ca = CorrectiveAction(site_id=site.id, title="Late parcels", problem="Evening routes overbooked.", whys=["Too many stops"],
+                          corrective_action="Fewer stops per van.", preventive_action="Route planner caps stops.",
+                          closure_summary="Evening vans now take fewer stops.", state="verifying", owner_id=lead.id)
+    session.add(ca)
+    await session.flush()
+    for report in reports:
+        report.ca_id = ca.id
+    session.add(MeToo(ca_id=ca.id, email="cy@example.com"))
+    await session.commit()
+    await capa.move(session, ca, "closed", None, settings=smtp_settings, env=make_environment())
+    await deliver(sessionmaker, smtp_settings)  # one worker sends, then "restarts" as a new one
+    await deliver(sessionmaker, smtp_settings)
+    await Worker(smtp_settings, sessionmaker, make_environment()).run_once()
+    closure = [m for m in smtp.inbox.messages if "what we changed" in str(make_header(decode_header(m["Subject"])))]
+    assert sorted(str(m["To"]) for m in closure) == ["ana@example.com", "bo@example.com", "cy@example.com"]
+    assert all(m["List-Unsubscribe"].startswith("<http://testserver.local/u/") for m in closure)

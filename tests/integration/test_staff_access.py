@@ -7,7 +7,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
 from portal.app import create_app
-from portal.models import Gesture, OutboxMail, Report
+from portal.models import CorrectiveAction, Gesture, OutboxMail, Report
 from portal.outbox import deliver_due_mail
 from tests.conftest import add_staff, csrf_token, login, make_settings, report_body
 
@@ -33,6 +33,9 @@ async def test_every_staff_route_for_every_role_on_own_and_other_site(client, se
     other_write = 303 if role == "admin" else 404
     admin_only = 200 if role == "admin" else 403
     lead_write = 303 if role in ("lead", "admin") else 403
+    cas = {s.id: CorrectiveAction(site_id=s.id, title="Late parcels", state="open", whys=[]) for s in (site, other_site)}
+    session.add_all(cas.values())
+    await session.commit()
     first_gesture = {s.id: await session.scalar(select(Gesture.id).where(Gesture.site_id == s.id).limit(1)) for s in (site, other_site)}
     cases = [
         ("GET", "/staff", None, 200, 200),
@@ -49,13 +52,19 @@ async def test_every_staff_route_for_every_role_on_own_and_other_site(client, se
         ("POST", "/staff/reports/{id}/gestures", {"gesture_id": "{gesture}", "reason": "Waited twice."}, 303, other_write),
         ("POST", "/staff/customers/{site}/tier", {"key": "{key}", "tier": "elevated"}, lead_write, other_write),
         ("GET", "/staff/sites/{site}/gestures", None, admin_only, admin_only),
+        ("GET", "/staff/cas", None, 200, 200),
+        ("GET", "/staff/cas/{ca}", None, 200, other_expected),
+        ("POST", "/staff/cas/{ca}/suggestions", {"body": "Check the vans."}, 303, other_write),
+        ("POST", "/staff/cas/{ca}/links", {"report_ids": "{id}"}, 303, other_write),
+        ("POST", "/staff/cas/{ca}/state", {"state": "reopened"}, 400 if role != "agent" else 403, 400 if role == "admin" else 404 if role == "lead" else 403),
         ("GET", "/staff/sites", None, admin_only, admin_only),
         ("GET", "/staff/sites/{site}", None, admin_only, admin_only),
         ("GET", "/staff/people", None, admin_only, admin_only),
     ]
     for method, template, data, own_status, other_status in cases:
         for report, email, expected in ((ours, "ours@example.com", own_status), (theirs, "theirs@example.com", other_status)):
-            values = {"id": report.id, "mail": mail_ids[email], "site": report.site_id, "key": f"email:{email}", "gesture": first_gesture[report.site_id]}
+            values = {"id": report.id, "mail": mail_ids[email], "site": report.site_id, "key": f"email:{email}", "gesture": first_gesture[report.site_id],
+                      "ca": cas[report.site_id].id}
             path = template.format(**values)
             if method == "GET":
                 response = await client.get(path, headers={"accept": "text/html"}, follow_redirects=False)

@@ -1,0 +1,192 @@
+"""Corrective actions (CAs): the states from a reported pattern to a verified fix, and what each state needs.
+
+Fixing one customer's problem is recovery; a CA makes sure it does not happen to anyone again.
+A state can be reached (even skipping ahead) only once everything it and the states before it
+need is written down, so nobody plans a fix without a root cause or closes one without saying
+what changed.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from urllib.parse import urlsplit
+
+FLOW = ("open", "investigating", "action_planned", "implemented", "verifying", "closed")
+STATES = (*FLOW, "reopened")
+STATE_LABELS = {
+    "open": "Open",
+    "investigating": "Investigating",
+    "action_planned": "Action planned",
+    "implemented": "Implemented",
+    "verifying": "Verifying",
+    "closed": "Closed",
+    "reopened": "Reopened",
+}
+SEVERITIES = ("low", "medium", "high", "critical")
+DEFAULT_VERIFICATION_DAYS = 14
+MAX_WHYS = 5
+
+# What each state needs before a CA may be in it (fields of CAFields, with what to say when missing).
+NEEDS: dict[str, list[tuple[str, str]]] = {
+    "investigating": [("problem", "a problem statement"), ("owner_id", "an owner")],
+    "action_planned": [("root_cause", "a root cause (answer at least one “why?”)"), ("corrective_action", "the corrective action")],
+    "implemented": [("preventive_action", "the preventive action")],
+    "verifying": [],
+    "closed": [("closure_summary", "a customer-facing closure summary")],
+}
+
+
+class CATransitionError(ValueError):
+    """A move the CA's state or its missing fields do not allow; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class CAFields:
+    """What the rules need to know about a CA."""
+
+    state: str
+    problem: str = ""
+    owner_id: int | None = None
+    whys: tuple[str, ...] = ()
+    corrective_action: str = ""
+    preventive_action: str = ""
+    closure_summary: str = ""
+    verification_ends_at: datetime | None = None
+
+    @property
+    def root_cause(self) -> str:
+        """The last answer in the why-chain is the root cause."""
+        return self.whys[-1] if self.whys else ""
+
+
+def missing_for(target: str, ca: CAFields) -> list[str]:
+    """What is missing for the CA to be in `target`: the needs of every flow state up to it."""
+    reach = FLOW[: FLOW.index(target) + 1] if target in FLOW else ()
+    return [what for state in reach for name, what in NEEDS.get(state, []) if not str(getattr(ca, name) or "").strip()]
+
+
+def next_states(state: str) -> list[str]:
+    """Where staff may move a CA from `state` (verifying and reopening are the worker's and the rules' own steps too)."""
+    if state == "closed":
+        return []
+    if state == "verifying":
+        return ["closed", "reopened"]
+    if state == "reopened":
+        return ["investigating", "action_planned", "implemented"]
+    position = FLOW.index(state)
+    return [s for s in FLOW[position + 1 :] if s not in ("verifying", "closed")]
+
+
+def check_transition(ca: CAFields, target: str, *, now: datetime, early_close_reason: str = "") -> None:
+    """Raise CATransitionError unless the CA may move to `target` now."""
+    if target not in STATES:
+        raise CATransitionError("Pick one of the listed states.")
+    if target not in next_states(ca.state):
+        raise CATransitionError(f"A CA that is {STATE_LABELS[ca.state].lower()} cannot move to {STATE_LABELS[target].lower()}.")
+    missing = missing_for(target, ca)
+    if missing:
+        raise CATransitionError(f"Before “{STATE_LABELS[target]}”, add {', '.join(missing)}.")
+    if target == "closed" and ca.verification_ends_at and now < ca.verification_ends_at and not early_close_reason.strip():
+        raise CATransitionError(
+            f"The verification window runs until {ca.verification_ends_at:%d %b %Y %H:%M} UTC. "
+            "Closing before then needs a reason, which is recorded."
+        )
+
+
+def parse_whys(values: list[str] | str | None) -> tuple[str, ...]:
+    """The why-chain from a form: up to five answers, blanks dropped, in order."""
+    answers = [values] if isinstance(values, str) else list(values or [])
+    return tuple(" ".join(a.split())[:500] for a in answers if a and a.strip())[:MAX_WHYS]
+
+
+@dataclass(frozen=True)
+class CAForm:
+    """A validated CA edit from a lead's form."""
+
+    title: str
+    problem: str
+    category: str | None
+    severity: str
+    within_control: bool | None
+    owner_id: int | None
+    due_on: date | None
+    containment: str
+    whys: tuple[str, ...]
+    corrective_action: str
+    preventive_action: str
+    verification_days: int
+    closure_summary: str
+    public: bool
+    public_wording: str
+    page_pattern: str
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def _text(form: Mapping[str, object], key: str, limit: int, errors: dict[str, str], label: str) -> str:
+    value = str(form.get(key) or "").strip()
+    if len(value) > limit:
+        errors[key] = f"{label} can be at most {limit} characters."
+    return value
+
+
+def validate_ca(form: Mapping[str, object], categories: list[str], owner_ids: set[int]) -> CAForm:
+    """Check a CA form field by field; the result carries `errors` (empty when it can be saved)."""
+    errors: dict[str, str] = {}
+    title = " ".join(str(form.get("title") or "").split())
+    if not title or len(title) > 200:
+        errors["title"] = "Give the CA a title of at most 200 characters."
+    category = str(form.get("category") or "") or None
+    if category and category not in categories:
+        errors["category"] = "Pick one of the site's categories."
+    severity = str(form.get("severity") or "medium")
+    if severity not in SEVERITIES:
+        errors["severity"] = "Pick low, medium, high or critical."
+    control = {"yes": True, "no": False}.get(str(form.get("within_control") or ""))
+    owner = str(form.get("owner_id") or "")
+    owner_id = int(owner) if owner.isdigit() else None
+    if owner and owner_id not in owner_ids:
+        errors["owner_id"] = "The owner must be a lead or admin of this site."
+    due_on = None
+    if form.get("due_on"):
+        try:
+            due_on = date.fromisoformat(str(form["due_on"]))
+        except ValueError:
+            errors["due_on"] = "Give the due date as YYYY-MM-DD."
+    days = str(form.get("verification_days") or DEFAULT_VERIFICATION_DAYS)
+    if not days.isdigit() or not 1 <= int(days) <= 365:
+        errors["verification_days"] = "The verification window is a number of days from 1 to 365."
+    pattern = _text(form, "page_pattern", 300, errors, "The page pattern")
+    if pattern and not pattern.startswith("/"):
+        errors["page_pattern"] = "The page pattern is a path such as /checkout/* (it starts with /)."
+    raw_whys = form.get("whys")
+    return CAForm(
+        title=title,
+        problem=_text(form, "problem", 4000, errors, "The problem statement"),
+        category=category,
+        severity=severity,
+        within_control=control,
+        owner_id=owner_id,
+        due_on=due_on,
+        containment=_text(form, "containment", 4000, errors, "Containment"),
+        whys=parse_whys(raw_whys if isinstance(raw_whys, (list, str)) else None),
+        corrective_action=_text(form, "corrective_action", 4000, errors, "The corrective action"),
+        preventive_action=_text(form, "preventive_action", 4000, errors, "The preventive action"),
+        verification_days=int(days) if days.isdigit() else DEFAULT_VERIFICATION_DAYS,
+        closure_summary=_text(form, "closure_summary", 2000, errors, "The closure summary"),
+        public=bool(form.get("public")),
+        public_wording=_text(form, "public_wording", 500, errors, "The public wording"),
+        page_pattern=pattern,
+        errors=errors,
+    )
+
+
+def page_matches(pattern: str | None, page_url: str | None) -> bool:
+    """Does a known issue's page pattern (a path glob such as /checkout/*) cover this page? No pattern covers every page."""
+    if not pattern:
+        return True
+    if not page_url:
+        return False
+    return fnmatch.fnmatchcase(urlsplit(page_url).path or "/", pattern)
