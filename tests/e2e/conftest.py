@@ -59,11 +59,18 @@ class Portal:
     def new_admin(self, email: str) -> None:
         self.run(lambda s: upsert_staff(s, email=email, password=PASSWORD, role="admin"))
 
-    def new_agent(self, email: str, site: Site) -> None:
+    def new_staff(self, email: str, site: Site, role: str = "agent") -> None:
         async def work(session):  # type: ignore[no-untyped-def]
-            return await upsert_staff(session, email=email, password=PASSWORD, role="agent", sites=[await session.get(Site, site.id)])
+            return await upsert_staff(session, email=email, password=PASSWORD, role=role, sites=[await session.get(Site, site.id)])
 
         self.run(work)
+
+    def sign_in(self, page: Page, email: str, path: str = "/staff") -> None:
+        """Open a staff page and sign in through the form it sends us to, as staff do."""
+        page.goto(f"{self.url}{path}")
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
 
     def host_page(self, site: Site, **attributes: str) -> str:
         """The address of a page on the other origin that embeds this site's widget."""

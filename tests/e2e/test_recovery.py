@@ -6,23 +6,18 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.conftest import PASSWORD
-
 pytestmark = pytest.mark.slow
 
 
 def test_agent_update_reaches_the_customer_and_their_reply_reaches_the_agent(portal, page: Page, browser):
     site = portal.new_site("Recovery Shop")
-    portal.new_agent("agent@recovery.example", site)
+    portal.new_staff("agent@recovery.example", site)
     created = httpx.post(
         f"{portal.url}/api/v1/reports",
         json={"site_key": site.key, "category": "delivery", "description": "Parcel never came", "email": "leo@example.com", "name": "Leo Park"},
     ).json()
 
-    page.goto(f"{portal.url}/staff")
-    page.get_by_label("Email").fill("agent@recovery.example")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    portal.sign_in(page, "agent@recovery.example")
     # The most urgent report is at the top: the agent takes it.
     expect(page.get_by_test_id("queue-row").first).to_contain_text("Parcel never came")
     page.get_by_test_id("queue-row").first.get_by_role("link").click()

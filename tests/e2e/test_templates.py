@@ -5,18 +5,13 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.conftest import PASSWORD
-
 pytestmark = pytest.mark.slow
 
 
 def test_a_template_with_our_policy_is_refused_with_the_explanation(portal, page: Page):
     site = portal.new_site("Template Shop")
     portal.new_admin("templates@mend.example")
-    page.goto(f"{portal.url}/staff/sites/{site.id}/templates")
-    page.get_by_label("Email").fill("templates@mend.example")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    portal.sign_in(page, "templates@mend.example", f"/staff/sites/{site.id}/templates")
 
     page.get_by_label("Wording").fill("Hi {name}, our policy is to ship within five days. Sorry for any inconvenience.")
     findings = page.get_by_test_id("template-findings")

@@ -7,8 +7,6 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.conftest import PASSWORD
-
 pytestmark = pytest.mark.slow
 
 LAUNCHER = "Something small went wrong?"
@@ -109,10 +107,7 @@ def test_xss_payloads_are_shown_as_text_in_panel_status_page_and_staff_queue(por
     assert page.locator("main img, main script").count() == 0
 
     portal.new_admin("xss-admin@mend.example")
-    page.goto(f"{portal.url}/staff")
-    page.get_by_label("Email").fill("xss-admin@mend.example")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    portal.sign_in(page, "xss-admin@mend.example")
     row = page.get_by_test_id("queue-row").filter(has_text="XSS Shop").first
     expect(row).to_contain_text("<img src=x")
     expect(row).to_contain_text("<b onmouseover=alert(3)>Eve</b>")
