@@ -32,8 +32,10 @@ from portal.routes import (
     capa,
     customer,
     demo,
+    export,
     gestures,
     staff,
+    trends,
     widget,
 )
 from portal.settings import ROOT, Settings
@@ -99,6 +101,8 @@ def create_app(settings: Settings) -> Litestar:
             *admin.handlers,
             *gestures.handlers,
             *capa.handlers,
+            *trends.handlers,
+            *export.handlers,
             *demo.handlers,
             create_static_files_router(path="/static", directories=[ROOT / "static"], send_as_attachment=False),
         ],

@@ -164,6 +164,7 @@ class Report(Base):
     apology_signed_by: Mapped[str] = mapped_column(String(250))
 
     page_url: Mapped[str | None] = mapped_column(Text)
+    page_path: Mapped[str | None] = mapped_column(String(300))  # the page with ids folded (/orders/:id), for trends
     referrer: Mapped[str | None] = mapped_column(Text)
     user_agent: Mapped[str | None] = mapped_column(Text)
     viewport: Mapped[str | None] = mapped_column(String(20))
@@ -465,6 +466,22 @@ class Unsubscribe(Base):
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
     email: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[datetime] = _now_default()
+
+
+class MonthlyResult(Base):
+    """A site's results for one month, built once by whichever worker gets there first."""
+
+    __tablename__ = "monthly_result"
+    __table_args__ = (UniqueConstraint("site_id", "month", name="uq_monthly_result_site_month"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    month: Mapped[date] = mapped_column(Date)  # the first day of the month
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    share_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)  # a read-only link, until revoked
+    created_at: Mapped[datetime] = _now_default()
+
+    site: Mapped[Site] = relationship(lazy="joined", innerjoin=True)
 
 
 # The queue's order (at risk first, then the nearest clock) as one index, directions included:

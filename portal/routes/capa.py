@@ -91,15 +91,16 @@ class CAController(Controller):
     async def create(
         self, db_session: AsyncSession, staff: Staff, sites: list[Site], data: dict[str, Any] = Body(media_type=RequestEncodingType.URL_ENCODED)
     ) -> Template | Redirect:
-        """Open a CA (an agent's is a proposal), from a report or from scratch."""
+        """Open a CA (an agent's is a proposal), from a report, from a hotspot's reports, or from scratch."""
         report = await report_or_404(db_session, sites, int(data["report_id"])) if str(data.get("report_id", "")).isdigit() else None
-        site_id = report.site_id if report else int(data["site_id"]) if str(data.get("site_id", "")).isdigit() else None
+        reports = ([report] if report else []) + await queue.reports_for_staff(db_session, [s.id for s in sites], _ids(data.get("report_ids")))
+        site_id = reports[0].site_id if reports else int(data["site_id"]) if str(data.get("site_id", "")).isdigit() else None
         site = next((s for s in sites if s.id == site_id), None)
         if site is None:
             raise NotFoundException(detail="No such site.")
         try:
             ca = await capa.create_ca(db_session, site=site, staff=staff, title=str(data.get("title", "")), problem=str(data.get("problem", "")),
-                                      category=report.category if report else None, reports=[report] if report else [])
+                                      category=report.category if report else None, reports=[r for r in reports if r.site_id == site.id])
         except ValueError as exc:
             return await self._board(db_session, staff, sites, error=str(exc))
         return Redirect(f"/staff/cas/{ca.id}", status_code=303)

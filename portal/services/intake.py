@@ -25,6 +25,7 @@ from portal.domain.intake import (
     validate_report,
 )
 from portal.domain.repeat import RepeatLevel, customer_key, queue_priority, repeat_level
+from portal.domain.similarity import page_path
 from portal.domain.sites import category_label, origin_allowed
 from portal.emails import render_mail
 from portal.models import ApologyTemplate, Gesture, Report, Site, utcnow
@@ -140,6 +141,7 @@ async def submit_report(
         apology_text=apology.text,
         apology_signed_by=apology.signed_by,
         page_url=draft.page_url,
+        page_path=page_path(draft.page_url)[:300] or None,
         referrer=draft.referrer,
         user_agent=(user_agent or "")[:1000] or None,
         viewport=draft.viewport,

@@ -1,0 +1,60 @@
+"""CSV and JSON exports of reports and corrective actions, with the trends page's filters, streamed."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, get
+from litestar.di import Provide
+from litestar.exceptions import NotFoundException
+from litestar.params import QueryParameter
+from litestar.response import Stream
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.models import Site
+from portal.routes.auth import provide_staff, requires_staff
+from portal.routes.staff import provide_sites
+from portal.services import export
+from portal.services.trends import Period
+
+FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
+
+
+def _chosen(sites: list[Site], site: str | None) -> list[int]:
+    ids = [s.id for s in sites if not site or str(s.id) == site]
+    if not ids:
+        raise NotFoundException(detail="No such site.")
+    return ids
+
+
+class ExportController(Controller):
+    """/staff/export/{reports|cas}.{csv|json}?site=&from=&to=&category=&state="""
+
+    path = "/staff/export"
+    guards = [requires_staff]
+    dependencies = {"staff": Provide(provide_staff), "sites": Provide(provide_sites)}
+    include_in_schema = False
+
+    @get("/{filename:str}")
+    async def download(
+        self, request: Request, db_session: AsyncSession, sites: list[Site], filename: str, site: str | None = None,
+        first: str | None = QueryParameter(name="from", default=None), last: str | None = QueryParameter(name="to", default=None),
+        category: str | None = None, state_name: str | None = QueryParameter(name="state", default=None),
+    ) -> Stream:
+        """reports.csv, reports.json (with context, clocks and CA), cas.csv or cas.json (with the why-chain, plan and linked reports)."""
+        what, _, fmt = filename.partition(".")
+        if what not in ("reports", "cas") or fmt not in FORMATS:
+            raise NotFoundException(detail="Export reports or cas, as .csv or .json.")
+        ids, period = _chosen(sites, site), Period.parse(first, last)
+        if what == "reports":
+            query, columns = export.reports_query(ids, period, category=category or None, state=state_name or None), list(export.REPORT_COLUMNS)
+        else:
+            query, columns = export.cas_query(ids, period, state=state_name or None), [*export.CA_COLUMNS, "linked_reports"]
+        sessionmaker = request.app.state.worker.sessionmaker
+        body = export.as_csv(sessionmaker, query, columns) if fmt == "csv" else export.as_json(sessionmaker, query)
+        # The request's session lets go of its connection first: the export reads on a session of its own
+        # (SQLite has one connection), for as long as the download takes.
+        await db_session.close()
+        headers = {"Content-Disposition": f'attachment; filename="mend-{what}.{fmt}"', "Cache-Control": "private, no-store"}
+        return Stream(body, media_type=FORMATS[fmt], headers=headers)
+
+
+handlers = [ExportController]
