@@ -81,29 +81,37 @@ def start(kind: str, database_url: str | None = None) -> tuple[subprocess.Popen,
     raise RuntimeError(f"{kind} server did not start")
 
 
-async def prepare_database(database_url: str) -> str:
-    """Migrate a fresh bench database and create a site; returns the site key."""
+async def migrated(database_url: str):  # type: ignore[no-untyped-def]
+    """Settings for a bench database, migrated from scratch (the benches import the portal late, after their path fix)."""
     from portal import migrate
-    from portal.db import in_session
-    from portal.services.sites import create_site
     from portal.settings import Settings
 
     settings = Settings(database_url=database_url, secret_key=SECRET)
     await asyncio.to_thread(migrate.upgrade, settings)
+    return settings
+
+
+async def prepare_database(database_url: str) -> str:
+    """Migrate a fresh bench database and create a site; returns the site key."""
+    from portal.db import in_session
+    from portal.services.sites import create_site
+
+    settings = await migrated(database_url)
     site = await in_session(settings, lambda session: create_site(session, name="Bench", origins=["https://bench.example"]))
     return site.key
 
 
-async def fresh_postgres() -> str:
+async def fresh_postgres(name: str = POSTGRES_BENCH_DB) -> str:
+    """Drop and create a bench database on the local PostgreSQL; returns its SQLAlchemy URL."""
     import asyncpg
 
     conn = await asyncpg.connect(POSTGRES_ADMIN_URL)
     try:
-        await conn.execute(f"DROP DATABASE IF EXISTS {POSTGRES_BENCH_DB} WITH (FORCE)")
-        await conn.execute(f"CREATE DATABASE {POSTGRES_BENCH_DB}")
+        await conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        await conn.execute(f"CREATE DATABASE {name}")
     finally:
         await conn.close()
-    return f"postgresql+asyncpg://postgres@127.0.0.1:5432/{POSTGRES_BENCH_DB}"
+    return f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
 
 
 # --- load --------------------------------------------------------------------------------------

@@ -26,9 +26,8 @@ import time
 
 import httpx
 
-from bench.intake import SECRET, start  # noqa: E402
+from bench.intake import fresh_postgres, migrated, start  # noqa: E402
 
-ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 DB = "mend_bench_queue"
 DATABASE_URL = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{DB}"
 PASSWORD = "bench password 1"
@@ -60,18 +59,11 @@ FROM generate_series(1, $1) AS i
 async def prepare(reports: int) -> None:
     import asyncpg
 
-    from portal import migrate
     from portal.db import in_session
     from portal.services.sites import create_site
     from portal.services.staff import upsert_staff
-    from portal.settings import Settings
 
-    conn = await asyncpg.connect(ADMIN_URL)
-    await conn.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
-    await conn.execute(f"CREATE DATABASE {DB}")
-    await conn.close()
-    settings = Settings(database_url=DATABASE_URL, secret_key=SECRET)
-    await asyncio.to_thread(migrate.upgrade, settings)
+    settings = await migrated(await fresh_postgres(DB))
 
     async def sites_and_agent(session):  # type: ignore[no-untyped-def]
         sites = [await create_site(session, name=f"Site {n}", origins=[f"https://site{n}.example"]) for n in range(1, 6)]

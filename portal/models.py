@@ -484,6 +484,27 @@ class MonthlyResult(Base):
     site: Mapped[Site] = relationship(lazy="joined", innerjoin=True)
 
 
+class ReportRollup(Base):
+    """Report counts per site, day and value of one dimension, for days the worker has rolled up (trends read these)."""
+
+    __tablename__ = "report_rollup"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    dim: Mapped[str] = mapped_column(String(8), primary_key=True)
+    value: Mapped[str] = mapped_column(String(300), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class RollupState(Base):
+    """How far the rollups go: every report created before `rolled_until` (a UTC midnight) is counted there."""
+
+    __tablename__ = "rollup_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rolled_until: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+
+
 # The queue's order (at risk first, then the nearest clock) as one index, directions included:
 # a btree cannot serve mixed directions unless it was built with them.
 Index("ix_report_queue_order", Report.priority.desc(), Report.next_due_at, Report.id)

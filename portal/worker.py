@@ -1,4 +1,4 @@
-"""The background loop: check the clocks, verify corrective actions, deliver due mail, then wait for a wake-up or the next poll."""
+"""The background loop: clocks, monthly results, verifying corrective actions, due mail; then wait for a wake-up or the next poll."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from portal.mailer import SmtpMailer
 from portal.models import utcnow
 from portal.outbox import DeliveryRun, deliver_due_mail
-from portal.services import capa
+from portal.services import capa, monthly, rollups
 from portal.services.clocks import ClockRun, check_clocks
 from portal.settings import Settings
 
@@ -54,6 +54,10 @@ class Worker:
         """Reopen corrective actions whose failure came back during verification."""
         return await capa.verify(self.sessionmaker, settings=self.settings, env=self.env, now=now)
 
+    async def build_monthly(self, now: datetime | None = None) -> int:
+        """Build last month's results where they are missing (the first pass of each month does it)."""
+        return await monthly.build_due(self.sessionmaker, settings=self.settings, env=self.env, now=now)
+
     async def run_forever(self) -> None:
         """Loop until cancelled; a failing pass is logged and retried, never fatal."""
         log.info("worker started (mail via %s)", "SMTP" if self.mailer else "the dev mailbox")
@@ -63,6 +67,9 @@ class Worker:
                 clocks = await self.check_clocks()
                 if clocks.warned or clocks.breached:
                     log.info("clocks: %s alerts, %s breaches", clocks.warned, clocks.breached)
+                await rollups.roll_up(self.sessionmaker)
+                if await self.build_monthly():
+                    log.info("monthly results built")
                 reopened = await self.verify()
                 if reopened:
                     log.info("corrective actions: %s reopened by recurring reports", reopened)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, post
-from litestar.di import Provide
+from litestar import Request, get, post
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import Body
@@ -24,9 +23,8 @@ from portal.domain.capa import (
 )
 from portal.domain.sites import category_label
 from portal.models import CorrectiveAction, Report, Site, Staff, StaffSite, utcnow
-from portal.routes.auth import provide_staff, requires_staff
 from portal.routes.security import page_headers
-from portal.routes.staff import provide_sites, report_or_404
+from portal.routes.staff import StaffPages, report_or_404
 from portal.services import capa, queue
 
 BOARD_COLUMNS = (*FLOW[:-1], "reopened", "closed")
@@ -49,13 +47,10 @@ async def _owners(db_session: AsyncSession, site: Site) -> list[Staff]:
     return list((await db_session.scalars(query)).all())
 
 
-class CAController(Controller):
+class CAController(StaffPages):
     """/staff/cas: from a pattern of reports to a verified fix."""
 
     path = "/staff/cas"
-    guards = [requires_staff]
-    dependencies = {"staff": Provide(provide_staff), "sites": Provide(provide_sites)}
-    include_in_schema = False
 
     async def _ca_or_404(self, db_session: AsyncSession, sites: list[Site], ca_id: int) -> CorrectiveAction:
         ca = await capa.ca_for_staff(db_session, [s.id for s in sites], ca_id)

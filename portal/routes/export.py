@@ -2,36 +2,24 @@
 
 from __future__ import annotations
 
-from litestar import Controller, Request, get
-from litestar.di import Provide
+from litestar import Request, get
 from litestar.exceptions import NotFoundException
 from litestar.params import QueryParameter
 from litestar.response import Stream
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.models import Site
-from portal.routes.auth import provide_staff, requires_staff
-from portal.routes.staff import provide_sites
+from portal.routes.staff import StaffPages, chosen_sites
 from portal.services import export
 from portal.services.trends import Period
 
 FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 
 
-def _chosen(sites: list[Site], site: str | None) -> list[int]:
-    ids = [s.id for s in sites if not site or str(s.id) == site]
-    if not ids:
-        raise NotFoundException(detail="No such site.")
-    return ids
-
-
-class ExportController(Controller):
+class ExportController(StaffPages):
     """/staff/export/{reports|cas}.{csv|json}?site=&from=&to=&category=&state="""
 
     path = "/staff/export"
-    guards = [requires_staff]
-    dependencies = {"staff": Provide(provide_staff), "sites": Provide(provide_sites)}
-    include_in_schema = False
 
     @get("/{filename:str}")
     async def download(
@@ -43,7 +31,7 @@ class ExportController(Controller):
         what, _, fmt = filename.partition(".")
         if what not in ("reports", "cas") or fmt not in FORMATS:
             raise NotFoundException(detail="Export reports or cas, as .csv or .json.")
-        ids, period = _chosen(sites, site), Period.parse(first, last)
+        ids, period = [s.id for s in chosen_sites(sites, site)], Period.parse(first, last)
         if what == "reports":
             query, columns = export.reports_query(ids, period, category=category or None, state=state_name or None), list(export.REPORT_COLUMNS)
         else:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, post
-from litestar.di import Provide
+from litestar import Request, get, post
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
 from litestar.params import Body
@@ -23,21 +22,17 @@ from portal.domain.gestures import (
 )
 from portal.models import Gesture, Site, Staff, utcnow
 from portal.routes.admin import AdminController, site_or_404
-from portal.routes.auth import provide_staff, requires_staff
 from portal.routes.security import page_headers
-from portal.routes.staff import provide_sites, render_report, report_or_404
+from portal.routes.staff import StaffPages, render_report, report_or_404
 from portal.services import gestures
 
 CODES_UPLOAD_LIMIT = 1024 * 1024  # a pool of a few tens of thousands of codes in one paste
 
 
-class RecoveryTaskController(Controller):
+class RecoveryTaskController(StaffPages):
     """Granting gestures from a report, and the tasks that fulfil them and follow up at-risk customers."""
 
     path = "/staff"
-    guards = [requires_staff]
-    dependencies = {"staff": Provide(provide_staff), "sites": Provide(provide_sites)}
-    include_in_schema = False
 
     @post("/reports/{report_id:int}/gestures")
     async def grant(

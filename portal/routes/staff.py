@@ -96,13 +96,28 @@ async def render_report(db_session: AsyncSession, staff: Staff, report: Report, 
     return Template("pages/staff_report.html", context=context, status_code=status_code, headers=page_headers())
 
 
-class StaffController(Controller):
-    """Everything behind the staff login."""
+class StaffPages(Controller):
+    """Pages behind the staff login, given the staff member and the sites they may see."""
 
-    path = "/staff"
     guards = [requires_staff]
     dependencies = {"staff": Provide(provide_staff), "sites": Provide(provide_sites)}
     include_in_schema = False
+
+
+def chosen_sites(sites: list[Site], site: str | None) -> list[Site]:
+    """The site a page's `site` filter names (all the viewer's sites when empty); another site is a 404."""
+    if not site:
+        return sites
+    chosen = [s for s in sites if str(s.id) == site]
+    if not chosen:
+        raise NotFoundException(detail="No such site.")
+    return chosen
+
+
+class StaffController(StaffPages):
+    """The queue, reports and their conversation, customer files, clocks and mail."""
+
+    path = "/staff"
 
     @get("/")
     async def queue_page(

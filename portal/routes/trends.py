@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, get
-from litestar.di import Provide
+from litestar import get
 from litestar.exceptions import NotFoundException
 from litestar.params import QueryParameter
 from litestar.response import Template
@@ -13,9 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.domain.hotspots import WEEKDAYS
 from portal.models import Site, Staff
-from portal.routes.auth import provide_staff, requires_staff
 from portal.routes.security import page_headers
-from portal.routes.staff import provide_sites
+from portal.routes.staff import StaffPages, chosen_sites
 from portal.services import trends
 
 HEAT_LEVELS = 5
@@ -32,22 +30,10 @@ def chart(kind: str, labels: list[str], series: dict[str, list[int]], *, stacked
     }
 
 
-def _sites_for(sites: list[Site], site: str | None) -> list[Site]:
-    if not site:
-        return sites
-    chosen = [s for s in sites if str(s.id) == site]
-    if not chosen:
-        raise NotFoundException(detail="No such site.")
-    return chosen
-
-
-class TrendsController(Controller):
+class TrendsController(StaffPages):
     """/staff/trends: when, where and under what load failures happen; every filter is in the URL."""
 
     path = "/staff/trends"
-    guards = [requires_staff]
-    dependencies = {"staff": Provide(provide_staff), "sites": Provide(provide_sites)}
-    include_in_schema = False
 
     @get("/")
     async def trends_page(
@@ -55,7 +41,7 @@ class TrendsController(Controller):
         first: str | None = QueryParameter(name="from", default=None), last: str | None = QueryParameter(name="to", default=None),
     ) -> Template:
         """Charts with their tables, and hotspot call-outs, for a site (or all yours) and a date range."""
-        chosen = _sites_for(sites, site)
+        chosen = chosen_sites(sites, site)
         period = trends.Period.parse(first, last)
         t = await trends.trends(db_session, chosen, period)
         charts = {
@@ -64,7 +50,7 @@ class TrendsController(Controller):
             "pages": chart("bar", [k for k, _ in t.pages], {"Reports": [n for _, n in t.pages]}, horizontal=True),
             "busy": chart("bar", [k for k, _ in t.busy], {"Reports": [n for _, n in t.busy]}),
             "rate": chart("bar", [k for k, _ in t.rate], {"Reports": [n for _, n in t.rate]}),
-            "levels": chart("bar", [k for k, _, _ in t.levels], {"Reports": [n for _, n, _ in t.levels], "Customers": [c for _, _, c in t.levels]}),
+            "levels": chart("bar", [k for k, _ in t.levels], {"Reports": [n for _, n in t.levels]}),
             "gestures": chart("bar", [k for k, _ in t.gestures], {"Chosen": [n for _, n in t.gestures]}, horizontal=True),
         }
         context = {
@@ -80,7 +66,7 @@ class TrendsController(Controller):
         first: str | None = QueryParameter(name="from", default=None), last: str | None = QueryParameter(name="to", default=None),
     ) -> Template:
         """The reports behind one hotspot, and a way to open a corrective action for them."""
-        chosen = _sites_for(sites, site)
+        chosen = chosen_sites(sites, site)
         period = trends.Period.parse(first, last)
         try:
             reports = await trends.cell_reports(db_session, chosen, period, dimension, value)

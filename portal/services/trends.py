@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.domain.hotspots import (
@@ -21,7 +21,15 @@ from portal.domain.hotspots import (
     hour_label,
 )
 from portal.domain.repeat import RepeatLevel
-from portal.models import CorrectiveAction, GestureGrant, Report, Site, utcnow
+from portal.models import (
+    CorrectiveAction,
+    GestureGrant,
+    Report,
+    ReportRollup,
+    Site,
+    utcnow,
+)
+from portal.services import rollups
 
 BASELINE = timedelta(weeks=8)
 TOP = 10
@@ -67,16 +75,52 @@ def _in(site_ids: Sequence[int], period: Period) -> ColumnElement[bool]:
     return and_(Report.site_id.in_(site_ids), Report.created_at >= period.start, Report.created_at < period.end)
 
 
-def _band(column: Any, bands: Sequence[tuple[int, int | None, str]]) -> Any:
-    """A CASE giving each row its band's label."""
-    return case(*[((column >= low) if high is None else column.between(low, high), label) for low, high, label in bands], else_=None)
+@dataclass
+class Counts:
+    """Report counts per (dimension, value), and per (category, day): rolled-up days plus the live reports after them."""
+
+    dims: Counter[tuple[str, str]] = field(default_factory=Counter)
+    category_days: Counter[tuple[str, date]] = field(default_factory=Counter)
+
+    def of(self, dim: str) -> dict[str, int]:
+        """Counts per value of one dimension."""
+        return {value: n for (d, value), n in self.dims.items() if d == dim}
 
 
-def _day(session: AsyncSession, column: Any) -> Any:
-    """The UTC calendar day of a timestamp, in the dialect at hand."""
-    if session.bind.dialect.name == "postgresql":
-        return func.date(func.timezone("UTC", column))
-    return func.date(column)
+async def counts(session: AsyncSession, site_ids: Sequence[int], period: Period, now: datetime) -> Counts:
+    """Counts for the period: from the rollups where the worker has made them, live for the days after."""
+    result = Counts()
+    until = await rollups.rolled_until(session)
+    rolled_end = min(period.end, until) if until else period.start
+    if rolled_end > period.start:
+        days = and_(ReportRollup.site_id.in_(site_ids), ReportRollup.day >= period.first_day, ReportRollup.day < rolled_end.date())
+        for dim, value, n in (await session.execute(select(ReportRollup.dim, ReportRollup.value, func.sum(ReportRollup.n)).where(days)
+                                                    .group_by(ReportRollup.dim, ReportRollup.value))).tuples():
+            result.dims[(dim, value)] += int(n)
+        for value, day, n in (await session.execute(select(ReportRollup.value, ReportRollup.day, func.sum(ReportRollup.n))
+                                                    .where(days, ReportRollup.dim == "cat").group_by(ReportRollup.value, ReportRollup.day))).tuples():
+            result.category_days[(value, _as_date(day))] += int(n)
+    live = Period(max(period.start, rolled_end), period.end)
+    if live.start < live.end:
+        where = _in(site_ids, live)
+        result.dims[("all", "")] += await session.scalar(select(func.count()).where(where)) or 0
+        for dim, (value, condition) in rollups.dimensions().items():
+            if dim != "all":
+                query = select(value, func.count()).where(where if condition is None else and_(where, condition)).group_by(value)
+                for key, n in (await session.execute(query)).tuples():
+                    result.dims[(dim, str(key))] += n
+        outcomes = rollups.clock_outcomes(now)
+        row = (await session.execute(select(*(func.count().filter(c) for c in outcomes.values())).where(where))).one()
+        for name, n in zip(outcomes, row, strict=True):
+            result.dims[("clock", name)] += n
+        day = rollups.day_of(session.bind.dialect.name, Report.created_at)
+        for category, on, n in (await session.execute(select(Report.category, day, func.count()).where(where).group_by(Report.category, day))).tuples():
+            result.category_days[(category, _as_date(on))] += n
+    return result
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 @dataclass
@@ -91,7 +135,7 @@ class Trends:
     pages: list[tuple[str, int]] = field(default_factory=list)
     busy: list[tuple[str, int]] = field(default_factory=list)
     rate: list[tuple[str, int]] = field(default_factory=list)
-    levels: list[tuple[str, int, int]] = field(default_factory=list)
+    levels: list[tuple[str, int]] = field(default_factory=list)
     first_response: tuple[int, int] = (0, 0)  # kept, decided
     recovery: tuple[int, int] = (0, 0)
     gestures: list[tuple[str, int]] = field(default_factory=list)
@@ -105,64 +149,41 @@ class Trends:
         return max((n for row in self.heatmap for n in row), default=0)
 
 
-async def _pairs(session: AsyncSession, query: Any) -> list[tuple[Any, int]]:
-    return [(key, count) for key, count in (await session.execute(query)).tuples().all()]
+def _top(values: dict[str, int]) -> list[tuple[str, int]]:
+    return sorted(values.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP]
 
 
 async def trends(session: AsyncSession, sites: Sequence[Site], period: Period, now: datetime | None = None) -> Trends:
     """The trends of these sites' reports over the period."""
     now = now or utcnow()
     ids = [s.id for s in sites]
-    where = _in(ids, period)
-    result = Trends()
-    result.total = await session.scalar(select(func.count()).where(where)) or 0
-    for weekday, hour, count in (await session.execute(
-        select(Report.local_weekday, Report.local_hour, func.count()).where(where, Report.local_weekday.is_not(None))
-        .group_by(Report.local_weekday, Report.local_hour)
-    )).tuples():
-        result.heatmap[weekday][hour] = count
+    c = await counts(session, ids, period, now)
+    result = Trends(total=c.dims[("all", "")])
+    for key, n in c.of("when").items():
+        weekday, _, hour = key.partition("-")
+        result.heatmap[int(weekday)][int(hour)] = n
 
-    # Categories per week (by the Monday), from per-day counts the database groups.
     monday = period.first_day - timedelta(days=period.first_day.weekday())
     result.weeks = [monday + timedelta(weeks=i) for i in range((period.last_day - monday).days // 7 + 1)]
     labels = {c["slug"]: c["label"] for s in sites for c in s.categories}
-    day = _day(session, Report.created_at)
     series: dict[str, list[int]] = defaultdict(lambda: [0] * len(result.weeks))
-    for category, on, count in (await session.execute(select(Report.category, day, func.count()).where(where).group_by(Report.category, day))).tuples():
-        on = on if isinstance(on, date) else date.fromisoformat(str(on))
-        series[labels.get(category, category)][(on - monday).days // 7] += count
+    for (category, on), n in c.category_days.items():
+        series[labels.get(category, category)][(on - monday).days // 7] += n
     result.categories = dict(sorted(series.items(), key=lambda kv: -sum(kv[1])))
-
-    result.locations = await _pairs(session, select(Report.location, func.count()).where(where, Report.location.is_not(None))
-                                    .group_by(Report.location).order_by(func.count().desc()).limit(TOP))
-    result.pages = await _pairs(session, select(Report.page_path, func.count()).where(where, Report.page_path.is_not(None))
-                                .group_by(Report.page_path).order_by(func.count().desc()).limit(TOP))
-    busy, rate = _band(Report.busy, BUSY_BANDS), _band(Report.site_reports_last_hour, RATE_BANDS)
-    busy_counts = dict(await _pairs(session, select(busy, func.count()).where(where, Report.busy.is_not(None)).group_by(busy)))
-    rate_counts = dict(await _pairs(session, select(rate, func.count()).where(where).group_by(rate)))
-    result.busy = [(label, busy_counts.get(label, 0)) for _, _, label in BUSY_BANDS]
-    result.rate = [(label, rate_counts.get(label, 0)) for _, _, label in RATE_BANDS]
-
-    levels = {lvl: (n, customers) for lvl, n, customers in (await session.execute(
-        select(Report.repeat_level, func.count(), func.count(func.distinct(Report.customer_key))).where(where).group_by(Report.repeat_level)
-    )).tuples()}
-    result.levels = [(lvl.label, *levels.get(lvl.value, (0, 0))) for lvl in RepeatLevel]
-
-    first_done = func.coalesce(Report.first_response_at, Report.recovered_at)
-    clocked = and_(where, Report.first_response_due_at.is_not(None))
-    row = (await session.execute(select(
-        func.count().filter(first_done <= Report.first_response_due_at),
-        func.count().filter(or_(first_done.is_not(None), Report.first_response_due_at < now)),
-        func.count().filter(Report.recovered_at <= Report.recovery_due_at),
-        func.count().filter(or_(Report.recovered_at.is_not(None), Report.recovery_due_at < now)),
-    ).where(clocked))).one()
-    result.first_response, result.recovery = (row[0], row[1]), (row[2], row[3])
+    result.locations, result.pages = _top(c.of("loc")), _top(c.of("page"))
+    busy, rate, levels = c.of("busy"), c.of("rate"), c.of("level")
+    result.busy = [(label, busy.get(label, 0)) for _, _, label in BUSY_BANDS]
+    result.rate = [(label, rate.get(label, 0)) for _, _, label in RATE_BANDS]
+    result.levels = [(lvl.label, levels.get(str(lvl.value), 0)) for lvl in RepeatLevel]
+    clock = c.of("clock")
+    result.first_response = (clock.get("first_kept", 0), clock.get("first_decided", 0))
+    result.recovery = (clock.get("rec_kept", 0), clock.get("rec_decided", 0))
 
     choice = case((GestureGrant.choice == "gesture", GestureGrant.gesture_name), (GestureGrant.choice == "declined", "No thanks, just fix it"),
                   else_="Their own words")
-    result.gestures = await _pairs(session, select(choice, func.count()).where(
+    result.gestures = [(k, n) for k, n in (await session.execute(select(choice, func.count()).where(
         GestureGrant.site_id.in_(ids), GestureGrant.created_at >= period.start, GestureGrant.created_at < period.end,
-        GestureGrant.granted_by_id.is_(None)).group_by(choice).order_by(func.count().desc()))
+        GestureGrant.granted_by_id.is_(None)).group_by(choice).order_by(func.count().desc()))).tuples()]
 
     closed = (await session.execute(select(CorrectiveAction.created_at, CorrectiveAction.closed_at).where(
         CorrectiveAction.site_id.in_(ids), CorrectiveAction.closed_at >= period.start, CorrectiveAction.closed_at < period.end))).all()
@@ -175,22 +196,20 @@ async def trends(session: AsyncSession, sites: Sequence[Site], period: Period, n
     return result
 
 
-async def hotspot_cells(session: AsyncSession, site_ids: Sequence[int], period: Period, baseline: Period) -> tuple[list[Cell], int, int]:
+# Hotspot dimensions and the rolled-up dimension each reads.
+HOTSPOT_DIMS = {"when": "when", "location": "loc", "category": "cat", "busy": "busy", "rate": "rate"}
+
+
+async def hotspot_cells(session: AsyncSession, site_ids: Sequence[int], period: Period, baseline: Period,
+                        now: datetime | None = None) -> tuple[list[Cell], int, int]:
     """Counts per cell in the period and its baseline, for every dimension, with both totals."""
-    span = _in(site_ids, Period(baseline.start, period.end))
-    now_in, before = Report.created_at >= period.start, Report.created_at < period.start
-    counts = (func.count().filter(now_in), func.count().filter(before))
-    totals = (await session.execute(select(*counts).where(span))).one()
-    cells: list[Cell] = []
-    for weekday, hour, k, b in (await session.execute(select(Report.local_weekday, Report.local_hour, *counts)
-                                                      .where(span, Report.local_weekday.is_not(None)).group_by(Report.local_weekday, Report.local_hour))).tuples():
-        cells.append(Cell("when", f"{weekday}-{hour}", hour_label(weekday, hour), k, b))
-    for dimension, column in (("location", Report.location), ("category", Report.category),
-                              ("busy", _band(Report.busy, BUSY_BANDS)), ("rate", _band(Report.site_reports_last_hour, RATE_BANDS))):
-        for value, k, b in (await session.execute(select(column, *counts).where(span).group_by(column))).tuples():
-            if value is not None:
-                cells.append(Cell(dimension, str(value), str(value), k, b))
-    return cells, totals[0], totals[1]
+    now = now or utcnow()
+    current, before = await counts(session, site_ids, period, now), await counts(session, site_ids, baseline, now)
+    cells = []
+    for dimension, dim in HOTSPOT_DIMS.items():
+        observed, base = current.of(dim), before.of(dim)
+        cells += [Cell(dimension, value, value, observed.get(value, 0), base.get(value, 0)) for value in sorted(set(observed) | set(base))]
+    return cells, current.dims[("all", "")], before.dims[("all", "")]
 
 
 async def hotspots(session: AsyncSession, sites: Sequence[Site], period: Period) -> list[Hotspot]:
@@ -219,7 +238,7 @@ def cell_filter(dimension: str, value: str) -> ColumnElement[bool]:
             raise ValueError("Unknown cell.")
         return and_(Report.local_weekday == int(weekday), Report.local_hour == int(hour))
     columns = {"location": Report.location, "category": Report.category,
-               "busy": _band(Report.busy, BUSY_BANDS), "rate": _band(Report.site_reports_last_hour, RATE_BANDS)}
+               "busy": rollups.band(Report.busy, BUSY_BANDS), "rate": rollups.band(Report.site_reports_last_hour, RATE_BANDS)}
     if dimension not in columns:
         raise ValueError("Unknown dimension.")
     return columns[dimension] == value

@@ -1,0 +1,181 @@
+"""Trends page and hotspot computation with a million reports on PostgreSQL.
+
+    python bench/trends.py [--reports 1000000] [--requests 10]
+
+Fills a fresh database (`mend_bench_trends`) with a year of generated reports across five sites
+(locations, pages, load, local times, repeat levels, a planted Wednesday-afternoon pattern),
+starts the portal in its own process, signs in as an admin, and times the trends page for one
+site's month, one site's year and all sites' year, next to /health measured in the same run.
+It also times the hotspot computation alone, in process, for the largest view.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[0] = str(ROOT)  # as in bench/queue.py: the project root, not this folder, first on the path
+
+import argparse
+import asyncio
+import re
+import statistics
+import time
+from datetime import date, timedelta
+
+import httpx
+
+from bench.intake import SECRET, fresh_postgres, migrated, start  # noqa: E402
+
+DB = "mend_bench_trends"
+DATABASE_URL = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{DB}"
+PASSWORD = "bench password 1"
+
+# One report every 30 s over a year, then a planted pattern: in the last 4 weeks, 80 more reports each
+# Wednesday between 15:00 and 16:00 from the Eastgate store (PLANT).
+FILL = """
+INSERT INTO report (ref, status_token, site_id, state, category, description, identity_verified, customer_key,
+                    repeat_level, priority, apology_text, apology_signed_by, site_reports_last_hour, client_hash,
+                    created_at, local_weekday, local_hour, busy, location, page_path, page_url,
+                    first_response_due_at, recovery_due_at, first_response_at, recovered_at, next_due_at)
+SELECT 'T' || lpad(i::text, 9, '0'), md5(i::text) || md5((i + 1)::text), 1 + i % 5,
+       (ARRAY['new','acknowledged','in_progress','fixed','closed'])[1 + (i / 7) % 5],
+       (ARRAY['delivery','website','billing','order','service','other'])[1 + (i / 3) % 6],
+       'Generated report ' || i, false, 'email:customer' || (i % 200000) || '@example.com',
+       CASE WHEN i % 97 = 0 THEN 4 WHEN i % 31 = 0 THEN 3 WHEN i % 11 = 0 THEN 2 ELSE 1 END, 0,
+       'Sorry.', 'Sam Rivera', (i * 7) % 30, '',
+       t, extract(isodow FROM t)::int - 1, extract(hour FROM t)::int, (i * 37) % 101,
+       (ARRAY['North','South','East','West','Eastgate','Harbour','Airport'])[1 + (i / 5) % 7],
+       (ARRAY['/orders/:id','/checkout/payment','/search','/account','/help/chat'])[1 + (i / 11) % 5],
+       'https://shop.example/page',
+       t + interval '20 minutes', t + interval '24 hours',
+       CASE WHEN i % 4 > 0 THEN t + interval '12 minutes' END, CASE WHEN i % 5 > 0 THEN t + interval '20 hours' END,
+       timestamptz '9999-12-31 00:00:00+00'
+FROM generate_series(1, $1) AS i, LATERAL (SELECT now() - (i * 30 || ' seconds')::interval AS t) AS at
+"""
+
+
+PLANT = """
+INSERT INTO report (ref, status_token, site_id, state, category, description, identity_verified, repeat_level, priority,
+                    apology_text, apology_signed_by, site_reports_last_hour, client_hash, created_at, local_weekday, local_hour,
+                    location, next_due_at)
+SELECT 'P' || lpad(i::text, 9, '0'), md5('p' || i), 1, 'new', 'service', 'The till froze', false, 1, 0, 'Sorry.', 'Sam Rivera', 0, '',
+       w + interval '15 hours' + (i % 60 || ' minutes')::interval, 2, 15, 'Eastgate', timestamptz '9999-12-31 00:00:00+00'
+FROM generate_series(1, 320) AS i,
+     LATERAL (SELECT date_trunc('week', now()) - ((i % 4) || ' weeks')::interval + interval '2 days' AS w) AS wednesday
+WHERE w + interval '16 hours' < now()
+"""
+
+
+async def prepare(reports: int) -> None:
+    import asyncpg
+
+    from portal.db import in_session
+    from portal.services.sites import create_site
+    from portal.services.staff import upsert_staff
+
+    settings = await migrated(await fresh_postgres(DB))
+
+    async def sites_and_admin(session):  # type: ignore[no-untyped-def]
+        for n in range(1, 6):
+            await create_site(session, name=f"Site {n}", origins=[f"https://site{n}.example"])
+        await upsert_staff(session, email="admin@bench.example", password=PASSWORD, role="admin")
+
+    await in_session(settings, sites_and_admin)
+    conn = await asyncpg.connect(DATABASE_URL.replace("+asyncpg", ""))
+    started = time.perf_counter()
+    await conn.execute(FILL, reports)
+    await conn.execute(PLANT)
+    await conn.execute("ANALYZE report")
+    print(f"generated {reports:,} reports in {time.perf_counter() - started:.0f} s")
+    await conn.close()
+    started = time.perf_counter()
+    days = await catch_up(settings)
+    print(f"rolled up {days} days in {time.perf_counter() - started:.0f} s (what the worker does a month per pass)")
+
+
+async def catch_up(settings) -> int:  # type: ignore[no-untyped-def]
+    from portal.db import make_engine, make_sessionmaker
+    from portal.services import rollups
+
+    engine = make_engine(settings)
+    total = 0
+    while days := await rollups.roll_up(make_sessionmaker(engine)):
+        total += days
+    await engine.dispose()
+    return total
+
+
+async def hotspot_timing(repeats: int) -> list[float]:
+    """The hotspot computation alone (five sites, the last year against the 8 weeks before), in milliseconds."""
+    from sqlalchemy import select
+
+    from portal.db import make_engine, make_sessionmaker
+    from portal.models import Site, utcnow
+    from portal.services import trends
+    from portal.settings import Settings
+
+    engine = make_engine(Settings(database_url=DATABASE_URL, secret_key=SECRET))
+    samples = []
+    async with make_sessionmaker(engine)() as session:
+        sites = (await session.scalars(select(Site))).all()
+        period = trends.Period.parse((utcnow() - timedelta(days=300)).date().isoformat(), None)
+        for _ in range(repeats + 1):
+            started = time.perf_counter()
+            found = await trends.hotspots(session, sites, period)
+            samples.append((time.perf_counter() - started) * 1000)
+        recent = await trends.hotspots(session, sites, trends.Period.parse(None, None))
+    await engine.dispose()
+    print(f"hotspots over the year: {[h.cell.label for h in found][:5]}; over the last 30 days: {[h.cell.label for h in recent][:5]}")
+    return samples[1:]  # the first run warms the caches
+
+
+def sign_in(client: httpx.Client) -> None:
+    page = client.get("/staff/login").text
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', page).group(1)
+    client.post("/staff/login", data={"email": "admin@bench.example", "password": PASSWORD, "_csrf_token": token})
+
+
+def timed(client: httpx.Client, path: str, requests: int) -> tuple[float, float]:
+    client.get(path)  # warm-up
+    samples = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        response = client.get(path)
+        samples.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (path, response.status_code)
+    return statistics.median(samples), max(samples)
+
+
+def main(args: argparse.Namespace) -> None:
+    asyncio.run(prepare(args.reports))
+    server, port = start("intake", DATABASE_URL)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", follow_redirects=True, timeout=60) as client:
+            sign_in(client)
+            a_year_ago = (date.today() - timedelta(days=365)).isoformat()
+            pages = [
+                ("/health (baseline)", "/health"),
+                ("trends, one site, 30 days", "/staff/trends?site=1"),
+                ("trends, one site, a year", f"/staff/trends?site=1&from={a_year_ago}"),
+                ("trends, all sites, a year", f"/staff/trends?from={a_year_ago}"),
+            ]
+            results = [(name, *timed(client, path, args.requests)) for name, path in pages]
+    finally:
+        server.terminate()
+        server.wait(10)
+    hotspots = asyncio.run(hotspot_timing(args.requests))
+    results.append(("hotspots alone, all sites", statistics.median(hotspots), max(hotspots)))
+    baseline = results[0][1]
+    print(f"\n{'measure':<30}{'median ms':>11}{'max ms':>9}{'vs health':>11}")
+    for name, median, worst in results:
+        print(f"{name:<30}{median:>11.1f}{worst:>9.1f}{median / baseline:>10.1f}x")
+    print("\ntarget: < 1 s for the trends page and for the hotspot computation")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--reports", type=int, default=1_000_000)
+    parser.add_argument("--requests", type=int, default=10)
+    main(parser.parse_args())

@@ -1,0 +1,138 @@
+"""The monthly results: built once per site and month by whichever worker gets there first, mailed to the site's staff."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from jinja2 import Environment
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from portal.domain.hotspots import find_hotspots
+from portal.emails import render_mail
+from portal.models import (
+    CorrectiveAction,
+    MonthlyResult,
+    Site,
+    Staff,
+    StaffSite,
+    utcnow,
+)
+from portal.outbox import enqueue_mail
+from portal.services import trends
+from portal.settings import Settings
+
+BASELINE_MONTHS = 3
+
+
+def month_start(day: date) -> date:
+    """The first day of the month holding `day`."""
+    return day.replace(day=1)
+
+
+def previous_month(day: date) -> date:
+    """The first day of the month before the one holding `day`."""
+    return month_start(month_start(day) - timedelta(days=1))
+
+
+def month_period(month: date) -> trends.Period:
+    """The whole month as a period."""
+    following = month_start(month + timedelta(days=32))
+    return trends.Period(datetime.combine(month, time(), UTC), datetime.combine(following, time(), UTC))
+
+
+async def results_data(session: AsyncSession, site: Site, month: date, now: datetime | None = None) -> dict[str, Any]:
+    """What the month's results say, as plain data (kept as JSON, so the page never changes after it is built)."""
+    period = month_period(month)
+    t = await trends.trends(session, [site], period, now=now)
+    cells, period_total, baseline_total = await trends.hotspot_cells(session, [site.id], period, period.before(timedelta(days=30 * BASELINE_MONTHS)))
+    hotspots = find_hotspots(cells, period_total, baseline_total)
+    closed = (await session.scalars(select(CorrectiveAction).where(CorrectiveAction.site_id == site.id, CorrectiveAction.closed_at >= period.start,
+                                                                  CorrectiveAction.closed_at < period.end).order_by(CorrectiveAction.closed_at))).all()
+    return {
+        "reports": t.total,
+        "first_response": list(t.first_response),
+        "recovery": list(t.recovery),
+        "gestures": [list(g) for g in t.gestures],
+        "cas_closed": [{"title": c.title, "changed": c.closure_summary} for c in closed],
+        "hotspots": [{"label": trends.cell_label([site], h.cell.dimension, h.cell.value), "observed": h.cell.observed,
+                      "expected": round(h.expected, 1), "p_value": h.p_value} for h in hotspots],
+        "repeat_customers": [list(level) for level in t.levels],
+        "categories": {name: sum(counts) for name, counts in t.categories.items()},
+    }
+
+
+async def _staff_of(session: AsyncSession, site: Site) -> Sequence[Staff]:
+    query = select(Staff).join(StaffSite, StaffSite.staff_id == Staff.id).where(StaffSite.site_id == site.id, Staff.is_active)
+    return (await session.scalars(query)).all()
+
+
+async def build_due(sessionmaker: async_sessionmaker, *, settings: Settings, env: Environment, now: datetime | None = None) -> int:
+    """Build last month's results for every site that has none yet; returns how many were built.
+
+    The unique (site, month) row is the lock: a second worker's insert fails and its mails,
+    queued in the same transaction, are never sent.
+    """
+    now = now or utcnow()
+    month = previous_month(now.date())
+    built = 0
+    async with sessionmaker() as session:
+        done = set((await session.scalars(select(MonthlyResult.site_id).where(MonthlyResult.month == month))).all())
+        started_before = datetime.combine(month_start(now.date()), time(), UTC)
+        sites = (await session.scalars(select(Site).where(Site.created_at < started_before).order_by(Site.id))).all()
+        for site in [s for s in sites if s.id not in done]:
+            result = MonthlyResult(site_id=site.id, month=month, data=await results_data(session, site, month, now=now))
+            session.add(result)
+            try:
+                await session.flush()
+            except (IntegrityError, OperationalError):  # another worker got there first (SQLite says so as a busy snapshot)
+                await session.rollback()
+                continue
+            result.site = site
+            for person in await _staff_of(session, site):
+                content = render_mail(env, "monthly", result=result, data=result.data, staff=person,
+                                      url=f"{settings.base_url}/staff/results/{result.id}")
+                enqueue_mail(session, dedupe_key=f"monthly:{result.id}:{person.id}", to_addr=person.email, to_name=person.name,
+                             content=content, base_url=settings.base_url, site_id=site.id)
+            await session.commit()
+            built += 1
+    return built
+
+
+async def results_for_staff(session: AsyncSession, site_ids: Sequence[int]) -> list[MonthlyResult]:
+    """Every built month at these sites, newest first."""
+    query = select(MonthlyResult).where(MonthlyResult.site_id.in_(site_ids)).order_by(MonthlyResult.month.desc(), MonthlyResult.site_id)
+    return list((await session.scalars(query)).all())
+
+
+async def result_for_staff(session: AsyncSession, site_ids: Sequence[int], result_id: int) -> MonthlyResult | None:
+    """One month's results, if it belongs to one of these sites."""
+    return await session.scalar(select(MonthlyResult).where(MonthlyResult.id == result_id, MonthlyResult.site_id.in_(site_ids)))
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def share(session: AsyncSession, result: MonthlyResult) -> str:
+    """A new read-only link token (replacing any earlier one); only its hash is kept, so it is shown once."""
+    token = secrets.token_urlsafe(24)
+    result.share_token_hash = _hash(token)
+    await session.commit()
+    return token
+
+
+async def revoke(session: AsyncSession, result: MonthlyResult) -> None:
+    """The shared link stops working at once."""
+    result.share_token_hash = None
+    await session.commit()
+
+
+async def shared(session: AsyncSession, token: str) -> MonthlyResult | None:
+    """The results a share link points to, while it is not revoked."""
+    return await session.scalar(select(MonthlyResult).where(MonthlyResult.share_token_hash == _hash(token)))
