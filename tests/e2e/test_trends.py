@@ -18,7 +18,7 @@ def test_trends_charts_draw_and_carry_their_tables(portal, page: Page):
     errors: list[str] = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     portal.sign_in(page, "trends@trend.example", "/staff/trends")
-    page.get_by_label("Site").select_option(label="Trend Goods")
+    page.get_by_label("Site", exact=True).select_option(label="Trend Goods")
     page.get_by_role("button", name="Show").click()
     expect(page.get_by_test_id("total")).to_have_text("3")
     expect(page.get_by_test_id("table-locations")).to_contain_text("North")
