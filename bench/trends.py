@@ -32,7 +32,7 @@ DB = "mend_bench_trends"
 DATABASE_URL = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{DB}"
 PASSWORD = "bench password 1"
 
-# One report every 30 s over a year, then a planted pattern: in the last 4 weeks, 80 more reports each
+# One report every 30 s over a year, then a planted pattern: in the last 4 weeks, 300 more reports each
 # Wednesday between 15:00 and 16:00 from the Eastgate store (PLANT).
 FILL = """
 INSERT INTO report (ref, status_token, site_id, state, category, description, identity_verified, customer_key,
@@ -62,7 +62,7 @@ INSERT INTO report (ref, status_token, site_id, state, category, description, id
                     location, next_due_at)
 SELECT 'P' || lpad(i::text, 9, '0'), md5('p' || i), 1, 'new', 'service', 'The till froze', false, 1, 0, 'Sorry.', 'Sam Rivera', 0, '',
        w + interval '15 hours' + (i % 60 || ' minutes')::interval, 2, 15, 'Eastgate', timestamptz '9999-12-31 00:00:00+00'
-FROM generate_series(1, 320) AS i,
+FROM generate_series(1, 1200) AS i,
      LATERAL (SELECT date_trunc('week', now()) - ((i % 4) || ' weeks')::interval + interval '2 days' AS w) AS wednesday
 WHERE w + interval '16 hours' < now()
 """
@@ -148,6 +148,22 @@ def timed(client: httpx.Client, path: str, requests: int) -> tuple[float, float]
     return statistics.median(samples), max(samples)
 
 
+def peak_rss_mb(pid: int) -> float:
+    """The process's peak resident memory so far (VmHWM), in MB."""
+    line = next(line for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("VmHWM:"))
+    return int(line.split()[1]) / 1024
+
+
+def exported(client: httpx.Client, pid: int, path: str) -> tuple[int, float, float, float]:
+    """Stream an export: rows, seconds, and the server's peak memory before and after."""
+    before = peak_rss_mb(pid)
+    started, rows = time.perf_counter(), -1  # the header is not a row
+    with client.stream("GET", path) as response:
+        for line in response.iter_lines():
+            rows += bool(line)
+    return rows, time.perf_counter() - started, before, peak_rss_mb(pid)
+
+
 def main(args: argparse.Namespace) -> None:
     asyncio.run(prepare(args.reports))
     server, port = start("intake", DATABASE_URL)
@@ -162,6 +178,7 @@ def main(args: argparse.Namespace) -> None:
                 ("trends, all sites, a year", f"/staff/trends?from={a_year_ago}"),
             ]
             results = [(name, *timed(client, path, args.requests)) for name, path in pages]
+            export = exported(client, server.pid, f"/staff/export/reports.csv?from={a_year_ago}")
     finally:
         server.terminate()
         server.wait(10)
@@ -172,6 +189,9 @@ def main(args: argparse.Namespace) -> None:
     for name, median, worst in results:
         print(f"{name:<30}{median:>11.1f}{worst:>9.1f}{median / baseline:>10.1f}x")
     print("\ntarget: < 1 s for the trends page and for the hotspot computation")
+    rows, seconds, before, after = export
+    print(f"export of {rows:,} reports as CSV: {seconds:.1f} s ({rows / seconds:,.0f} rows/s); "
+          f"server peak memory {before:.0f} MB before, {after:.0f} MB after")
 
 
 if __name__ == "__main__":

@@ -73,7 +73,7 @@ class CAController(StaffPages):
             "suggested": await capa.suggest_for_ca(db_session, ca), "suggestions": await capa.suggestions(db_session, ca),
             "events": await capa.timeline(db_session, ca), "owners": await _owners(db_session, ca.site), "severities": SEVERITIES,
             "me_too": await capa.me_too_count(db_session, ca), "label": category_label,
-            "form": None, "errors": {}, "state_error": None, "now": utcnow(), **extra,
+            "form": None, "typed": None, "errors": {}, "state_error": None, "now": utcnow(), **extra,
         }
         return Template("pages/staff_ca.html", context=context, status_code=status_code, headers=page_headers())
 
@@ -117,8 +117,7 @@ class CAController(StaffPages):
         try:
             await capa.update_ca(db_session, ca, form, staff)
         except CATransitionError as exc:
-            await db_session.rollback()
-            return await self._page(db_session, staff, ca, form=form, errors=form.errors or {"form": str(exc)}, status_code=400)
+            return await self._page(db_session, staff, ca, form=form, typed=data, errors=form.errors or {"form": str(exc)}, status_code=400)
         return Redirect(f"/staff/cas/{ca.id}", status_code=303)
 
     @post("/{ca_id:int}/state")

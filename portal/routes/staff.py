@@ -159,7 +159,7 @@ class StaffController(StaffPages):
             "assignee": assignee or "",
             "label": category_label,
             "clock_of": clock_of,
-            "open_cas": [c for s in sites for c in await capa.open_cas(db_session, s.id)],
+            "open_cas": await capa.open_cas(db_session, [s.id for s in sites]),
         }
         partial = request.htmx and request.htmx.target == "queue-rows"
         return Template("partials/queue_rows.html" if partial else "pages/staff_queue.html", context=context, headers=page_headers())

@@ -71,9 +71,9 @@ async def ca_for_staff(session: AsyncSession, site_ids: Sequence[int], ca_id: in
     return await session.scalar(select(CorrectiveAction).where(CorrectiveAction.id == ca_id, CorrectiveAction.site_id.in_(site_ids)))
 
 
-async def open_cas(session: AsyncSession, site_id: int) -> list[CorrectiveAction]:
-    """The site's CAs not yet closed."""
-    return list((await session.scalars(select(CorrectiveAction).where(CorrectiveAction.site_id == site_id, CorrectiveAction.state.in_(OPEN_STATES))
+async def open_cas(session: AsyncSession, site_ids: Sequence[int]) -> list[CorrectiveAction]:
+    """These sites' CAs not yet closed."""
+    return list((await session.scalars(select(CorrectiveAction).where(CorrectiveAction.site_id.in_(site_ids), CorrectiveAction.state.in_(OPEN_STATES))
                                        .order_by(CorrectiveAction.id))).all())
 
 
@@ -222,7 +222,7 @@ class ReportSuggestions:
 async def suggest_for_report(session: AsyncSession, report: Report, k: int = 3) -> ReportSuggestions:
     """The open CAs and recent sibling reports most like this one."""
     query = report_doc(report.id, report.description, report.category, report.page_url, report.location)
-    cas = [c for c in await open_cas(session, report.site_id) if c.id != report.ca_id]
+    cas = [c for c in await open_cas(session, [report.site_id]) if c.id != report.ca_id]
     by_id = {c.id: c for c in cas}
     ca_ranked = Index(await _ca_docs(session, cas)).rank(query, k=k) if cas else []
     pool = await _site_docs(session, report.site_id, report.created_at - SUGGESTION_WINDOW)

@@ -229,7 +229,7 @@ async def choose(
         if gesture is None:
             raise ValueError("Pick one of the gestures offered to you.")
         if not _has_room(gesture, (await usage(session, [gesture], now))[gesture.id]):
-            raise await _gone(session, report, gesture, now)
+            raise await _gone(session, report, gesture.id, gesture.name, now)
         grant.gesture_id, grant.gesture_name, grant.tier = gesture.id, gesture.name, gesture.tier
     elif choice == "wish":
         text = (wish or "").strip()
@@ -243,10 +243,11 @@ async def choose(
         await session.flush()
     except IntegrityError:  # a second submission raced this one
         await session.rollback()
+        await session.refresh(report)
         raise AlreadyChosen(await customer_choice(session, report)) from None  # type: ignore[arg-type]
-    if gesture and not await _fulfil(session, report, gesture, grant, now):
-        await session.rollback()
-        raise await _gone(session, report, gesture, now)
+    if gesture and not await _fulfil(session, report, gesture, grant, now):  # the last code went to someone else meanwhile
+        await session.delete(grant)
+        raise await _gone(session, report, gesture.id, gesture.name, now)
     if choice == "wish":
         session.add(Task(site_id=report.site_id, report_id=report.id, grant_id=grant.id, kind="wish",
                          title=f"Answer {_who(report)}: what would make it right", due_at=now + timedelta(hours=FULFILMENT_HOURS)))
@@ -257,15 +258,15 @@ async def choose(
     return grant
 
 
-async def _gone(session: AsyncSession, report: Report, gesture: Gesture, now: datetime) -> GestureGone:
+async def _gone(session: AsyncSession, report: Report, gesture_id: int, name: str, now: datetime) -> GestureGone:
     """Offer the next relevant gestures instead of the one that ran out, and remember them as the new offer."""
     alternatives = await offers_for(
         session, report.site, category=report.category, customer_tier=report.customer_tier, repeat_level=report.repeat_level,
-        now=now, exclude=[gesture.id],
+        now=now, exclude=[gesture_id],
     )
     report.offered_gesture_ids = [g.id for g in alternatives]
     await session.commit()
-    return GestureGone(gesture.name, alternatives)
+    return GestureGone(name, alternatives)
 
 
 def describe(grant: GestureGrant) -> str:
@@ -348,7 +349,8 @@ async def grant(
     session.add(given)
     await session.flush()
     if not await _fulfil(session, report, gesture, given, now):
-        await session.rollback()
+        await session.delete(given)
+        await session.flush()
         raise ValueError(f"“{gesture.name}” has no codes left. Pick another one.")
     session.add(ReportEvent(report_id=report.id, kind="gesture", staff_id=staff.id, body=describe(given), override_reason=reason, created_at=now))
     mail_customer(session, report, "gesture", f"gesture:{given.id}", settings, env, grant=given, confirmation=confirmation(given, gesture.description))

@@ -71,6 +71,19 @@ async def test_a_report_page_suggests_the_ca_it_belongs_to_and_siblings(client, 
     assert first.ref in siblings.split("<li>")[1]  # the egg report first, the search report after it
 
 
+async def test_a_ca_form_with_mistakes_is_shown_again_with_each_one(client, session, site):
+    token = await as_lead(client, session, site)
+    ca = await new_ca(client, session, token, await reported(client, session, site, EGGS[0]))
+    response = await save(client, ca, token, title="", due_on="soon", public="1", public_wording="")
+    assert response.status_code == 400
+    assert "Give the CA a title" in response.text and "YYYY-MM-DD" in response.text
+    assert 'value="soon"' in response.text  # what was typed is kept
+    await session.refresh(ca)
+    assert ca.title == "Eggs arrive broken"
+    known = await save(client, ca, token, public="1", public_wording="")
+    assert known.status_code == 400 and "public wording" in known.text
+
+
 async def test_an_agent_proposes_a_ca_but_only_leads_run_it(client, session, site):
     await add_staff(session, "agent@shop.example", "agent", [site])
     await login(client, "agent@shop.example")

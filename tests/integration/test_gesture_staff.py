@@ -143,3 +143,18 @@ async def test_a_lead_sets_a_customers_tier_and_their_next_report_is_offered_mor
 
     bad = await client.post(f"/staff/customers/{site.id}/tier", data={"key": "email:kim@example.com", "tier": "gold", "_csrf_token": token})
     assert bad.status_code == 400 and "standard, elevated or premium" in bad.text
+
+
+async def test_a_staff_grant_of_a_code_gesture_whose_pool_just_emptied_is_refused_cleanly(client, session, site, monkeypatch):
+    await add_staff(session, "lee@shop.example", "lead", [site])
+    gesture = Gesture(site_id=site.id, name="Express code", description="Next parcel goes express.", tier=Tier.STANDARD,
+                      categories=[], fulfilment="code", position=9)
+    session.add(gesture)
+    await session.commit()
+    report = await reported(client, session, site)
+    await login(client, "lee@shop.example")
+    token = csrf_token((await client.get(f"/staff/reports/{report.id}")).text)
+    monkeypatch.setattr("portal.services.gestures._has_room", lambda gesture, used: True)  # as if a code was left when checked
+    refused = await client.post(f"/staff/reports/{report.id}/gestures", data={"gesture_id": gesture.id, "reason": "Late twice.", "_csrf_token": token})
+    assert refused.status_code == 400 and "has no codes left" in refused.text and "Late twice." in refused.text
+    assert await session.scalar(select(func.count()).select_from(GestureGrant)) == 0

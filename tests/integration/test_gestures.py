@@ -171,3 +171,22 @@ async def test_an_unknown_tier_name_is_a_clear_400(client, site):
     response = await client.post("/api/v1/reports", json=report_body(site, customer_tier="platinum"))
     assert response.status_code == 400
     assert "standard, elevated or premium" in response.text
+
+
+async def test_when_the_last_code_goes_to_someone_else_first_the_customer_is_offered_the_rest(client, session, site, monkeypatch):
+    gesture = Gesture(site_id=site.id, name="Free express shipping code", description="Your next parcel goes express.",
+                      tier=Tier.STANDARD, categories=[], fulfilment="code", position=-1)
+    session.add(gesture)
+    await session.flush()
+    session.add(GestureCode(gesture_id=gesture.id, code="EXP-ONLY"))
+    await session.commit()
+    first, second = await report(client, site), await report(client, site)
+    assert gesture.id in [g["id"] for g in second.json()["gestures"]]
+    await client.post(f"/s/{token_of(first)}/gesture", data={"choice": f"gesture:{gesture.id}"})
+
+    # As if both customers passed the "codes left" check at the same moment: the second finds the pool empty on claiming.
+    monkeypatch.setattr("portal.services.gestures._has_room", lambda gesture, used: True)
+    gone = await client.post(f"/s/{token_of(second)}/gesture", data={"choice": f"gesture:{gesture.id}"}, headers={"HX-Request": "true"})
+    assert gone.status_code == 409 and "has just run out" in gone.text
+    assert f'value="gesture:{gesture.id}"' not in gone.text and 'value="declined"' in gone.text
+    assert await session.scalar(select(func.count()).select_from(GestureGrant)) == 1
