@@ -58,21 +58,33 @@ class Worker:
         """Build last month's results where they are missing (the first pass of each month does it)."""
         return await monthly.build_due(self.sessionmaker, settings=self.settings, env=self.env, now=now)
 
+    async def housekeeping(self) -> None:
+        """Everything but the mail: clocks, rollups, monthly results, verification of corrective actions."""
+        clocks = await self.check_clocks()
+        if clocks.warned or clocks.breached:
+            log.info("clocks: %s alerts, %s breaches", clocks.warned, clocks.breached)
+        await rollups.roll_up(self.sessionmaker)
+        if await self.build_monthly():
+            log.info("monthly results built")
+        reopened = await self.verify()
+        if reopened:
+            log.info("corrective actions: %s reopened by recurring reports", reopened)
+
     async def run_forever(self) -> None:
-        """Loop until cancelled; a failing pass is logged and retried, never fatal."""
+        """Loop until cancelled; a failing pass is logged and retried, never fatal.
+
+        A wake-up (a request queued mail) delivers mail at once; the rest runs once per poll
+        interval, so a busy intake does not pay for housekeeping on every report.
+        """
         log.info("worker started (mail via %s)", "SMTP" if self.mailer else "the dev mailbox")
+        next_housekeeping = 0.0
+        loop = asyncio.get_running_loop()
         while True:
             self._wake.clear()
             try:
-                clocks = await self.check_clocks()
-                if clocks.warned or clocks.breached:
-                    log.info("clocks: %s alerts, %s breaches", clocks.warned, clocks.breached)
-                await rollups.roll_up(self.sessionmaker)
-                if await self.build_monthly():
-                    log.info("monthly results built")
-                reopened = await self.verify()
-                if reopened:
-                    log.info("corrective actions: %s reopened by recurring reports", reopened)
+                if loop.time() >= next_housekeeping:
+                    next_housekeeping = loop.time() + self.settings.worker_poll_seconds
+                    await self.housekeeping()
                 run = await self.run_once()
                 if run.sent or run.retried or run.dead:
                     log.info("mail: %s sent, %s to retry, %s dead", run.sent, run.retried, run.dead)

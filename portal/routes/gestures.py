@@ -89,7 +89,7 @@ class CatalogController(AdminController):
     async def _page(self, db_session: AsyncSession, admin: Staff, site: Site, *, status_code: int = 200, **extra: Any) -> Template:
         catalog = await gestures.catalog(db_session, site.id, active_only=False)
         context = {
-            "staff": admin, "site": site, "catalog": catalog, "usage": await gestures.usage(db_session, catalog, utcnow()),
+            "staff": admin, "site": site, "catalog": catalog, "usage": await gestures.usage(db_session, catalog, utcnow(), count_all=True),
             "tiers": list(Tier), "fulfilments": FULFILMENTS, "budgets": budgets_of(site.gesture_budgets), "budget_roles": BUDGET_ROLES,
             "form": _gesture_form(None), "errors": {}, "editing": None, "message": None, **extra,
         }

@@ -93,18 +93,23 @@ def seed_defaults(session: AsyncSession, site: Site) -> None:
     session.add_all(Gesture(site_id=site.id, position=position, **_fields(spec)) for position, spec in enumerate(DEFAULT_CATALOG))
 
 
-async def usage(session: AsyncSession, gestures: Sequence[Gesture], now: datetime) -> dict[int, tuple[int, int, int | None]]:
-    """Per gesture: granted today, granted this month, codes left (None when it is not a code gesture)."""
-    ids = [g.id for g in gestures]
-    if not ids:
-        return {}
-    day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    rows = await session.execute(
-        select(GestureGrant.gesture_id, func.count().filter(GestureGrant.created_at >= day_start), func.count())
-        .where(GestureGrant.gesture_id.in_(ids), GestureGrant.created_at >= _month_start(now))
-        .group_by(GestureGrant.gesture_id)
-    )
-    granted = {gid: (day, month) for gid, day, month in rows}
+async def usage(session: AsyncSession, gestures: Sequence[Gesture], now: datetime, *, count_all: bool = False
+                ) -> dict[int, tuple[int, int, int | None]]:
+    """Per gesture: granted today and this month, codes left (None when not a code gesture).
+
+    Grants are counted for capped gestures only unless `count_all`: intake asks on every report,
+    and most catalogs have no caps.
+    """
+    capped = [g.id for g in gestures if count_all or g.daily_cap is not None or g.monthly_cap is not None]
+    granted: dict[int, tuple[int, int]] = {}
+    if capped:
+        day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        rows = await session.execute(
+            select(GestureGrant.gesture_id, func.count().filter(GestureGrant.created_at >= day_start), func.count())
+            .where(GestureGrant.gesture_id.in_(capped), GestureGrant.created_at >= _month_start(now))
+            .group_by(GestureGrant.gesture_id)
+        )
+        granted = {gid: (day, month) for gid, day, month in rows}
     code_ids = [g.id for g in gestures if g.fulfilment == "code"]
     left: dict[int, int] = {}
     if code_ids:
@@ -381,8 +386,17 @@ async def for_report_page(session: AsyncSession, report: Report, staff: Staff) -
     )
 
 
-async def follow_up_for(session: AsyncSession, site: Site, report: Report, now: datetime, *, settings: Settings, env: Environment) -> Task:
-    """A named lead must follow up personally with an at-risk customer: the on-duty lead with fewest open follow-ups, told by mail."""
+async def follow_up_for(session: AsyncSession, site: Site, report: Report, now: datetime, *, settings: Settings, env: Environment) -> Task | None:
+    """A named lead must follow up personally with an at-risk customer: the on-duty lead with fewest open follow-ups, told by mail.
+
+    One open follow-up per customer: their next report while it is open goes to the same conversation, not a new task.
+    """
+    already = await session.scalar(
+        select(Task.id).join(Report, Report.id == Task.report_id)
+        .where(Task.site_id == site.id, Task.kind == "follow_up", Task.done_at.is_(None), Report.customer_key == report.customer_key).limit(1)
+    )
+    if already:
+        return None
     open_follow_ups = (
         select(func.count()).where(Task.assignee_id == Staff.id, Task.kind == "follow_up", Task.done_at.is_(None)).correlate(Staff).scalar_subquery()
     )

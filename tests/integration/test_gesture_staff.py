@@ -158,3 +158,13 @@ async def test_a_staff_grant_of_a_code_gesture_whose_pool_just_emptied_is_refuse
     refused = await client.post(f"/staff/reports/{report.id}/gestures", data={"gesture_id": gesture.id, "reason": "Late twice.", "_csrf_token": token})
     assert refused.status_code == 400 and "has no codes left" in refused.text and "Late twice." in refused.text
     assert await session.scalar(select(func.count()).select_from(GestureGrant)) == 0
+
+
+async def test_the_catalog_shows_how_often_each_gesture_was_given_today_and_this_month(client, session, site):
+    first = await reported(client, session, site, category="website")
+    note = await gesture_named(session, site, "A handwritten note")
+    await client.post(f"/s/{first.status_token}/gesture", data={"choice": f"gesture:{note.id}"})
+    await as_admin(client, session)
+    page = (await client.get(f"/staff/sites/{site.id}/gestures")).text
+    row = next(r for r in page.split('data-testid="gesture-row"')[1:] if "A handwritten note" in r.split("</tr>")[0])
+    assert "<td>1 / 1</td>" in row.split("</tr>")[0]

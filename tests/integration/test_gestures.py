@@ -153,6 +153,8 @@ async def test_an_at_risk_customer_is_offered_a_higher_tier_and_a_named_lead_mus
     assert tasks[0].report_id == third.id and tasks[0].due_at - third.created_at == timedelta(hours=site.follow_up_hours)
     told = (await session.scalars(select(OutboxMail).where(OutboxMail.dedupe_key.like("follow_up:%")))).all()
     assert [m.to_addr for m in told] == ["lee@shop.example"] and "follow up personally" in told[0].subject
+    await report(client, site, **body)  # a fourth report while the follow-up is open: still one task
+    assert await session.scalar(select(func.count()).select_from(Task).where(Task.kind == "follow_up")) == 1
 
 
 async def test_a_tier_the_host_signs_is_trusted_and_an_unsigned_one_is_not(client, session, site):
