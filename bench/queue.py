@@ -21,12 +21,11 @@ sys.path[0] = str(ROOT)
 import argparse
 import asyncio
 import re
-import statistics
 import time
 
 import httpx
 
-from bench.intake import fresh_postgres, migrated, start  # noqa: E402
+from bench.intake import fresh_postgres, migrated, sign_in, start, timed  # noqa: E402
 
 DB = "mend_bench_queue"
 DATABASE_URL = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{DB}"
@@ -78,30 +77,12 @@ async def prepare(reports: int) -> None:
     await conn.close()
 
 
-def sign_in(client: httpx.Client) -> None:
-    page = client.get("/staff/login").text
-    token = re.search(r'name="_csrf_token" value="([^"]+)"', page).group(1)
-    response = client.post("/staff/login", data={"email": "agent@bench.example", "password": PASSWORD, "_csrf_token": token})
-    assert response.status_code in (200, 303), response.status_code
-
-
-def timed(client: httpx.Client, path: str, requests: int) -> tuple[float, float]:
-    client.get(path)  # warm-up
-    samples = []
-    for _ in range(requests):
-        started = time.perf_counter()
-        response = client.get(path)
-        samples.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, (path, response.status_code)
-    return statistics.median(samples), statistics.quantiles(samples, n=20)[18]
-
-
 def main(args: argparse.Namespace) -> None:
     asyncio.run(prepare(args.reports))
     server, port = start("intake", DATABASE_URL)
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", follow_redirects=True, timeout=30) as client:
-            sign_in(client)
+            sign_in(client, "agent@bench.example", PASSWORD)
             first = client.get("/staff").text
             report_id = re.search(r"/staff/reports/(\d+)", first).group(1)
             cursor = None

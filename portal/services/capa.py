@@ -56,8 +56,8 @@ async def board(session: AsyncSession, site_ids: Sequence[int]) -> tuple[list[Co
     cas = list((await session.scalars(select(CorrectiveAction).where(CorrectiveAction.site_id.in_(site_ids))
                                       .order_by(CorrectiveAction.due_on.is_(None), CorrectiveAction.due_on, CorrectiveAction.id))).all())
     ids = [c.id for c in cas]
-    linked = dict((await session.execute(select(Report.ca_id, func.count()).where(Report.ca_id.in_(ids)).group_by(Report.ca_id))).tuples().all())
-    me_too = dict((await session.execute(select(MeToo.ca_id, func.count()).where(MeToo.ca_id.in_(ids)).group_by(MeToo.ca_id))).tuples().all())
+    linked = dict((await session.execute(select(Report.ca_id, func.count()).where(Report.ca_id.in_(ids)).group_by(Report.ca_id))).all())
+    me_too = dict((await session.execute(select(MeToo.ca_id, func.count()).where(MeToo.ca_id.in_(ids)).group_by(MeToo.ca_id))).all())
     return cas, linked, me_too
 
 

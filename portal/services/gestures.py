@@ -117,7 +117,7 @@ async def usage(session: AsyncSession, gestures: Sequence[Gesture], now: datetim
             select(GestureCode.gesture_id, func.count()).where(GestureCode.gesture_id.in_(code_ids), GestureCode.grant_id.is_(None))
             .group_by(GestureCode.gesture_id)
         )
-        left = dict(rows.tuples().all())
+        left = dict(rows.all())
     return {g.id: (*granted.get(g.id, (0, 0)), left.get(g.id, 0) if g.fulfilment == "code" else None) for g in gestures}
 
 

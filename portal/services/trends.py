@@ -95,10 +95,10 @@ async def counts(session: AsyncSession, site_ids: Sequence[int], period: Period,
     if rolled_end > period.start:
         days = and_(ReportRollup.site_id.in_(site_ids), ReportRollup.day >= period.first_day, ReportRollup.day < rolled_end.date())
         for dim, value, n in (await session.execute(select(ReportRollup.dim, ReportRollup.value, func.sum(ReportRollup.n)).where(days)
-                                                    .group_by(ReportRollup.dim, ReportRollup.value))).tuples():
+                                                    .group_by(ReportRollup.dim, ReportRollup.value))):
             result.dims[(dim, value)] += int(n)
         for value, day, n in (await session.execute(select(ReportRollup.value, ReportRollup.day, func.sum(ReportRollup.n))
-                                                    .where(days, ReportRollup.dim == "cat").group_by(ReportRollup.value, ReportRollup.day))).tuples():
+                                                    .where(days, ReportRollup.dim == "cat").group_by(ReportRollup.value, ReportRollup.day))):
             result.category_days[(value, _as_date(day))] += int(n)
     live = Period(max(period.start, rolled_end), period.end)
     if live.start < live.end:
@@ -107,14 +107,14 @@ async def counts(session: AsyncSession, site_ids: Sequence[int], period: Period,
         for dim, (value, condition) in rollups.dimensions().items():
             if dim != "all":
                 query = select(value, func.count()).where(where if condition is None else and_(where, condition)).group_by(value)
-                for key, n in (await session.execute(query)).tuples():
+                for key, n in (await session.execute(query)):
                     result.dims[(dim, str(key))] += n
         outcomes = rollups.clock_outcomes(now)
         row = (await session.execute(select(*(func.count().filter(c) for c in outcomes.values())).where(where))).one()
         for name, n in zip(outcomes, row, strict=True):
             result.dims[("clock", name)] += n
         day = rollups.day_of(session.bind.dialect.name, Report.created_at)
-        for category, on, n in (await session.execute(select(Report.category, day, func.count()).where(where).group_by(Report.category, day))).tuples():
+        for category, on, n in (await session.execute(select(Report.category, day, func.count()).where(where).group_by(Report.category, day))):
             result.category_days[(category, _as_date(on))] += n
     return result
 
@@ -183,7 +183,7 @@ async def trends(session: AsyncSession, sites: Sequence[Site], period: Period, n
                   else_="Their own words")
     result.gestures = [(k, n) for k, n in (await session.execute(select(choice, func.count()).where(
         GestureGrant.site_id.in_(ids), GestureGrant.created_at >= period.start, GestureGrant.created_at < period.end,
-        GestureGrant.granted_by_id.is_(None)).group_by(choice).order_by(func.count().desc()))).tuples()]
+        GestureGrant.granted_by_id.is_(None)).group_by(choice).order_by(func.count().desc())))]
 
     closed = (await session.execute(select(CorrectiveAction.created_at, CorrectiveAction.closed_at).where(
         CorrectiveAction.site_id.in_(ids), CorrectiveAction.closed_at >= period.start, CorrectiveAction.closed_at < period.end))).all()
