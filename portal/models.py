@@ -453,6 +453,7 @@ class MeToo(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     ca_id: Mapped[int] = mapped_column(ForeignKey("corrective_action.id", ondelete="CASCADE"))
     email: Mapped[str] = mapped_column(String(320))
+    client_hash: Mapped[str | None] = mapped_column(String(64), index=True)  # to slow down floods, as on intake
     created_at: Mapped[datetime] = _now_default()
 
 

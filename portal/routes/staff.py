@@ -86,8 +86,6 @@ async def render_report(db_session: AsyncSession, staff: Staff, report: Report, 
         "state_error": None,
         "update_error": None,
         "gestures": await gestures.for_report_page(db_session, report, staff),
-        "linked_ca": await capa.ca_for_staff(db_session, [report.site_id], report.ca_id) if report.ca_id else None,
-        "ca_suggestions": await capa.suggest_for_report(db_session, report),
         "tier_labels": {t.value: t.label for t in Tier},
         "grant_error": None,
         "grant_form": {"gesture_id": "", "reason": ""},
@@ -169,6 +167,18 @@ class StaffController(StaffPages):
         """A report with every piece of context captured with it, its timeline, and what to do next."""
         report = await report_or_404(db_session, sites, report_id)
         return await render_report(db_session, staff, report)
+
+    @get("/reports/{report_id:int}/prevention")
+    async def prevention(self, request: HTMXRequest, db_session: AsyncSession, staff: Staff, sites: list[Site], report_id: int) -> Template:
+        """The CA this report belongs to, or the open CAs and recent reports it most likely goes with (loaded after the page)."""
+        report = await report_or_404(db_session, sites, report_id)
+        context = {
+            "staff": staff, "report": report, "category": category_label(report.site.categories, report.category),
+            "linked_ca": await capa.ca_for_staff(db_session, [report.site_id], report.ca_id) if report.ca_id else None,
+            "ca_suggestions": await capa.suggest_for_report(db_session, report),
+        }
+        template = "partials/report_capa.html" if request.htmx else "pages/staff_prevention.html"
+        return Template(template, context=context, headers=page_headers())
 
     @post("/reports/{report_id:int}/state")
     async def move_report(

@@ -18,14 +18,14 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.domain.identity import verified_identity
+from portal.domain.identity import client_hash, verified_identity
 from portal.domain.intake import CONTEXT_FIELDS, sanitize_context
 from portal.domain.sites import DEFAULT_NO_BLAME_TEXT, origin_allowed
 from portal.models import CorrectiveAction, Site
 from portal.routes.errors import INTAKE_ERRORS, UNKNOWN_SITE, intake_error
 from portal.routes.security import page_headers
 from portal.services import capa
-from portal.services.intake import receive_report
+from portal.services.intake import RateLimited, receive_report
 from portal.services.sites import site_by_key
 
 
@@ -146,17 +146,22 @@ async def me_too(
     site = await _site_or_404(db_session, site_key)
     if not origin_allowed(request.headers.get("origin"), site.allowed_origins, request.app.state.settings.base_url):
         raise PermissionDeniedException(detail="This site does not accept requests from that page.")
-    status_code, error = 200, None
+    settings = request.app.state.settings
+    status_code, error, headers = 200, None, page_headers(site)
     try:
-        issue = await capa.me_too(db_session, site, ca_id, data.get("email", ""))
+        issue = await capa.me_too(db_session, site, ca_id, data.get("email", ""), per_minute=settings.reports_per_minute,
+                                  client=client_hash(settings.secret_key, request.client.host if request.client else "unknown"))
     except LookupError as exc:
         raise NotFoundException(detail=str(exc)) from exc
+    except RateLimited as exc:
+        issue, status_code = await db_session.get(CorrectiveAction, ca_id), 429
+        error = f"That's several in a minute. Please wait {exc.retry_after} seconds and try again."
+        headers["Retry-After"] = str(exc.retry_after)
     except ValueError as exc:
         issue, error, status_code = await db_session.get(CorrectiveAction, ca_id), str(exc), 400
     context = {"site": site, "issue": issue, "error": error, "email": data.get("email", ""), "done": error is None}
-    if request.htmx:
-        return Template("partials/known_issue.html", context=context, status_code=status_code, headers=page_headers(site))
-    return Template("pages/known_issue.html", context=context, status_code=status_code, headers=page_headers(site))
+    template = "partials/known_issue.html" if request.htmx else "pages/known_issue.html"
+    return Template(template, context=context, status_code=status_code, headers=headers)
 
 
 handlers = [widget_js, panel, panel_submit, me_too]

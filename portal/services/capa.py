@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from portal.models import (
 )
 from portal.outbox import enqueue_mail
 from portal.services.customer_mail import status_url
+from portal.services.intake import RATE_WINDOW, RateLimited
 from portal.settings import Settings
 
 OPEN_STATES = ("open", "investigating", "action_planned", "implemented", "verifying", "reopened")
@@ -329,17 +331,23 @@ async def known_issues(session: AsyncSession, site: Site, page_url: str | None) 
     return [c for c in cas if page_matches(c.page_pattern, page_url)]
 
 
-async def me_too(session: AsyncSession, site: Site, ca_id: int, email: str) -> CorrectiveAction:
-    """Subscribe an address to hear when a published known issue is fixed (once per address)."""
+async def me_too(session: AsyncSession, site: Site, ca_id: int, email: str, *, client: str, per_minute: int,
+                 now: datetime | None = None) -> CorrectiveAction:
+    """Subscribe an address to hear when a published known issue is fixed (once per address; a flood waits, as on intake)."""
+    now = now or utcnow()
     ca = await session.get(CorrectiveAction, ca_id)
     if ca is None or ca.site_id != site.id or not ca.public or ca.state == "closed":
         raise LookupError("That issue is no longer listed.")
     email = (email or "").strip().lower()
     if not EMAIL_RE.match(email) or len(email) > 320:
         raise ValueError("Give us an email address (name@example.com) so we can tell you when it's fixed.")
+    recent, oldest = (await session.execute(select(func.count(), func.min(MeToo.created_at))
+                                            .where(MeToo.client_hash == client, MeToo.created_at >= now - RATE_WINDOW))).one()
+    if recent >= per_minute:
+        raise RateLimited(max(1, math.ceil((oldest + RATE_WINDOW - now).total_seconds())))
     exists = await session.scalar(select(MeToo.id).where(MeToo.ca_id == ca.id, MeToo.email == email))
     if not exists:
-        session.add(MeToo(ca_id=ca.id, email=email))
+        session.add(MeToo(ca_id=ca.id, email=email, client_hash=client, created_at=now))
         await session.commit()
     return ca
 

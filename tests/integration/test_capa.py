@@ -64,7 +64,12 @@ async def test_a_report_page_suggests_the_ca_it_belongs_to_and_siblings(client, 
     await new_ca(client, session, token, first)
     second = await reported(client, session, site, EGGS[1])
     await reported(client, session, site, "The search page says 0 results for milk.", category="website")
-    page = (await client.get(f"/staff/reports/{second.id}")).text
+    report_page = (await client.get(f"/staff/reports/{second.id}")).text
+    assert f'hx-get="/staff/reports/{second.id}/prevention"' in report_page  # loaded after the page, so the page stays fast
+    page = (await client.get(f"/staff/reports/{second.id}/prevention", headers={"HX-Request": "true"})).text
+    assert "<html" not in page
+    without_js = (await client.get(f"/staff/reports/{second.id}/prevention")).text
+    assert "<html" in without_js and "Open a corrective action from this report" in without_js
     suggested = page.split('data-testid="suggested-cas"')[1].split("</ul>")[0]
     assert "Eggs arrive broken" in suggested
     siblings = page.split('data-testid="sibling-reports"')[1].split("</ul>")[0]
@@ -228,7 +233,12 @@ async def test_a_known_issue_shows_in_the_panel_on_matching_pages_and_takes_me_t
     assert (await session.scalars(select(MeToo.email))).all() == ["dee@example.com"]
     foreign = await client.post(f"/w/{site.key}/known/{ca.id}", data={"email": "x@example.com"}, headers={"Origin": "https://evil.example"})
     assert foreign.status_code == 403
-    assert 'data-testid="me-too-count">1<' in (await client.get(f"/staff/cas/{ca.id}")).text
+    for n in range(4):  # the limit is 5 a minute from one address (the first "me too" above counted)
+        await client.post(f"/w/{site.key}/known/{ca.id}", data={"email": f"e{n}@example.com"}, headers={"HX-Request": "true"})
+    flood = await client.post(f"/w/{site.key}/known/{ca.id}", data={"email": "f@example.com"}, headers={"HX-Request": "true"})
+    assert flood.status_code == 429 and int(flood.headers["retry-after"]) > 0 and "Please wait" in flood.text
+    assert await session.scalar(select(func.count()).select_from(MeToo)) == 5
+    assert 'data-testid="me-too-count">5<' in (await client.get(f"/staff/cas/{ca.id}")).text
 
     await move(client, ca, token, "implemented")
     await move(client, ca, token, "closed", early_close_reason="Fixed.")

@@ -42,6 +42,7 @@ async def test_every_staff_route_for_every_role_on_own_and_other_site(client, se
         ("GET", "/staff/mail", None, 200, 200),
         ("GET", "/staff/adherence", None, 200, 200),
         ("GET", "/staff/reports/{id}", None, 200, other_expected),
+        ("GET", "/staff/reports/{id}/prevention", None, 200, other_expected),
         ("GET", "/staff/mail/{mail}", None, 200, other_expected),
         ("GET", "/staff/customers/{site}?key={key}", None, 200, other_expected),
         ("POST", "/staff/customers/{site}/notes", {"key": "{key}", "body": "Called back."}, 303, other_write),
