@@ -199,18 +199,31 @@ async def _reopen(session: AsyncSession, ca: CorrectiveAction, evidence: Report,
                      base_url=settings.base_url, site_id=ca.site_id, report_id=evidence.id)
 
 
-async def _site_docs(session: AsyncSession, site_id: int, since: datetime, exclude_ca: int | None = None) -> list[tuple[Report, Doc]]:
-    query = (select(Report).where(Report.site_id == site_id, Report.created_at >= since).order_by(Report.created_at.desc()).limit(SUGGESTION_POOL))
-    reports = (await session.scalars(query)).all()
-    return [(r, report_doc(r.id, r.description, r.category, r.page_url, r.location)) for r in reports if exclude_ca is None or r.ca_id != exclude_ca]
+_DOC_COLUMNS = (Report.id, Report.description, Report.category, Report.page_url, Report.location)
+
+
+async def _site_docs(session: AsyncSession, site_id: int, since: datetime, *, unlinked_only: bool = False) -> list[Doc]:
+    """The site's recent reports as Docs, read as plain columns (hundreds of rows on every report page)."""
+    query = select(*_DOC_COLUMNS).where(Report.site_id == site_id, Report.created_at >= since)
+    if unlinked_only:
+        query = query.where(Report.ca_id.is_(None))
+    rows = (await session.execute(query.order_by(Report.created_at.desc()).limit(SUGGESTION_POOL))).all()
+    return [report_doc(*row) for row in rows]
 
 
 async def _ca_docs(session: AsyncSession, cas: Sequence[CorrectiveAction]) -> list[Doc]:
     by_ca: dict[int, list[Doc]] = defaultdict(list)
-    rows = (await session.scalars(select(Report).where(Report.ca_id.in_([c.id for c in cas])).order_by(Report.id.desc()).limit(5000))).all()
-    for r in rows:
-        by_ca[r.ca_id].append(report_doc(r.id, r.description, r.category, r.page_url, r.location))  # type: ignore[index]
+    rows = (await session.execute(select(Report.ca_id, *_DOC_COLUMNS).where(Report.ca_id.in_([c.id for c in cas]))
+                                  .order_by(Report.id.desc()).limit(5000))).all()
+    for ca_id, *columns in rows:
+        by_ca[ca_id].append(report_doc(*columns))
     return [ca_doc(c.id, c.title, c.problem, c.category, by_ca[c.id]) for c in cas]
+
+
+async def _with_reports(session: AsyncSession, ranked: list[tuple[Doc, float]]) -> list[tuple[Report, float]]:
+    """The ranked reports themselves, in rank order."""
+    found = {r.id: r for r in (await session.scalars(select(Report).where(Report.id.in_([d.key for d, _ in ranked])))).all()}
+    return [(found[d.key], score) for d, score in ranked if d.key in found]  # type: ignore[index]
 
 
 @dataclass(frozen=True)
@@ -228,17 +241,15 @@ async def suggest_for_report(session: AsyncSession, report: Report, k: int = 3) 
     by_id = {c.id: c for c in cas}
     ca_ranked = Index(await _ca_docs(session, cas)).rank(query, k=k) if cas else []
     pool = await _site_docs(session, report.site_id, report.created_at - SUGGESTION_WINDOW)
-    reports = {r.id: r for r, _ in pool}
-    siblings = Index(d for _, d in pool).rank(query, k=k, exclude=[report.id]) if pool else []
-    return ReportSuggestions(cas=[(by_id[d.key], s) for d, s in ca_ranked], siblings=[(reports[d.key], s) for d, s in siblings])  # type: ignore[index]
+    siblings = Index(pool).rank(query, k=k, exclude=[report.id]) if pool else []
+    return ReportSuggestions(cas=[(by_id[d.key], s) for d, s in ca_ranked], siblings=await _with_reports(session, siblings))  # type: ignore[index]
 
 
 async def suggest_for_ca(session: AsyncSession, ca: CorrectiveAction, k: int = 10) -> list[tuple[Report, float]]:
     """Recent unlinked reports at the CA's site that most look like it."""
     [doc] = await _ca_docs(session, [ca])
-    pool = [(r, d) for r, d in await _site_docs(session, ca.site_id, utcnow() - SUGGESTION_WINDOW, exclude_ca=ca.id) if r.ca_id is None]
-    reports = {r.id: r for r, _ in pool}
-    return [(reports[d.key], s) for d, s in Index(d for _, d in pool).rank(doc, k=k)] if pool else []  # type: ignore[index]
+    pool = await _site_docs(session, ca.site_id, utcnow() - SUGGESTION_WINDOW, unlinked_only=True)
+    return await _with_reports(session, Index(pool).rank(doc, k=k)) if pool else []
 
 
 async def add_suggestion(session: AsyncSession, ca: CorrectiveAction, staff: Staff, body: str) -> None:
