@@ -100,6 +100,13 @@ class GestureOption:
         return not self.categories or category in self.categories
 
 
+def effective_tier(staff_set: int | None, signed_by_host: str | None) -> Tier:
+    """A tier staff set on the customer's file wins; else the one the host signed; else standard."""
+    if staff_set:
+        return Tier(staff_set)
+    return Tier.parse(signed_by_host) or Tier.STANDARD
+
+
 def offer_tier(customer_tier: int, repeat_level: int) -> Tier:
     """The highest tier a customer is offered: their own, raised one step once small failures pile up (at risk)."""
     raise_by = 1 if repeat_level >= RepeatLevel.AT_RISK else 0

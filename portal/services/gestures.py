@@ -145,15 +145,6 @@ async def offers_for(
     return [by_id[o.id] for o in chosen]
 
 
-async def customer_tier(session: AsyncSession, site: Site, key: str | None, host_tier: str | None) -> Tier:
-    """A tier staff set on the customer's file wins; else the one the host signed; else standard."""
-    if key:
-        staff_set = await session.scalar(select(CustomerProfile.tier).where(CustomerProfile.site_id == site.id, CustomerProfile.customer_key == key))
-        if staff_set:
-            return Tier(staff_set)
-    return Tier.parse(host_tier) or Tier.STANDARD
-
-
 async def set_customer_tier(session: AsyncSession, *, site: Site, key: str, tier: Tier, staff: Staff) -> None:
     """Staff set the customer's tier on their file; it counts from their next report."""
     profile = await session.scalar(select(CustomerProfile).where(CustomerProfile.site_id == site.id, CustomerProfile.customer_key == key))

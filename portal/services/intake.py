@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal.domain import tokens
 from portal.domain.apology import Apology, compose_apology, render_template
 from portal.domain.clocks import due_times
+from portal.domain.gestures import effective_tier
 from portal.domain.identity import client_hash, verified_identity
 from portal.domain.intake import (
     ReportDraft,
@@ -28,7 +29,14 @@ from portal.domain.repeat import RepeatLevel, customer_key, queue_priority, repe
 from portal.domain.similarity import page_path
 from portal.domain.sites import category_label, origin_allowed
 from portal.emails import render_mail
-from portal.models import ApologyTemplate, Gesture, Report, Site, utcnow
+from portal.models import (
+    ApologyTemplate,
+    CustomerProfile,
+    Gesture,
+    Report,
+    Site,
+    utcnow,
+)
 from portal.outbox import enqueue_mail
 from portal.services import gestures
 from portal.services.customer_mail import status_url
@@ -69,26 +77,31 @@ class Receipt:
     status_token: str = ""
 
 
-async def _recent_counts(session: AsyncSession, site_id: int, client: str, now: datetime) -> tuple[int, int, datetime | None]:
-    """Reports to the site in the last hour, and from this client in the last minute (with the oldest)."""
+@dataclass(frozen=True)
+class Counts:
+    """What intake needs to know before storing a report, read in one statement."""
+
+    site_last_hour: int
+    from_client_last_minute: int
+    oldest_from_client: datetime | None
+    earlier_from_customer: int  # within the site's repeat window
+    staff_set_tier: int | None
+
+
+async def _counts(session: AsyncSession, site: Site, client: str, key: str | None, now: datetime) -> Counts:
+    """Reports to the site in the last hour and from this client in the last minute (for the flood limit),
+    and, for a known customer, their earlier reports in the repeat window and the tier staff set."""
     from_client = and_(Report.client_hash == client, Report.created_at >= now - RATE_WINDOW)
+    earlier = (select(func.count()).where(Report.site_id == site.id, Report.customer_key == key,
+                                          Report.created_at >= now - timedelta(days=site.repeat_window_days)).scalar_subquery())
+    tier = select(CustomerProfile.tier).where(CustomerProfile.site_id == site.id, CustomerProfile.customer_key == key).scalar_subquery()
     row = (
         await session.execute(
-            select(
-                func.count(),
-                func.count().filter(from_client),
-                func.min(Report.created_at).filter(from_client),
-            ).where(Report.site_id == site_id, Report.created_at >= now - timedelta(hours=1))
+            select(func.count(), func.count().filter(from_client), func.min(Report.created_at).filter(from_client), earlier, tier)
+            .where(Report.site_id == site.id, Report.created_at >= now - timedelta(hours=1))
         )
     ).one()
-    return row[0], row[1], row[2]
-
-
-async def _earlier_reports(session: AsyncSession, site: Site, key: str, now: datetime) -> int:
-    """How many reports this customer made to the site within its repeat window."""
-    since = now - timedelta(days=site.repeat_window_days)
-    query = select(func.count()).where(Report.site_id == site.id, Report.customer_key == key, Report.created_at >= since)
-    return await session.scalar(query) or 0
+    return Counts(row[0], row[1], row[2], row[3] if key else 0, row[4] if key else None)
 
 
 async def submit_report(
@@ -105,15 +118,16 @@ async def submit_report(
     """Store the report with its context and queue the apology mail; commits before returning."""
     now = now or utcnow()
     client = client_hash(settings.secret_key, client_address)
-    last_hour, last_minute_from_client, oldest = await _recent_counts(session, site.id, client, now)
-    if last_minute_from_client >= settings.reports_per_minute:
+    verified, signed_tier = verified_identity(site.secret, draft.customer_id, draft.customer_sig, draft.customer_tier)
+    key = customer_key(draft.customer_id if verified else None, draft.email)
+    counts = await _counts(session, site, client, key, now)
+    if counts.from_client_last_minute >= settings.reports_per_minute:
+        oldest = counts.oldest_from_client
         wait = (oldest + RATE_WINDOW - now).total_seconds() if oldest else RATE_WINDOW.total_seconds()
         raise RateLimited(max(1, math.ceil(wait)))
 
-    verified, signed_tier = verified_identity(site.secret, draft.customer_id, draft.customer_sig, draft.customer_tier)
-    key = customer_key(draft.customer_id if verified else None, draft.email)
-    level = repeat_level(await _earlier_reports(session, site, key, now)) if key else RepeatLevel.FIRST
-    tier = await gestures.customer_tier(session, site, key, signed_tier)
+    level = repeat_level(counts.earlier_from_customer) if key else RepeatLevel.FIRST
+    tier = effective_tier(counts.staff_set_tier, signed_tier)
     offers = await gestures.offers_for(session, site, category=draft.category, customer_tier=tier, repeat_level=level, now=now)
     apology = _apology_for(site, draft, level, await published_for(session, site, draft.category))
     local = customer_local_time(now, draft.tz_offset_min)
@@ -152,7 +166,7 @@ async def submit_report(
         customer_local_at=local.at if local else None,
         local_weekday=local.weekday if local else None,
         local_hour=local.hour if local else None,
-        site_reports_last_hour=last_hour,
+        site_reports_last_hour=counts.site_last_hour,
         client_hash=client,
         created_at=now,
     )

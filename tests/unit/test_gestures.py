@@ -14,6 +14,7 @@ from portal.domain.gestures import (
     Tier,
     budgets_of,
     check_budget,
+    effective_tier,
     money_problem,
     offer_gestures,
     offer_tier,
@@ -125,3 +126,9 @@ def test_a_signed_tier_is_trusted_only_when_the_signature_covers_it():
     assert verified_identity(secret, "c1", sign_customer(secret, "c1"), "premium") == (True, None)  # id only: no tier
     assert verified_identity(secret, "c1", sign_customer(secret, "c1", "standard"), "premium") == (False, None)
     assert verified_identity("other", "c1", sign_customer(secret, "c1", "premium"), "premium") == (False, None)
+
+
+def test_a_tier_staff_set_wins_over_the_hosts_and_standard_is_the_default():
+    assert effective_tier(3, "standard") == Tier.PREMIUM
+    assert effective_tier(None, "elevated") == Tier.ELEVATED
+    assert effective_tier(None, None) == Tier.STANDARD
