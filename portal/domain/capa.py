@@ -161,6 +161,9 @@ def validate_ca(form: Mapping[str, object], categories: list[str], owner_ids: se
     pattern = _text(form, "page_pattern", 300, errors, "The page pattern")
     if pattern and not pattern.startswith("/"):
         errors["page_pattern"] = "The page pattern is a path such as /checkout/* (it starts with /)."
+    public, public_wording = bool(form.get("public")), _text(form, "public_wording", 500, errors, "The public wording")
+    if public and not public_wording:
+        errors["public_wording"] = "A known issue needs the public wording customers will see."
     raw_whys = form.get("whys")
     return CAForm(
         title=title,
@@ -176,8 +179,8 @@ def validate_ca(form: Mapping[str, object], categories: list[str], owner_ids: se
         preventive_action=_text(form, "preventive_action", 4000, errors, "The preventive action"),
         verification_days=int(days) if days.isdigit() else DEFAULT_VERIFICATION_DAYS,
         closure_summary=_text(form, "closure_summary", 2000, errors, "The closure summary"),
-        public=bool(form.get("public")),
-        public_wording=_text(form, "public_wording", 500, errors, "The public wording"),
+        public=public,
+        public_wording=public_wording,
         page_pattern=pattern,
         errors=errors,
     )

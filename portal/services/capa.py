@@ -120,8 +120,6 @@ async def update_ca(session: AsyncSession, ca: CorrectiveAction, form: CAForm, s
                "whys": list(form.whys), "corrective_action": form.corrective_action, "preventive_action": form.preventive_action,
                "verification_days": form.verification_days, "closure_summary": form.closure_summary,
                "public": form.public and ca.state != "closed", "public_wording": form.public_wording, "page_pattern": form.page_pattern}
-    if form.public and not form.public_wording:
-        raise CATransitionError("A known issue needs the public wording customers will see.")
     edited = CAFields(state=ca.state, problem=form.problem, owner_id=form.owner_id, whys=form.whys, corrective_action=form.corrective_action,
                       preventive_action=form.preventive_action, closure_summary=form.closure_summary)
     missing = missing_for(ca.state if ca.state != "reopened" else "open", edited)

@@ -72,8 +72,8 @@ def test_closing_before_the_window_ends_needs_a_reason_and_a_summary_always():
 
 def test_the_ca_form_names_each_mistake():
     form = validate_ca({"title": "", "category": "nope", "severity": "dire", "owner_id": "9", "due_on": "next week",
-                        "verification_days": "0", "page_pattern": "checkout"}, ["delivery"], {1})
-    assert set(form.errors) == {"title", "category", "severity", "owner_id", "due_on", "verification_days", "page_pattern"}
+                        "verification_days": "0", "page_pattern": "checkout", "public": "1"}, ["delivery"], {1})
+    assert set(form.errors) == {"title", "category", "severity", "owner_id", "due_on", "verification_days", "page_pattern", "public_wording"}
     ok = validate_ca({"title": " Eggs  broken ", "whys": ["Packed under tins", "", "No rule"], "within_control": "yes", "owner_id": "1"},
                      ["order"], {1})
     assert not ok.errors and ok.title == "Eggs broken" and ok.whys == ("Packed under tins", "No rule") and ok.within_control is True
