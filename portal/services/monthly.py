@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from jinja2 import Environment
@@ -42,8 +42,7 @@ def previous_month(day: date) -> date:
 
 def month_period(month: date) -> trends.Period:
     """The whole month as a period."""
-    following = month_start(month + timedelta(days=32))
-    return trends.Period(datetime.combine(month, time(), UTC), datetime.combine(following, time(), UTC))
+    return trends.Period.from_dates(month, month_start(month + timedelta(days=32)) - timedelta(days=1))
 
 
 async def results_data(session: AsyncSession, site: Site, month: date, now: datetime | None = None) -> dict[str, Any]:
@@ -83,8 +82,8 @@ async def build_due(sessionmaker: async_sessionmaker, *, settings: Settings, env
     built = 0
     async with sessionmaker() as session:
         done = set((await session.scalars(select(MonthlyResult.site_id).where(MonthlyResult.month == month))).all())
-        started_before = datetime.combine(month_start(now.date()), time(), UTC)
-        sites = (await session.scalars(select(Site).where(Site.created_at < started_before).order_by(Site.id))).all()
+        month_end = month_period(month).end  # sites created since have nothing to report for it
+        sites = (await session.scalars(select(Site).where(Site.created_at < month_end).order_by(Site.id))).all()
         for site in [s for s in sites if s.id not in done]:
             result = MonthlyResult(site_id=site.id, month=month, data=await results_data(session, site, month, now=now))
             session.add(result)
