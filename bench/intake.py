@@ -98,7 +98,9 @@ async def prepare_database(database_url: str) -> str:
     from portal.services.sites import create_site
 
     settings = await migrated(database_url)
-    site = await in_session(settings, lambda session: create_site(session, name="Bench", origins=["https://bench.example"]))
+    site = await in_session(
+        settings, lambda session: create_site(session, name="Bench", origins=["https://bench.example"])
+    )
     return site.key
 
 
@@ -156,7 +158,9 @@ async def _connection(port: int, request: bytes, stop_at: float, latencies: list
             writer.write(request)
             head = await reader.readuntil(b"\r\n\r\n")
             status = int(head[9:12])
-            length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length"))
+            length = next(
+                int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")
+            )
             await reader.readexactly(length)
             latencies.append(time.perf_counter() - started)
             if status >= 400:
@@ -171,15 +175,24 @@ async def load(port: int, request: bytes, seconds: float, connections: int) -> d
     latencies: list[float] = []
     errors: list[int] = []
     started = time.perf_counter()
-    await asyncio.gather(*[_connection(port, request, started + seconds, latencies, errors) for _ in range(connections)])
+    await asyncio.gather(
+        *[_connection(port, request, started + seconds, latencies, errors) for _ in range(connections)]
+    )
     elapsed = time.perf_counter() - started
     if errors:
         raise RuntimeError(f"{len(errors)} error responses, e.g. {errors[0]}")
     cuts = statistics.quantiles(latencies, n=100)
-    return {"rps": len(latencies) / elapsed, "p50_ms": cuts[49] * 1000, "p99_ms": cuts[98] * 1000, "requests": len(latencies)}
+    return {
+        "rps": len(latencies) / elapsed,
+        "p50_ms": cuts[49] * 1000,
+        "p99_ms": cuts[98] * 1000,
+        "requests": len(latencies),
+    }
 
 
-async def measure(kind: str, request: bytes, seconds: float, connections: int, database_url: str | None = None) -> dict[str, float]:
+async def measure(
+    kind: str, request: bytes, seconds: float, connections: int, database_url: str | None = None
+) -> dict[str, float]:
     process, port = start(kind, database_url)
     try:
         return await load(port, request, seconds, connections)
@@ -207,20 +220,31 @@ async def main(args: argparse.Namespace) -> None:
     print(f"widget.js: {len(widget)} bytes, {len(gzip.compress(widget, 9))} bytes gzipped (budget 2048)")
     print(f"load: {args.connections} keep-alive connections, {args.seconds:.0f} s per target, {os.cpu_count()} CPUs\n")
 
-    rows = [("hello-world (baseline)", await measure("hello", http_request("GET", "/"), args.seconds, args.connections))]
+    rows = [
+        ("hello-world (baseline)", await measure("hello", http_request("GET", "/"), args.seconds, args.connections))
+    ]
     with tempfile.TemporaryDirectory() as tmp:
         sqlite_url = f"sqlite+aiosqlite:///{tmp}/bench.sqlite3"
         key = await prepare_database(sqlite_url)
-        rows.append(("intake, SQLite", await measure("intake", report_request(key), args.seconds, args.connections, sqlite_url)))
+        rows.append(
+            ("intake, SQLite", await measure("intake", report_request(key), args.seconds, args.connections, sqlite_url))
+        )
     if not args.skip_postgres:
         postgres_url = await fresh_postgres()
         key = await prepare_database(postgres_url)
-        rows.append(("intake, PostgreSQL", await measure("intake", report_request(key), args.seconds, args.connections, postgres_url)))
+        rows.append(
+            (
+                "intake, PostgreSQL",
+                await measure("intake", report_request(key), args.seconds, args.connections, postgres_url),
+            )
+        )
 
     baseline = rows[0][1]["rps"]
     print(f"{'target':<24}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'vs hello':>10}")
     for name, result in rows:
-        print(f"{name:<24}{result['rps']:>10.0f}{result['p50_ms']:>10.1f}{result['p99_ms']:>10.1f}{result['rps'] / baseline:>10.0%}")
+        print(
+            f"{name:<24}{result['rps']:>10.0f}{result['p50_ms']:>10.1f}{result['p99_ms']:>10.1f}{result['rps'] / baseline:>10.0%}"
+        )
     print("\ntargets: intake >= 40% of hello-world, p99 < 50 ms")
 
 

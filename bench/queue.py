@@ -25,7 +25,7 @@ import time
 
 import httpx
 
-from bench.intake import fresh_postgres, migrated, sign_in, start, timed  # noqa: E402
+from bench.intake import fresh_postgres, migrated, sign_in, start, timed
 
 DB = "mend_bench_queue"
 DATABASE_URL = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{DB}"
@@ -65,7 +65,9 @@ async def prepare(reports: int) -> None:
     settings = await migrated(await fresh_postgres(DB))
 
     async def sites_and_agent(session):  # type: ignore[no-untyped-def]
-        sites = [await create_site(session, name=f"Site {n}", origins=[f"https://site{n}.example"]) for n in range(1, 6)]
+        sites = [
+            await create_site(session, name=f"Site {n}", origins=[f"https://site{n}.example"]) for n in range(1, 6)
+        ]
         await upsert_staff(session, email="agent@bench.example", password=PASSWORD, role="agent", sites=sites[:2])
 
     await in_session(settings, sites_and_agent)

@@ -25,7 +25,7 @@ from datetime import date, timedelta
 
 import httpx
 
-from bench.intake import SECRET, fresh_postgres, migrated, sign_in, start, timed  # noqa: E402
+from bench.intake import SECRET, fresh_postgres, migrated, sign_in, start, timed
 
 DB = "mend_bench_trends"
 DATABASE_URL = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{DB}"
@@ -126,7 +126,9 @@ async def hotspot_timing(repeats: int) -> list[float]:
             samples.append((time.perf_counter() - started) * 1000)
         recent = await trends.hotspots(session, sites, trends.Period.parse(None, None))
     await engine.dispose()
-    print(f"hotspots over the year: {[h.cell.label for h in found][:5]}; over the last 30 days: {[h.cell.label for h in recent][:5]}")
+    print(
+        f"hotspots over the year: {[h.cell.label for h in found][:5]}; over the last 30 days: {[h.cell.label for h in recent][:5]}"
+    )
     return samples[1:]  # the first run warms the caches
 
 
@@ -172,8 +174,10 @@ def main(args: argparse.Namespace) -> None:
         print(f"{name:<30}{median:>11.1f}{p95:>9.1f}{median / baseline:>10.1f}x")
     print("\ntarget: < 1 s for the trends page and for the hotspot computation")
     rows, seconds, before, after = export
-    print(f"export of {rows:,} reports as CSV: {seconds:.1f} s ({rows / seconds:,.0f} rows/s); "
-          f"server peak memory {before:.0f} MB before, {after:.0f} MB after")
+    print(
+        f"export of {rows:,} reports as CSV: {seconds:.1f} s ({rows / seconds:,.0f} rows/s); "
+        f"server peak memory {before:.0f} MB before, {after:.0f} MB after"
+    )
 
 
 if __name__ == "__main__":

@@ -26,7 +26,13 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> None:
     from portal.app import create_app
 
     app = create_app(dataclasses.replace(settings, run_worker=True))
-    uvicorn.run(app, host=args.host, port=args.port, log_level=os.environ.get("PORTAL_LOG_LEVEL", "info"), access_log=args.access_log)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=os.environ.get("PORTAL_LOG_LEVEL", "info"),
+        access_log=args.access_log,
+    )
 
 
 def cmd_worker(settings: Settings, _: argparse.Namespace) -> None:
@@ -79,7 +85,11 @@ def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> None:
     password, generated = _password(args)
     if len(password) < 10:
         sys.exit("Use a password of at least 10 characters.")
-    asyncio.run(in_session(settings, lambda s: upsert_staff(s, email=args.email, password=password, role="admin", name=args.name or "")))
+    asyncio.run(
+        in_session(
+            settings, lambda s: upsert_staff(s, email=args.email, password=password, role="admin", name=args.name or "")
+        )
+    )
     print(f"Admin {args.email} is ready." + (f" Password: {password}" if generated else ""))
 
 
@@ -91,12 +101,16 @@ def cmd_create_site(settings: Settings, args: argparse.Namespace) -> None:
         site = asyncio.run(
             in_session(
                 settings,
-                lambda s: create_site(s, name=args.name, origins=args.origin, signer_name=args.signer, signer_role=args.signer_role),
+                lambda s: create_site(
+                    s, name=args.name, origins=args.origin, signer_name=args.signer, signer_role=args.signer_role
+                ),
             )
         )
     except OriginError as exc:
         sys.exit(str(exc))
-    print(f"Site:   {site.name}\nKey:    {site.key}\nSecret: {site.secret}  (keep it on your server: it signs customer ids)\n")
+    print(
+        f"Site:   {site.name}\nKey:    {site.key}\nSecret: {site.secret}  (keep it on your server: it signs customer ids)\n"
+    )
     print("Paste this where the widget should appear:\n")
     print(embed_snippet(settings.base_url, site))
 
@@ -112,7 +126,9 @@ def cmd_demo(settings: Settings, _: argparse.Namespace) -> None:
     async def work(session):  # type: ignore[no-untyped-def]
         site = await session.scalar(select(Site).where(Site.key == DEMO_SITE_KEY))
         if site is None:
-            site = await create_site(session, name="Northwind Goods (demo)", origins=[settings.base_url], key=DEMO_SITE_KEY)
+            site = await create_site(
+                session, name="Northwind Goods (demo)", origins=[settings.base_url], key=DEMO_SITE_KEY
+            )
         await upsert_staff(session, email="admin@example.com", password=password, role="admin", name="Demo Admin")
 
     asyncio.run(in_session(settings, work))
@@ -147,7 +163,9 @@ def parser() -> argparse.ArgumentParser:
     admin.set_defaults(func=cmd_create_admin)
     site = sub.add_parser("create-site", help="create a site and print its embed snippet")
     site.add_argument("name")
-    site.add_argument("--origin", action="append", required=True, help="an origin allowed to embed the widget (repeatable)")
+    site.add_argument(
+        "--origin", action="append", required=True, help="an origin allowed to embed the widget (repeatable)"
+    )
     site.add_argument("--signer", default="Sam Rivera", help="the person who signs apologies")
     site.add_argument("--signer-role", default="Customer Care Lead")
     site.set_defaults(func=cmd_create_site)

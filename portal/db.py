@@ -25,7 +25,9 @@ def make_engine(settings: Settings) -> AsyncEngine:
     # SQLite takes one writer at a time, and a writer that finds the lock taken sleeps in SQLite's
     # busy handler (up to 100 ms a try). One shared connection queues requests in-process instead;
     # the price: a task must never hold one session while opening another, or it waits for itself.
-    engine = create_async_engine(settings.database_url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0, pool_timeout=30)
+    engine = create_async_engine(
+        settings.database_url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0, pool_timeout=30
+    )
 
     @event.listens_for(engine.sync_engine, "connect")
     def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

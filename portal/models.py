@@ -71,7 +71,9 @@ class Site(Base):
     repeat_window_days: Mapped[int] = mapped_column(Integer, default=90, server_default="90")
     first_response_minutes: Mapped[int] = mapped_column(Integer, default=20, server_default="20")
     recovery_hours: Mapped[int] = mapped_column(Integer, default=24, server_default="24")
-    follow_up_hours: Mapped[int] = mapped_column(Integer, default=4, server_default="4")  # a lead's personal follow-up at risk
+    follow_up_hours: Mapped[int] = mapped_column(
+        Integer, default=4, server_default="4"
+    )  # a lead's personal follow-up at risk
     gesture_budgets: Mapped[dict[str, list[int]] | None] = mapped_column(JSON)  # None: the defaults
     created_at: Mapped[datetime] = _now_default()
 
@@ -114,7 +116,10 @@ class LoginFailure(Base):
     """A failed sign-in, kept briefly to slow down password guessing."""
 
     __tablename__ = "login_failure"
-    __table_args__ = (Index("ix_login_failure_email_created", "email", "created_at"), Index("ix_login_failure_client_created", "client_hash", "created_at"))
+    __table_args__ = (
+        Index("ix_login_failure_email_created", "email", "created_at"),
+        Index("ix_login_failure_client_created", "client_hash", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     email: Mapped[str] = mapped_column(String(320))
@@ -314,8 +319,10 @@ class GestureGrant(Base):
     """A gesture given on a report: the customer's own choice (or their no-thanks, or their words), or a staff grant."""
 
     __tablename__ = "gesture_grant"
-    __table_args__ = (Index("ix_gesture_grant_gesture_created", "gesture_id", "created_at"),
-                      Index("ix_gesture_grant_staff_created", "granted_by_id", "created_at"))
+    __table_args__ = (
+        Index("ix_gesture_grant_gesture_created", "gesture_id", "created_at"),
+        Index("ix_gesture_grant_staff_created", "granted_by_id", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
@@ -395,7 +402,9 @@ class CorrectiveAction(Base):
     verification_days: Mapped[int] = mapped_column(Integer, default=14, server_default="14")
     verification_started_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
     verification_ends_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
-    verified_through: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))  # reports up to here were checked
+    verified_through: Mapped[datetime | None] = mapped_column(
+        DateTimeUTC(timezone=True)
+    )  # reports up to here were checked
     closure_summary: Mapped[str] = mapped_column(Text, default="")
     closed_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
     # A known issue, acknowledged publicly in the widget until the CA closes.

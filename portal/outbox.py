@@ -178,6 +178,8 @@ async def deliver_due_mail(
                 run.dead += dead
                 run.retried += not dead
             else:
-                await _finish(sessionmaker, mail, state="sent", sent_at=utcnow(), transport="smtp" if send else "devbox")
+                await _finish(
+                    sessionmaker, mail, state="sent", sent_at=utcnow(), transport="smtp" if send else "devbox"
+                )
                 run.sent += 1
     return run

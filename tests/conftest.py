@@ -41,7 +41,9 @@ def pytest_report_header() -> str:
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The run's database, migrated from scratch with Alembic (the same path `portal db upgrade` takes)."""
-    url = os.environ.get("PORTAL_DATABASE_URL") or f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'mend.sqlite3'}"
+    url = (
+        os.environ.get("PORTAL_DATABASE_URL") or f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'mend.sqlite3'}"
+    )
     settings = Settings(database_url=url, secret_key=TEST_SECRET)
     if settings.is_postgres:
         asyncio.run(_reset_postgres(settings))
@@ -103,7 +105,9 @@ async def session(sessionmaker: async_sessionmaker, settings: Settings) -> Async
 @pytest.fixture
 async def site(session: AsyncSession) -> Site:
     """A site that allows https://shop.example and the default categories."""
-    created = await create_site(session, name="Shop", origins=[SITE_ORIGIN], signer_name="Dana Whitfield", signer_role="Head of Care")
+    created = await create_site(
+        session, name="Shop", origins=[SITE_ORIGIN], signer_name="Dana Whitfield", signer_role="Head of Care"
+    )
     await session.commit()
     return created
 
@@ -136,7 +140,9 @@ async def login(client: AsyncTestClient, email: str, password: str = PASSWORD) -
     """Sign in through the real form, CSRF token included."""
     token = csrf_token((await client.get("/staff/login")).text)
     response = await client.post(
-        "/staff/login", data={"email": email, "password": password, "_csrf_token": token, "next": "/staff"}, follow_redirects=False
+        "/staff/login",
+        data={"email": email, "password": password, "_csrf_token": token, "next": "/staff"},
+        follow_redirects=False,
     )
     assert response.status_code == 303, response.text
 
@@ -157,6 +163,10 @@ def csrf_token(html: str) -> str:
 
 def report_body(site: Site, **fields: object) -> dict[str, object]:
     """A valid report for `site`, with fields overridden."""
-    body: dict[str, object] = {"site_key": site.key, "category": "delivery", "description": "The parcel came two days late."}
+    body: dict[str, object] = {
+        "site_key": site.key,
+        "category": "delivery",
+        "description": "The parcel came two days late.",
+    }
     body.update(fields)
     return body

@@ -157,7 +157,12 @@ PLACEHOLDERS = {
     "quote": "a short quote of what they wrote",
     "signer": "who signs",
 }
-SAMPLE = {"name": "Alex", "category": "Late or missing delivery", "quote": "My parcel arrived two days late", "signer": "Sam Rivera"}
+SAMPLE = {
+    "name": "Alex",
+    "category": "Late or missing delivery",
+    "quote": "My parcel arrived two days late",
+    "signer": "Sam Rivera",
+}
 
 
 def placeholder_errors(body: str) -> list[str]:
@@ -171,11 +176,24 @@ def placeholder_errors(body: str) -> list[str]:
 
 
 def render_template(
-    body: str, *, name: str | None, category_label: str, description: str, signer_name: str, signer_role: str, repeat_level: int = 1, seed: int = 0
+    body: str,
+    *,
+    name: str | None,
+    category_label: str,
+    description: str,
+    signer_name: str,
+    signer_role: str,
+    repeat_level: int = 1,
+    seed: int = 0,
 ) -> Apology:
     """A site's template filled in for one report; repeats are acknowledged as in the default letters."""
     first_name = name.split()[0] if name and name.strip() else "there"
-    text = body.strip().format(name=first_name, category=category_label, quote=quote_of(description) if description else category_label, signer=signer_name)
+    text = body.strip().format(
+        name=first_name,
+        category=category_label,
+        quote=quote_of(description) if description else category_label,
+        signer=signer_name,
+    )
     pick = random.Random(seed).choice
     if repeat_level >= 3:
         text += "\n\n" + pick(PILING_UP)

@@ -32,7 +32,10 @@ MAX_WHYS = 5
 # What each state needs before a CA may be in it (fields of CAFields, with what to say when missing).
 NEEDS: dict[str, list[tuple[str, str]]] = {
     "investigating": [("problem", "a problem statement"), ("owner_id", "an owner")],
-    "action_planned": [("root_cause", "a root cause (answer at least one “why?”)"), ("corrective_action", "the corrective action")],
+    "action_planned": [
+        ("root_cause", "a root cause (answer at least one “why?”)"),
+        ("corrective_action", "the corrective action"),
+    ],
     "implemented": [("preventive_action", "the preventive action")],
     "verifying": [],
     "closed": [("closure_summary", "a customer-facing closure summary")],
@@ -85,11 +88,18 @@ def check_transition(ca: CAFields, target: str, *, now: datetime, early_close_re
     if target not in STATES:
         raise CATransitionError("Pick one of the listed states.")
     if target not in next_states(ca.state):
-        raise CATransitionError(f"A CA that is {STATE_LABELS[ca.state].lower()} cannot move to {STATE_LABELS[target].lower()}.")
+        raise CATransitionError(
+            f"A CA that is {STATE_LABELS[ca.state].lower()} cannot move to {STATE_LABELS[target].lower()}."
+        )
     missing = missing_for(target, ca)
     if missing:
         raise CATransitionError(f"Before “{STATE_LABELS[target]}”, add {', '.join(missing)}.")
-    if target == "closed" and ca.verification_ends_at and now < ca.verification_ends_at and not early_close_reason.strip():
+    if (
+        target == "closed"
+        and ca.verification_ends_at
+        and now < ca.verification_ends_at
+        and not early_close_reason.strip()
+    ):
         raise CATransitionError(
             f"The verification window runs until {ca.verification_ends_at:%d %b %Y %H:%M} UTC. "
             "Closing before then needs a reason, which is recorded."

@@ -34,10 +34,12 @@ class Tier(IntEnum):
         return cls.__members__.get(str(value or "").strip().upper())
 
 
-FULFILMENTS = {"task": "A person does it (a task with a 24-hour deadline)", "code": "Automatic: a single-use code from a pool"}
+FULFILMENTS = {
+    "task": "A person does it (a task with a 24-hour deadline)",
+    "code": "Automatic: a single-use code from a pool",
+}
 OFFER_LIMIT = 3
 FULFILMENT_HOURS = 24
-
 
 
 @dataclass(frozen=True)
@@ -54,22 +56,42 @@ class GestureSpec:
 
 
 DEFAULT_CATALOG = [
-    GestureSpec("Priority help next time", "Next time you contact us, you go straight to the front of the line.", Tier.STANDARD),
+    GestureSpec(
+        "Priority help next time", "Next time you contact us, you go straight to the front of the line.", Tier.STANDARD
+    ),
     GestureSpec("A handwritten note", "A short handwritten note from the person who fixes this.", Tier.STANDARD),
-    GestureSpec("A personal check of your next order", "Someone checks your next order by hand before it leaves us.",
-                Tier.ELEVATED, ["delivery", "order", "billing"]),
-    GestureSpec("Early access to something new", "You get to try our next new thing before anyone else.", Tier.ELEVATED),
-    GestureSpec("One-to-one time with an expert", "Half an hour with one of our experts, on whatever you'd like help with.", Tier.PREMIUM),
+    GestureSpec(
+        "A personal check of your next order",
+        "Someone checks your next order by hand before it leaves us.",
+        Tier.ELEVATED,
+        ["delivery", "order", "billing"],
+    ),
+    GestureSpec(
+        "Early access to something new", "You get to try our next new thing before anyone else.", Tier.ELEVATED
+    ),
+    GestureSpec(
+        "One-to-one time with an expert",
+        "Half an hour with one of our experts, on whatever you'd like help with.",
+        Tier.PREMIUM,
+    ),
 ]
 
 # Money is a different process (refunds, credits): a gesture is something we do, not something we pay.
 _MONEY_PATTERNS = [
     (re.compile(r"[$€£¥₹]\s*\d|\d\s*[$€£¥₹]"), "an amount of money"),
-    (re.compile(r"\b\d+(?:[.,]\d+)?\s*(?:usd|eur|gbp|chf|cad|aud|dollars?|euros?|pounds?|bucks)\b", re.I), "an amount of money"),
+    (
+        re.compile(r"\b\d+(?:[.,]\d+)?\s*(?:usd|eur|gbp|chf|cad|aud|dollars?|euros?|pounds?|bucks)\b", re.I),
+        "an amount of money",
+    ),
     (re.compile(r"\b(?:usd|eur|gbp|chf|cad|aud)\s*\d", re.I), "an amount of money"),
     (re.compile(r"\b\d+\s*%\s*(?:off|discount)|\bdiscount\b", re.I), "a discount"),
-    (re.compile(r"\b(?:cash|refunds?|refunded|money[- ]back|reimburse\w*|store credit|account credit|gift ?cards?|vouchers?\s+(?:worth|for|of))\b", re.I),
-     "cash, a refund or a credit"),
+    (
+        re.compile(
+            r"\b(?:cash|refunds?|refunded|money[- ]back|reimburse\w*|store credit|account credit|gift ?cards?|vouchers?\s+(?:worth|for|of))\b",
+            re.I,
+        ),
+        "cash, a refund or a credit",
+    ),
 ]
 
 

@@ -22,8 +22,17 @@ MIN_REPORTS = 5
 MIN_RATIO = 1.5
 WEEKDAYS = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
 # The host's busy level (0–100) and the site's reports in the hour before, in bands.
-BUSY_BANDS = ((0, 49, "below 50 % busy"), (50, 69, "50–69 % busy"), (70, 89, "70–89 % busy"), (90, 100, "90 % busy or more"))
-RATE_BANDS = ((0, 4, "0–4 reports in the hour before"), (5, 19, "5–19 reports in the hour before"), (20, None, "20+ reports in the hour before"))
+BUSY_BANDS = (
+    (0, 49, "below 50 % busy"),
+    (50, 69, "50–69 % busy"),
+    (70, 89, "70–89 % busy"),
+    (90, 100, "90 % busy or more"),
+)
+RATE_BANDS = (
+    (0, 4, "0–4 reports in the hour before"),
+    (5, 19, "5–19 reports in the hour before"),
+    (20, None, "20+ reports in the hour before"),
+)
 
 
 @dataclass(frozen=True)
@@ -56,7 +65,9 @@ def hour_label(weekday: int, hour: int) -> str:
     return f"{WEEKDAYS[weekday]} {hour:02d}:00–{(hour + 1) % 24:02d}:00"
 
 
-def find_hotspots(cells: Sequence[Cell], period_total: int, baseline_total: int, *, alpha: float = ALPHA) -> list[Hotspot]:
+def find_hotspots(
+    cells: Sequence[Cell], period_total: int, baseline_total: int, *, alpha: float = ALPHA
+) -> list[Hotspot]:
     """The cells significantly above the baseline, strongest evidence first. Nothing without a baseline to compare with."""
     if period_total == 0 or baseline_total == 0:
         return []

@@ -20,7 +20,9 @@ def verify_customer(secret: str, customer_id: str | None, signature: str | None,
     return hmac.compare_digest(sign_customer(secret, customer_id, tier), signature.strip().lower())
 
 
-def verified_identity(secret: str, customer_id: str | None, signature: str | None, tier: str | None) -> tuple[bool, str | None]:
+def verified_identity(
+    secret: str, customer_id: str | None, signature: str | None, tier: str | None
+) -> tuple[bool, str | None]:
     """(id verified, tier verified): a signature over the id alone still identifies, but vouches for no tier."""
     if tier and verify_customer(secret, customer_id, signature, tier):
         return True, tier

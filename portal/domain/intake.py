@@ -19,7 +19,9 @@ MAX_DESCRIPTION = 2000
 MAX_SUGGESTION = 1000
 HONEYPOT_FIELD = "website"
 
-EMAIL_RE = re.compile(r"^[^@\s<>()\[\],;:\"\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+EMAIL_RE = re.compile(
+    r"^[^@\s<>()\[\],;:\"\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
+)
 LANG_RE = re.compile(r"^[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$")
 VIEWPORT_RE = re.compile(r"^\d{1,5}x\d{1,5}$")
 HEX_SIG_RE = re.compile(r"^[0-9a-fA-F]{64}$")
@@ -119,7 +121,9 @@ def validate_report(raw: Mapping[str, Any], category_slugs: list[str]) -> Report
     if not description and not category:
         errors["description"] = "Tell us in a few words what went wrong, or pick what it was about."
     elif len(description) > MAX_DESCRIPTION:
-        errors["description"] = f"The description can be at most {MAX_DESCRIPTION} characters (it has {len(description)})."
+        errors["description"] = (
+            f"The description can be at most {MAX_DESCRIPTION} characters (it has {len(description)})."
+        )
     if category and category not in category_slugs:
         errors["category"] = "Pick one of the listed topics."
     suggestion = _text(raw, "suggestion") or None

@@ -65,7 +65,12 @@ class Lexicon:
 def _rule(kind: str, entry: dict[str, Any]) -> Rule:
     if kind not in PHRASE_KINDS:
         raise ValueError(f"unknown lexicon kind {kind!r}; use one of {', '.join(PHRASE_KINDS)}")
-    return Rule(kind=kind, pattern=re.compile(entry["pattern"], re.IGNORECASE | re.DOTALL), reason=entry["reason"], suggestion=entry["suggestion"])
+    return Rule(
+        kind=kind,
+        pattern=re.compile(entry["pattern"], re.IGNORECASE | re.DOTALL),
+        reason=entry["reason"],
+        suggestion=entry["suggestion"],
+    )
 
 
 def _normalise(text: str) -> str:
@@ -101,6 +106,11 @@ def lint(text: str, lexicon: Lexicon, *, follow_up: bool = False) -> list[Findin
         )
     if not lexicon.first_person.search(text):
         findings.append(
-            Finding("missing_ownership", text[:60], "Nobody owns the failure in the first person.", "Say who owns it: 'That's on us' or 'I got this wrong'.")
+            Finding(
+                "missing_ownership",
+                text[:60],
+                "Nobody owns the failure in the first person.",
+                "Say who owns it: 'That's on us' or 'I got this wrong'.",
+            )
         )
     return sorted(findings, key=lambda f: f.start)

@@ -27,7 +27,11 @@ class Step:
 
 _STEPS = (
     ("new", "We have your report", "It reached us, and the apology above went out straight away."),
-    ("acknowledged", "A person looks at it", "Someone from our team follows up within 20 minutes during opening hours."),
+    (
+        "acknowledged",
+        "A person looks at it",
+        "Someone from our team follows up within 20 minutes during opening hours.",
+    ),
     ("fixed", "We put it right for you", "We aim to have it sorted for you within 24 hours."),
     ("closed", "We stop it happening again", "We look for the cause and tell you what we changed."),
 )

@@ -21,10 +21,95 @@ STRONG_MATCH = 0.5
 
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP = frozenset(
-    "a about after again all am an and any are as at be been but by can could did didnt do does doesnt dont even for from "
-    "get got had has have i if im in into is it its ive just me my no not of on once one only or our out so still than that "
-    "the their them then there they this though to too up us was wasnt we were what when where which while who why will "
-    "with would you your yours".split()
+    [
+        "a",
+        "about",
+        "after",
+        "again",
+        "all",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "didnt",
+        "do",
+        "does",
+        "doesnt",
+        "dont",
+        "even",
+        "for",
+        "from",
+        "get",
+        "got",
+        "had",
+        "has",
+        "have",
+        "i",
+        "if",
+        "im",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "ive",
+        "just",
+        "me",
+        "my",
+        "no",
+        "not",
+        "of",
+        "on",
+        "once",
+        "one",
+        "only",
+        "or",
+        "our",
+        "out",
+        "so",
+        "still",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "they",
+        "this",
+        "though",
+        "to",
+        "too",
+        "up",
+        "us",
+        "was",
+        "wasnt",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+    ]
 )
 _NUMERIC_SEGMENT = re.compile(r"^(?=.*\d)[\w-]+$")
 
@@ -39,7 +124,9 @@ def _stem(word: str) -> str:
 
 def terms(text: str) -> list[str]:
     """The words that carry meaning, lower-cased and stemmed."""
-    return [_stem(w) for w in _WORD.findall((text or "").lower().replace("'", "")) if w not in _STOP and not w.isdigit()]
+    return [
+        _stem(w) for w in _WORD.findall((text or "").lower().replace("'", "")) if w not in _STOP and not w.isdigit()
+    ]
 
 
 def page_path(url: str | None) -> str:
@@ -97,7 +184,11 @@ class Index:
         """The `k` documents most like `query`, best first, with their scores (0–1)."""
         q = self._vector(Counter(terms(query.text)))
         skip = set(exclude)
-        scored = [(doc, similarity(q, vector, query, doc)) for doc, vector in zip(self.docs, self._vectors, strict=True) if doc.key not in skip]
+        scored = [
+            (doc, similarity(q, vector, query, doc))
+            for doc, vector in zip(self.docs, self._vectors, strict=True)
+            if doc.key not in skip
+        ]
         scored.sort(key=lambda pair: -pair[1])
         return scored[:k]
 

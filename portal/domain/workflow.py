@@ -25,7 +25,9 @@ def next_states(state: str) -> tuple[str, ...]:
 def check_transition(current: str, target: str) -> None:
     """Raise TransitionError unless `current` may move to `target`."""
     if target not in next_states(current):
-        raise TransitionError(f"A report that is {STATE_LABELS.get(current, current).lower()} cannot move to {STATE_LABELS.get(target, target).lower()}.")
+        raise TransitionError(
+            f"A report that is {STATE_LABELS.get(current, current).lower()} cannot move to {STATE_LABELS.get(target, target).lower()}."
+        )
 
 
 def check_message(body: str) -> str:

@@ -40,8 +40,18 @@ async def provide_admin(staff: Staff) -> Staff:
 
 def _form_of(site: Site | None) -> dict[str, str]:
     if site is None:
-        return {"name": "", "allowed_origins": "", "categories": format_categories(DEFAULT_CATEGORIES), "no_blame_text": "",
-                "signer_name": "", "signer_role": "", "repeat_window_days": "90", "first_response_minutes": "20", "recovery_hours": "24", "follow_up_hours": "4"}
+        return {
+            "name": "",
+            "allowed_origins": "",
+            "categories": format_categories(DEFAULT_CATEGORIES),
+            "no_blame_text": "",
+            "signer_name": "",
+            "signer_role": "",
+            "repeat_window_days": "90",
+            "first_response_minutes": "20",
+            "recovery_hours": "24",
+            "follow_up_hours": "4",
+        }
     return {
         "name": site.name,
         "allowed_origins": "\n".join(site.allowed_origins),
@@ -56,7 +66,15 @@ def _form_of(site: Site | None) -> dict[str, str]:
     }
 
 
-def _page(request: Request, staff: Staff, site: Site | None, form: dict[str, str], errors: dict[str, str], status_code: int = 200, **extra: Any) -> Template:
+def _page(
+    request: Request,
+    staff: Staff,
+    site: Site | None,
+    form: dict[str, str],
+    errors: dict[str, str],
+    status_code: int = 200,
+    **extra: Any,
+) -> Template:
     context = {
         "staff": staff,
         "site": site,
@@ -96,26 +114,42 @@ class SiteAdminController(AdminController):
 
     @post("/")
     async def create(
-        self, request: Request, db_session: AsyncSession, admin: Staff, data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED)
+        self,
+        request: Request,
+        db_session: AsyncSession,
+        admin: Staff,
+        data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
         """Create a site from the form."""
         try:
             changes = validate_site_settings(data)
         except SiteSettingsInvalid as exc:
             return _page(request, admin, None, data, exc.errors, 400)
-        site = await create_site(db_session, name=changes.name, origins=changes.allowed_origins, signer_name=changes.signer_name, signer_role=changes.signer_role)
+        site = await create_site(
+            db_session,
+            name=changes.name,
+            origins=changes.allowed_origins,
+            signer_name=changes.signer_name,
+            signer_role=changes.signer_role,
+        )
         await update_site(db_session, site, changes)
         return Redirect(f"/staff/sites/{site.id}", status_code=303)
 
     @get("/{site_id:int}")
-    async def edit(self, request: Request, db_session: AsyncSession, admin: Staff, site_id: int, saved: bool = False) -> Template:
+    async def edit(
+        self, request: Request, db_session: AsyncSession, admin: Staff, site_id: int, saved: bool = False
+    ) -> Template:
         """The site's settings and its embed snippet."""
         site = await site_or_404(db_session, site_id)
         return _page(request, admin, site, _form_of(site), {}, saved=saved)
 
     @post("/{site_id:int}")
     async def save(
-        self, request: Request, db_session: AsyncSession, admin: Staff, site_id: int,
+        self,
+        request: Request,
+        db_session: AsyncSession,
+        admin: Staff,
+        site_id: int,
         data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
         """Save the settings, or show the form again with what was typed and what is wrong."""
@@ -138,10 +172,19 @@ class TemplateController(AdminController):
 
     path = "/staff/sites/{site_id:int}/templates"
 
-    async def _page(self, db_session: AsyncSession, admin: Staff, site: Site, *, status_code: int = 200, **extra: Any) -> Template:
+    async def _page(
+        self, db_session: AsyncSession, admin: Staff, site: Site, *, status_code: int = 200, **extra: Any
+    ) -> Template:
         context = {
-            "staff": admin, "site": site, "templates": await templates.site_templates(db_session, site),
-            "placeholders": PLACEHOLDERS, "form": {"category": "", "body": ""}, "sample": None, "problems": [], "findings": [], **extra,
+            "staff": admin,
+            "site": site,
+            "templates": await templates.site_templates(db_session, site),
+            "placeholders": PLACEHOLDERS,
+            "form": {"category": "", "body": ""},
+            "sample": None,
+            "problems": [],
+            "findings": [],
+            **extra,
         }
         return Template("pages/admin_templates.html", context=context, status_code=status_code, headers=page_headers())
 
@@ -152,7 +195,11 @@ class TemplateController(AdminController):
 
     @post("/preview")
     async def preview(
-        self, db_session: AsyncSession, site_id: int, admin: Staff, data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED)
+        self,
+        db_session: AsyncSession,
+        site_id: int,
+        admin: Staff,
+        data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template:
         """htmx: the template filled in for a sample report, with what the linter thinks of it."""
         site = await site_or_404(db_session, site_id)
@@ -162,18 +209,37 @@ class TemplateController(AdminController):
 
     @post("/")
     async def save(
-        self, db_session: AsyncSession, admin: Staff, site_id: int, data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED)
+        self,
+        db_session: AsyncSession,
+        admin: Staff,
+        site_id: int,
+        data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
         """Save a draft, or publish: refused, with the reasons, while the linter finds anything."""
         site = await site_or_404(db_session, site_id)
         form = {"category": data.get("category", ""), "body": data.get("body", "")}
         try:
-            await templates.save_template(db_session, site=site, category=form["category"], body=form["body"],
-                                          publish=data.get("action") == "publish", lexicon=load_lexicon())
+            await templates.save_template(
+                db_session,
+                site=site,
+                category=form["category"],
+                body=form["body"],
+                publish=data.get("action") == "publish",
+                lexicon=load_lexicon(),
+            )
         except templates.TemplateRejected as exc:
             sample, _, _ = templates.preview(site, form["body"], load_lexicon())
-            return await self._page(db_session, admin, site, form=form, sample=sample, problems=exc.problems, findings=exc.findings,
-                                    rejected=True, status_code=422)
+            return await self._page(
+                db_session,
+                admin,
+                site,
+                form=form,
+                sample=sample,
+                problems=exc.problems,
+                findings=exc.findings,
+                rejected=True,
+                status_code=422,
+            )
         return Redirect(f"/staff/sites/{site.id}/templates", status_code=303)
 
     @post("/{template_id:int}/delete")
@@ -215,15 +281,26 @@ class PeopleController(AdminController):
 
     @post("/invites")
     async def send_invite(
-        self, request: Request, db_session: AsyncSession, admin: Staff, data: dict[str, Any] = Body(media_type=RequestEncodingType.URL_ENCODED)
+        self,
+        request: Request,
+        db_session: AsyncSession,
+        admin: Staff,
+        data: dict[str, Any] = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
         """Invite someone by email to a role and sites."""
         raw_ids = data.get("site_ids") or []
         site_ids = [int(i) for i in ([raw_ids] if isinstance(raw_ids, str) else raw_ids) if str(i).isdigit()]
         sites = list((await db_session.scalars(select(Site).where(Site.id.in_(site_ids)))).all())
         try:
-            await invites.invite(db_session, email=str(data.get("email", "")), role=str(data.get("role", "")), sites=sites, by=admin,
-                                 settings=request.app.state.settings, env=request.app.state.env)
+            await invites.invite(
+                db_session,
+                email=str(data.get("email", "")),
+                role=str(data.get("role", "")),
+                sites=sites,
+                by=admin,
+                settings=request.app.state.settings,
+                env=request.app.state.env,
+            )
         except invites.InviteError as exc:
             form = {"email": data.get("email", ""), "role": data.get("role", ""), "site_ids": site_ids}
             return await self._page(db_session, admin, form=form, error=str(exc), status_code=400)
@@ -238,16 +315,23 @@ async def invite_page(token: str, db_session: AsyncSession) -> Template:
         record = await invites.open_invite(db_session, token)
     except invites.InviteError as exc:
         raise NotFoundException(detail=str(exc)) from exc
-    return Template("pages/invite.html", context={"invite": record, "error": None, "name": ""}, headers=page_headers(private=True))
+    return Template(
+        "pages/invite.html", context={"invite": record, "error": None, "name": ""}, headers=page_headers(private=True)
+    )
 
 
 @post("/staff/invite/{token:str}", include_in_schema=False)
 async def accept_invite(
-    request: Request, token: str, db_session: AsyncSession, data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED)
+    request: Request,
+    token: str,
+    db_session: AsyncSession,
+    data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),
 ) -> Template | Redirect:
     """Create the account and sign in."""
     try:
-        staff = await invites.accept(db_session, token=token, name=data.get("name", ""), password=data.get("password", ""))
+        staff = await invites.accept(
+            db_session, token=token, name=data.get("name", ""), password=data.get("password", "")
+        )
     except invites.InviteError as exc:
         try:
             record = await invites.open_invite(db_session, token)  # still good: the form only needs fixing

@@ -80,7 +80,9 @@ async def create_report(request: Request, data: ReportIn, db_session: AsyncSessi
         id=receipt.ref,
         status_url=receipt.status_url,
         apology=ApologyOut(text=receipt.apology.text, signed_by=receipt.apology.signed_by),
-        gestures=[GestureOut(id=g.id, name=g.name, description=g.description, tier=Tier(g.tier).label) for g in receipt.offers],
+        gestures=[
+            GestureOut(id=g.id, name=g.name, description=g.description, tier=Tier(g.tier).label) for g in receipt.offers
+        ],
         gesture_url=f"{receipt.status_url}/gesture",
     )
     return Response(body, status_code=201)

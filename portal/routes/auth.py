@@ -71,9 +71,16 @@ async def login(
     return Redirect(target, status_code=303)
 
 
-def _login_page(target: str, email: str, error: str | None, status_code: int = 200, headers: dict[str, str] | None = None) -> Template:
+def _login_page(
+    target: str, email: str, error: str | None, status_code: int = 200, headers: dict[str, str] | None = None
+) -> Template:
     context = {"next": target, "error": error, "email": email}
-    return Template("pages/staff_login.html", context=context, status_code=status_code, headers={**page_headers(), **(headers or {})})
+    return Template(
+        "pages/staff_login.html",
+        context=context,
+        status_code=status_code,
+        headers={**page_headers(), **(headers or {})},
+    )
 
 
 @post("/staff/logout", include_in_schema=False)
@@ -83,7 +90,12 @@ async def logout(request: Request) -> Redirect:
     return Redirect("/staff/login", status_code=303)
 
 
-@post("/staff/logout-everywhere", guards=[requires_staff], dependencies={"staff": Provide(provide_staff)}, include_in_schema=False)
+@post(
+    "/staff/logout-everywhere",
+    guards=[requires_staff],
+    dependencies={"staff": Provide(provide_staff)},
+    include_in_schema=False,
+)
 async def logout_everywhere(request: Request, db_session: AsyncSession, staff: Staff) -> Redirect:
     """End this staff member's sessions on every device."""
     await sign_out_everywhere(db_session, staff)
@@ -93,7 +105,10 @@ async def logout_everywhere(request: Request, db_session: AsyncSession, staff: S
 
 @post("/staff/duty", guards=[requires_staff], dependencies={"staff": Provide(provide_staff)}, include_in_schema=False)
 async def toggle_duty(
-    request: Request, db_session: AsyncSession, staff: Staff, data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED)
+    request: Request,
+    db_session: AsyncSession,
+    staff: Staff,
+    data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),
 ) -> Redirect:
     """Go on or off duty."""
     await set_on_duty(db_session, staff, data.get("on_duty") == "1")

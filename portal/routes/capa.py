@@ -37,13 +37,19 @@ def _ids(raw: Any) -> list[int]:
 
 def _require_lead(staff: Staff) -> None:
     if staff.role not in ("lead", "admin"):
-        raise PermissionDeniedException(detail="Quality leads and admins run corrective actions; you can propose one and link reports.")
+        raise PermissionDeniedException(
+            detail="Quality leads and admins run corrective actions; you can propose one and link reports."
+        )
 
 
 async def _owners(db_session: AsyncSession, site: Site) -> list[Staff]:
     """Who may own a CA at this site: its leads, and admins."""
     linked = select(StaffSite.staff_id).where(StaffSite.site_id == site.id)
-    query = select(Staff).where(Staff.is_active, (Staff.role == "admin") | ((Staff.role == "lead") & Staff.id.in_(linked))).order_by(Staff.name)
+    query = (
+        select(Staff)
+        .where(Staff.is_active, (Staff.role == "admin") | ((Staff.role == "lead") & Staff.id.in_(linked)))
+        .order_by(Staff.name)
+    )
     return list((await db_session.scalars(query)).all())
 
 
@@ -58,44 +64,100 @@ class CAController(StaffPages):
             raise NotFoundException(detail="No such corrective action.")
         return ca
 
-    async def _board(self, db_session: AsyncSession, staff: Staff, sites: list[Site], *, partial: bool = False, error: str | None = None) -> Template:
+    async def _board(
+        self,
+        db_session: AsyncSession,
+        staff: Staff,
+        sites: list[Site],
+        *,
+        partial: bool = False,
+        error: str | None = None,
+    ) -> Template:
         cas, linked, me_too = await capa.board(db_session, [s.id for s in sites])
         columns = {state: [c for c in cas if c.state == state] for state in BOARD_COLUMNS}
-        context = {"staff": staff, "columns": columns, "labels": STATE_LABELS, "linked": linked, "me_too": me_too, "next_states": next_states,
-                   "error": error, "sites": sites}
-        return Template("partials/ca_board.html" if partial else "pages/staff_cas.html", context=context,
-                        status_code=400 if error else 200, headers=page_headers())
-
-    async def _page(self, db_session: AsyncSession, staff: Staff, ca: CorrectiveAction, *, status_code: int = 200, **extra: Any) -> Template:
         context = {
-            "staff": staff, "ca": ca, "labels": STATE_LABELS, "next_states": {s: STATE_LABELS[s] for s in next_states(ca.state) if s != "reopened"},
-            "reports": await capa.linked_reports(db_session, ca), "trend": await capa.weekly_trend(db_session, ca),
-            "suggested": await capa.suggest_for_ca(db_session, ca), "suggestions": await capa.suggestions(db_session, ca),
-            "events": await capa.timeline(db_session, ca), "owners": await _owners(db_session, ca.site), "severities": SEVERITIES,
-            "me_too": await capa.me_too_count(db_session, ca), "label": category_label,
-            "form": None, "typed": None, "errors": {}, "state_error": None, "now": utcnow(), **extra,
+            "staff": staff,
+            "columns": columns,
+            "labels": STATE_LABELS,
+            "linked": linked,
+            "me_too": me_too,
+            "next_states": next_states,
+            "error": error,
+            "sites": sites,
+        }
+        return Template(
+            "partials/ca_board.html" if partial else "pages/staff_cas.html",
+            context=context,
+            status_code=400 if error else 200,
+            headers=page_headers(),
+        )
+
+    async def _page(
+        self, db_session: AsyncSession, staff: Staff, ca: CorrectiveAction, *, status_code: int = 200, **extra: Any
+    ) -> Template:
+        context = {
+            "staff": staff,
+            "ca": ca,
+            "labels": STATE_LABELS,
+            "next_states": {s: STATE_LABELS[s] for s in next_states(ca.state) if s != "reopened"},
+            "reports": await capa.linked_reports(db_session, ca),
+            "trend": await capa.weekly_trend(db_session, ca),
+            "suggested": await capa.suggest_for_ca(db_session, ca),
+            "suggestions": await capa.suggestions(db_session, ca),
+            "events": await capa.timeline(db_session, ca),
+            "owners": await _owners(db_session, ca.site),
+            "severities": SEVERITIES,
+            "me_too": await capa.me_too_count(db_session, ca),
+            "label": category_label,
+            "form": None,
+            "typed": None,
+            "errors": {},
+            "state_error": None,
+            "now": utcnow(),
+            **extra,
         }
         return Template("pages/staff_ca.html", context=context, status_code=status_code, headers=page_headers())
 
     @get("/")
-    async def board_page(self, request: HTMXRequest, db_session: AsyncSession, staff: Staff, sites: list[Site]) -> Template:
+    async def board_page(
+        self, request: HTMXRequest, db_session: AsyncSession, staff: Staff, sites: list[Site]
+    ) -> Template:
         """Every CA at your sites in columns by state."""
         return await self._board(db_session, staff, sites, partial=bool(request.htmx))
 
     @post("/")
     async def create(
-        self, db_session: AsyncSession, staff: Staff, sites: list[Site], data: dict[str, Any] = Body(media_type=RequestEncodingType.URL_ENCODED)
+        self,
+        db_session: AsyncSession,
+        staff: Staff,
+        sites: list[Site],
+        data: dict[str, Any] = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
         """Open a CA (an agent's is a proposal), from a report, from a hotspot's reports, or from scratch."""
-        report = await report_or_404(db_session, sites, int(data["report_id"])) if str(data.get("report_id", "")).isdigit() else None
-        reports = ([report] if report else []) + await queue.reports_for_staff(db_session, [s.id for s in sites], _ids(data.get("report_ids")))
-        site_id = reports[0].site_id if reports else int(data["site_id"]) if str(data.get("site_id", "")).isdigit() else None
+        report = (
+            await report_or_404(db_session, sites, int(data["report_id"]))
+            if str(data.get("report_id", "")).isdigit()
+            else None
+        )
+        reports = ([report] if report else []) + await queue.reports_for_staff(
+            db_session, [s.id for s in sites], _ids(data.get("report_ids"))
+        )
+        site_id = (
+            reports[0].site_id if reports else int(data["site_id"]) if str(data.get("site_id", "")).isdigit() else None
+        )
         site = next((s for s in sites if s.id == site_id), None)
         if site is None:
             raise NotFoundException(detail="No such site.")
         try:
-            ca = await capa.create_ca(db_session, site=site, staff=staff, title=str(data.get("title", "")), problem=str(data.get("problem", "")),
-                                      category=report.category if report else None, reports=[r for r in reports if r.site_id == site.id])
+            ca = await capa.create_ca(
+                db_session,
+                site=site,
+                staff=staff,
+                title=str(data.get("title", "")),
+                problem=str(data.get("problem", "")),
+                category=report.category if report else None,
+                reports=[r for r in reports if r.site_id == site.id],
+            )
         except ValueError as exc:
             return await self._board(db_session, staff, sites, error=str(exc))
         return Redirect(f"/staff/cas/{ca.id}", status_code=303)
@@ -107,30 +169,50 @@ class CAController(StaffPages):
 
     @post("/{ca_id:int}")
     async def save(
-        self, db_session: AsyncSession, staff: Staff, sites: list[Site], ca_id: int,
+        self,
+        db_session: AsyncSession,
+        staff: Staff,
+        sites: list[Site],
+        ca_id: int,
         data: dict[str, Any] = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
         """Save the CA's fields (leads and admins)."""
         _require_lead(staff)
         ca = await self._ca_or_404(db_session, sites, ca_id)
-        form = validate_ca(data, [c["slug"] for c in ca.site.categories], {s.id for s in await _owners(db_session, ca.site)})
+        form = validate_ca(
+            data, [c["slug"] for c in ca.site.categories], {s.id for s in await _owners(db_session, ca.site)}
+        )
         try:
             await capa.update_ca(db_session, ca, form, staff)
         except CATransitionError as exc:
-            return await self._page(db_session, staff, ca, form=form, typed=data, errors=form.errors or {"form": str(exc)}, status_code=400)
+            return await self._page(
+                db_session, staff, ca, form=form, typed=data, errors=form.errors or {"form": str(exc)}, status_code=400
+            )
         return Redirect(f"/staff/cas/{ca.id}", status_code=303)
 
     @post("/{ca_id:int}/state")
     async def move(
-        self, request: HTMXRequest, db_session: AsyncSession, staff: Staff, sites: list[Site], ca_id: int,
+        self,
+        request: HTMXRequest,
+        db_session: AsyncSession,
+        staff: Staff,
+        sites: list[Site],
+        ca_id: int,
         data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
         """Move the CA on; the board (htmx) or the CA page says what is missing if it cannot move."""
         _require_lead(staff)
         ca = await self._ca_or_404(db_session, sites, ca_id)
         try:
-            await capa.move(db_session, ca, data.get("state", ""), staff, early_close_reason=data.get("early_close_reason", ""),
-                            settings=request.app.state.settings, env=request.app.state.env)
+            await capa.move(
+                db_session,
+                ca,
+                data.get("state", ""),
+                staff,
+                early_close_reason=data.get("early_close_reason", ""),
+                settings=request.app.state.settings,
+                env=request.app.state.env,
+            )
         except CATransitionError as exc:
             if request.htmx:
                 return await self._board(db_session, staff, sites, partial=True, error=f"{ca.title}: {exc}")
@@ -142,7 +224,12 @@ class CAController(StaffPages):
 
     @post("/{ca_id:int}/links")
     async def link(
-        self, request: Request, db_session: AsyncSession, staff: Staff, sites: list[Site], ca_id: int,
+        self,
+        request: Request,
+        db_session: AsyncSession,
+        staff: Staff,
+        sites: list[Site],
+        ca_id: int,
         data: dict[str, Any] = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Redirect:
         """Link reports (ticked suggestions, or references typed in) to the CA."""
@@ -150,13 +237,17 @@ class CAController(StaffPages):
         reports = await queue.reports_for_staff(db_session, [ca.site_id], _ids(data.get("report_ids")))
         refs = [r.strip().upper() for r in str(data.get("refs") or "").replace(",", " ").split() if r.strip()]
         if refs:
-            reports += (await db_session.scalars(select(Report).where(Report.site_id == ca.site_id, Report.ref.in_(refs)))).all()
+            reports += (
+                await db_session.scalars(select(Report).where(Report.site_id == ca.site_id, Report.ref.in_(refs)))
+            ).all()
         await capa.link(db_session, ca, reports, staff, settings=request.app.state.settings, env=request.app.state.env)
         request.app.state.worker.wake()
         return Redirect(request.headers.get("referer") or f"/staff/cas/{ca.id}", status_code=303)
 
     @post("/{ca_id:int}/unlink/{report_id:int}")
-    async def unlink(self, db_session: AsyncSession, staff: Staff, sites: list[Site], ca_id: int, report_id: int) -> Redirect:
+    async def unlink(
+        self, db_session: AsyncSession, staff: Staff, sites: list[Site], ca_id: int, report_id: int
+    ) -> Redirect:
         """Take a report linked by mistake off the CA."""
         ca = await self._ca_or_404(db_session, sites, ca_id)
         await capa.unlink(db_session, ca, await report_or_404(db_session, sites, report_id), staff)
@@ -164,7 +255,12 @@ class CAController(StaffPages):
 
     @post("/{ca_id:int}/suggestions")
     async def suggest(
-        self, db_session: AsyncSession, staff: Staff, sites: list[Site], ca_id: int, data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED)
+        self,
+        db_session: AsyncSession,
+        staff: Staff,
+        sites: list[Site],
+        ca_id: int,
+        data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
         """A field-suggested action from anyone at the site."""
         ca = await self._ca_or_404(db_session, sites, ca_id)
@@ -175,7 +271,9 @@ class CAController(StaffPages):
         return Redirect(f"/staff/cas/{ca.id}#suggestions", status_code=303)
 
     @post("/{ca_id:int}/suggestions/{suggestion_id:int}/accept")
-    async def accept(self, db_session: AsyncSession, staff: Staff, sites: list[Site], ca_id: int, suggestion_id: int) -> Redirect:
+    async def accept(
+        self, db_session: AsyncSession, staff: Staff, sites: list[Site], ca_id: int, suggestion_id: int
+    ) -> Redirect:
         """Take a suggestion into the preventive plan (leads and admins)."""
         _require_lead(staff)
         ca = await self._ca_or_404(db_session, sites, ca_id)

@@ -33,7 +33,14 @@ async def _gesture_context(db_session: AsyncSession, report: Report) -> dict[str
     choice = await gestures.customer_choice(db_session, report)
     description = None
     if choice and choice.gesture_id:
-        description = next((g.description for g in await gestures.catalog(db_session, report.site_id, active_only=False) if g.id == choice.gesture_id), None)
+        description = next(
+            (
+                g.description
+                for g in await gestures.catalog(db_session, report.site_id, active_only=False)
+                if g.id == choice.gesture_id
+            ),
+            None,
+        )
     return {
         "token": report.status_token,
         "choice": choice,
@@ -71,7 +78,10 @@ async def status_page(token: str, db_session: AsyncSession) -> Template:
 
 @post("/s/{token:str}/replies", include_in_schema=False)
 async def reply(
-    request: Request, token: str, db_session: AsyncSession, data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED)
+    request: Request,
+    token: str,
+    db_session: AsyncSession,
+    data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),
 ) -> Template | Redirect:
     """The customer answers; it lands on the staff timeline."""
     report = await _report_or_404(db_session, token)
@@ -84,7 +94,10 @@ async def reply(
 
 @post("/s/{token:str}/gesture", include_in_schema=False)
 async def choose_gesture(
-    request: HTMXRequest, token: str, db_session: AsyncSession, data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED)
+    request: HTMXRequest,
+    token: str,
+    db_session: AsyncSession,
+    data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),
 ) -> Template | Redirect:
     """The customer picks a gesture, declines, or says what would make it right; answered where they are (panel or status page)."""
     report = await _report_or_404(db_session, token)
@@ -92,8 +105,15 @@ async def choose_gesture(
     kind, _, gesture_id = picked.partition(":")
     error, status_code = None, 200
     try:
-        await gestures.choose(db_session, report=report, choice=kind, gesture_id=int(gesture_id) if gesture_id.isdigit() else None, wish=wish,
-                              settings=request.app.state.settings, env=request.app.state.env)
+        await gestures.choose(
+            db_session,
+            report=report,
+            choice=kind,
+            gesture_id=int(gesture_id) if gesture_id.isdigit() else None,
+            wish=wish,
+            settings=request.app.state.settings,
+            env=request.app.state.env,
+        )
         request.app.state.worker.wake()
     except gestures.AlreadyChosen:
         pass  # answering twice shows the first answer, which stands
@@ -106,7 +126,9 @@ async def choose_gesture(
     extra = {"gesture_error": error, "picked": picked, "wish": wish} if error else {}
     if request.htmx:
         context = {**await _gesture_context(db_session, report), **extra}
-        return Template("partials/gesture_choice.html", context=context, status_code=status_code, headers=page_headers(private=True))
+        return Template(
+            "partials/gesture_choice.html", context=context, status_code=status_code, headers=page_headers(private=True)
+        )
     return await _render(db_session, report, status_code=status_code, **extra)
 
 
@@ -121,7 +143,11 @@ def _unsubscriber(request: Request, token: str) -> tuple[int, str]:
 async def unsubscribe_page(request: Request, token: str) -> Template:
     """Confirm before unsubscribing: link scanners follow GET links, people press buttons."""
     _, email = _unsubscriber(request, token)
-    return Template("pages/unsubscribe.html", context={"email": email, "token": token, "done": False}, headers=page_headers(private=True))
+    return Template(
+        "pages/unsubscribe.html",
+        context={"email": email, "token": token, "done": False},
+        headers=page_headers(private=True),
+    )
 
 
 @post("/u/{token:str}", include_in_schema=False)
@@ -129,7 +155,11 @@ async def unsubscribe(request: Request, token: str, db_session: AsyncSession) ->
     """Stop closure mail from this site to this address (also the RFC 8058 one-click POST from mail clients)."""
     site_id, email = _unsubscriber(request, token)
     await capa.unsubscribe(db_session, site_id, email)
-    return Template("pages/unsubscribe.html", context={"email": email, "token": token, "done": True}, headers=page_headers(private=True))
+    return Template(
+        "pages/unsubscribe.html",
+        context={"email": email, "token": token, "done": True},
+        headers=page_headers(private=True),
+    )
 
 
 handlers = [status_page, reply, choose_gesture, unsubscribe_page, unsubscribe]

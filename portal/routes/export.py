@@ -23,9 +23,16 @@ class ExportController(StaffPages):
 
     @get("/{filename:str}")
     async def download(
-        self, request: Request, db_session: AsyncSession, sites: list[Site], filename: str, site: str | None = None,
-        first: str | None = QueryParameter(name="from", default=None), last: str | None = QueryParameter(name="to", default=None),
-        category: str | None = None, state_name: str | None = QueryParameter(name="state", default=None),
+        self,
+        request: Request,
+        db_session: AsyncSession,
+        sites: list[Site],
+        filename: str,
+        site: str | None = None,
+        first: str | None = QueryParameter(name="from", default=None),
+        last: str | None = QueryParameter(name="to", default=None),
+        category: str | None = None,
+        state_name: str | None = QueryParameter(name="state", default=None),
     ) -> Stream:
         """reports.csv, reports.json (with context, clocks and CA), cas.csv or cas.json (with the why-chain, plan and linked reports)."""
         what, _, fmt = filename.partition(".")
@@ -33,15 +40,24 @@ class ExportController(StaffPages):
             raise NotFoundException(detail="Export reports or cas, as .csv or .json.")
         ids, period = [s.id for s in chosen_sites(sites, site)], Period.parse(first, last)
         if what == "reports":
-            query, columns = export.reports_query(ids, period, category=category or None, state=state_name or None), list(export.REPORT_COLUMNS)
+            query, columns = (
+                export.reports_query(ids, period, category=category or None, state=state_name or None),
+                list(export.REPORT_COLUMNS),
+            )
         else:
-            query, columns = export.cas_query(ids, period, state=state_name or None), [*export.CA_COLUMNS, "linked_reports"]
+            query, columns = (
+                export.cas_query(ids, period, state=state_name or None),
+                [*export.CA_COLUMNS, "linked_reports"],
+            )
         sessionmaker = request.app.state.worker.sessionmaker
         body = export.as_csv(sessionmaker, query, columns) if fmt == "csv" else export.as_json(sessionmaker, query)
         # The request's session lets go of its connection first: the export reads on a session of its own
         # (SQLite has one connection), for as long as the download takes.
         await db_session.close()
-        headers = {"Content-Disposition": f'attachment; filename="mend-{what}.{fmt}"', "Cache-Control": "private, no-store"}
+        headers = {
+            "Content-Disposition": f'attachment; filename="mend-{what}.{fmt}"',
+            "Cache-Control": "private, no-store",
+        }
         return Stream(body, media_type=FORMATS[fmt], headers=headers)
 
 

@@ -36,31 +36,57 @@ class RecoveryTaskController(StaffPages):
 
     @post("/reports/{report_id:int}/gestures")
     async def grant(
-        self, request: Request, db_session: AsyncSession, staff: Staff, sites: list[Site], report_id: int,
+        self,
+        request: Request,
+        db_session: AsyncSession,
+        staff: Staff,
+        sites: list[Site],
+        report_id: int,
         data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
         """Grant a gesture on your own authority, within your role's monthly budget."""
         report = await report_or_404(db_session, sites, report_id)
         form = {"gesture_id": data.get("gesture_id", ""), "reason": data.get("reason", "")}
         try:
-            await gestures.grant(db_session, report=report, staff=staff, gesture_id=int(form["gesture_id"]) if form["gesture_id"].isdigit() else 0,
-                                 reason=form["reason"], settings=request.app.state.settings, env=request.app.state.env)
+            await gestures.grant(
+                db_session,
+                report=report,
+                staff=staff,
+                gesture_id=int(form["gesture_id"]) if form["gesture_id"].isdigit() else 0,
+                reason=form["reason"],
+                settings=request.app.state.settings,
+                env=request.app.state.env,
+            )
         except gestures.OverBudget as exc:
-            return await render_report(db_session, staff, report, grant_error=str(exc), grant_form=form, status_code=403)
+            return await render_report(
+                db_session, staff, report, grant_error=str(exc), grant_form=form, status_code=403
+            )
         except ValueError as exc:
-            return await render_report(db_session, staff, report, grant_error=str(exc), grant_form=form, status_code=400)
+            return await render_report(
+                db_session, staff, report, grant_error=str(exc), grant_form=form, status_code=400
+            )
         request.app.state.worker.wake()
         return Redirect(f"/staff/reports/{report.id}#gestures", status_code=303)
 
     @get("/tasks")
     async def tasks(self, db_session: AsyncSession, staff: Staff, sites: list[Site], mine: bool = False) -> Template:
         """Open tasks at your sites, nearest deadline first: gestures to fulfil, wishes to answer, at-risk follow-ups."""
-        open_tasks = await gestures.open_tasks(db_session, [s.id for s in sites], assignee_id=staff.id if mine else None)
-        context = {"staff": staff, "tasks": open_tasks, "mine": mine, "now": utcnow(), "sites_by_id": {s.id: s for s in sites}}
+        open_tasks = await gestures.open_tasks(
+            db_session, [s.id for s in sites], assignee_id=staff.id if mine else None
+        )
+        context = {
+            "staff": staff,
+            "tasks": open_tasks,
+            "mine": mine,
+            "now": utcnow(),
+            "sites_by_id": {s.id: s for s in sites},
+        }
         return Template("pages/staff_tasks.html", context=context, headers=page_headers())
 
     @post("/tasks/{task_id:int}/done")
-    async def done(self, request: Request, db_session: AsyncSession, staff: Staff, sites: list[Site], task_id: int) -> Redirect:
+    async def done(
+        self, request: Request, db_session: AsyncSession, staff: Staff, sites: list[Site], task_id: int
+    ) -> Redirect:
         """Mark a task done; it goes on the report's timeline."""
         task = await gestures.task_for_staff(db_session, [s.id for s in sites], task_id)
         if task is None:
@@ -71,14 +97,35 @@ class RecoveryTaskController(StaffPages):
 
 def _gesture_form(gesture: Gesture | None) -> dict[str, Any]:
     if gesture is None:
-        return {"name": "", "description": "", "tier": "standard", "categories": [], "daily_cap": "", "monthly_cap": "", "fulfilment": "task", "active": True}
-    return {"name": gesture.name, "description": gesture.description, "tier": Tier(gesture.tier).label, "categories": gesture.categories,
-            "daily_cap": gesture.daily_cap or "", "monthly_cap": gesture.monthly_cap or "", "fulfilment": gesture.fulfilment, "active": gesture.active}
+        return {
+            "name": "",
+            "description": "",
+            "tier": "standard",
+            "categories": [],
+            "daily_cap": "",
+            "monthly_cap": "",
+            "fulfilment": "task",
+            "active": True,
+        }
+    return {
+        "name": gesture.name,
+        "description": gesture.description,
+        "tier": Tier(gesture.tier).label,
+        "categories": gesture.categories,
+        "daily_cap": gesture.daily_cap or "",
+        "monthly_cap": gesture.monthly_cap or "",
+        "fulfilment": gesture.fulfilment,
+        "active": gesture.active,
+    }
 
 
 def _form_data(data: dict[str, Any]) -> dict[str, Any]:
     categories = data.get("categories") or []
-    return {**data, "categories": [categories] if isinstance(categories, str) else categories, "active": bool(data.get("active"))}
+    return {
+        **data,
+        "categories": [categories] if isinstance(categories, str) else categories,
+        "active": bool(data.get("active")),
+    }
 
 
 class CatalogController(AdminController):
@@ -86,12 +133,24 @@ class CatalogController(AdminController):
 
     path = "/staff/sites/{site_id:int}/gestures"
 
-    async def _page(self, db_session: AsyncSession, admin: Staff, site: Site, *, status_code: int = 200, **extra: Any) -> Template:
+    async def _page(
+        self, db_session: AsyncSession, admin: Staff, site: Site, *, status_code: int = 200, **extra: Any
+    ) -> Template:
         catalog = await gestures.catalog(db_session, site.id, active_only=False)
         context = {
-            "staff": admin, "site": site, "catalog": catalog, "usage": await gestures.usage(db_session, catalog, utcnow(), count_all=True),
-            "tiers": list(Tier), "fulfilments": FULFILMENTS, "budgets": budgets_of(site.gesture_budgets), "budget_roles": BUDGET_ROLES,
-            "form": _gesture_form(None), "errors": {}, "editing": None, "message": None, **extra,
+            "staff": admin,
+            "site": site,
+            "catalog": catalog,
+            "usage": await gestures.usage(db_session, catalog, utcnow(), count_all=True),
+            "tiers": list(Tier),
+            "fulfilments": FULFILMENTS,
+            "budgets": budgets_of(site.gesture_budgets),
+            "budget_roles": BUDGET_ROLES,
+            "form": _gesture_form(None),
+            "errors": {},
+            "editing": None,
+            "message": None,
+            **extra,
         }
         return Template("pages/admin_gestures.html", context=context, status_code=status_code, headers=page_headers())
 
@@ -103,15 +162,30 @@ class CatalogController(AdminController):
 
     @get("/")
     async def list_gestures(
-        self, db_session: AsyncSession, admin: Staff, site_id: int, codes_added: int | None = None, budgets_saved: bool = False
+        self,
+        db_session: AsyncSession,
+        admin: Staff,
+        site_id: int,
+        codes_added: int | None = None,
+        budgets_saved: bool = False,
     ) -> Template:
         """The catalog, a form for a new gesture, and the budgets."""
-        message = f"{codes_added} new codes added." if codes_added is not None else "Budgets saved." if budgets_saved else None
+        message = (
+            f"{codes_added} new codes added."
+            if codes_added is not None
+            else "Budgets saved."
+            if budgets_saved
+            else None
+        )
         return await self._page(db_session, admin, await site_or_404(db_session, site_id), message=message)
 
     @post("/")
     async def add(
-        self, db_session: AsyncSession, admin: Staff, site_id: int, data: dict[str, Any] = Body(media_type=RequestEncodingType.URL_ENCODED)
+        self,
+        db_session: AsyncSession,
+        admin: Staff,
+        site_id: int,
+        data: dict[str, Any] = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
         """Add a gesture; money in any form is refused with the reason."""
         site = await site_or_404(db_session, site_id)
@@ -130,7 +204,11 @@ class CatalogController(AdminController):
 
     @post("/{gesture_id:int}")
     async def save(
-        self, db_session: AsyncSession, admin: Staff, site_id: int, gesture_id: int,
+        self,
+        db_session: AsyncSession,
+        admin: Staff,
+        site_id: int,
+        gesture_id: int,
         data: dict[str, Any] = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
         """Save a gesture (or retire it by unticking "offered")."""
@@ -139,20 +217,32 @@ class CatalogController(AdminController):
         try:
             spec = validate_gesture(data, [c["slug"] for c in site.categories])
         except GestureInvalid as exc:
-            return await self._page(db_session, admin, site, form=_form_data(data), errors=exc.errors, editing=gesture, status_code=400)
+            return await self._page(
+                db_session, admin, site, form=_form_data(data), errors=exc.errors, editing=gesture, status_code=400
+            )
         await gestures.update_gesture(db_session, gesture, spec, active=bool(data.get("active")))
         return Redirect(f"/staff/sites/{site.id}/gestures", status_code=303)
 
     @post("/{gesture_id:int}/codes", request_max_body_size=CODES_UPLOAD_LIMIT)
     async def add_codes(
-        self, db_session: AsyncSession, admin: Staff, site_id: int, gesture_id: int,
+        self,
+        db_session: AsyncSession,
+        admin: Staff,
+        site_id: int,
+        gesture_id: int,
         data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
         """Add single-use codes to an automatic gesture's pool."""
         site = await site_or_404(db_session, site_id)
         gesture = await self._gesture_or_404(db_session, site, gesture_id)
         if gesture.fulfilment != "code":
-            return await self._page(db_session, admin, site, message="That gesture is fulfilled by a person; it has no code pool.", status_code=400)
+            return await self._page(
+                db_session,
+                admin,
+                site,
+                message="That gesture is fulfilled by a person; it has no code pool.",
+                status_code=400,
+            )
         try:
             added = await gestures.add_codes(db_session, gesture, data.get("codes", ""))
         except ValueError as exc:
@@ -161,7 +251,11 @@ class CatalogController(AdminController):
 
     @post("/budgets")
     async def save_budgets(
-        self, db_session: AsyncSession, admin: Staff, site_id: int, data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED)
+        self,
+        db_session: AsyncSession,
+        admin: Staff,
+        site_id: int,
+        data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
         """How many gestures of each tier agents and leads may grant a month on their own."""
         site = await site_or_404(db_session, site_id)

@@ -34,7 +34,9 @@ class ResultsController(StaffPages):
     async def list_results(self, db_session: AsyncSession, staff: Staff, sites: list[Site]) -> Template:
         """Every month built for your sites."""
         results = await monthly.results_for_staff(db_session, [s.id for s in sites])
-        return Template("pages/staff_results.html", context={"staff": staff, "results": results}, headers=page_headers())
+        return Template(
+            "pages/staff_results.html", context={"staff": staff, "results": results}, headers=page_headers()
+        )
 
     @get("/{result_id:int}")
     async def result_page(self, db_session: AsyncSession, staff: Staff, sites: list[Site], result_id: int) -> Template:
@@ -42,7 +44,9 @@ class ResultsController(StaffPages):
         return self._page(staff, await self._result_or_404(db_session, sites, result_id))
 
     @post("/{result_id:int}/share")
-    async def share(self, request: Request, db_session: AsyncSession, staff: Staff, sites: list[Site], result_id: int) -> Template:
+    async def share(
+        self, request: Request, db_session: AsyncSession, staff: Staff, sites: list[Site], result_id: int
+    ) -> Template:
         """A read-only link for the whole company (admins); shown once, replacing any earlier link."""
         if staff.role != "admin":
             raise PermissionDeniedException(detail="Only admins share results outside the staff pages.")
@@ -65,7 +69,9 @@ async def shared_result(token: str, db_session: AsyncSession) -> Template:
     result = await monthly.shared(db_session, token)
     if result is None:
         raise NotFoundException(detail="This link doesn't work (any more). Ask an admin for a new one.")
-    return Template("pages/shared_result.html", context={"result": result, "data": result.data}, headers=page_headers(private=True))
+    return Template(
+        "pages/shared_result.html", context={"result": result, "data": result.data}, headers=page_headers(private=True)
+    )
 
 
 handlers = [ResultsController, shared_result]

@@ -44,7 +44,9 @@ def clock_of(report: Report, now: datetime | None = None) -> Clock | None:
     )
 
 
-async def customer_or_404(db_session: AsyncSession, sites: list[Site], site_id: int, key: str) -> customers.CustomerFile:
+async def customer_or_404(
+    db_session: AsyncSession, sites: list[Site], site_id: int, key: str
+) -> customers.CustomerFile:
     site = next((s for s in sites if s.id == site_id), None)
     file = await customers.customer_file(db_session, site, key) if site and key else None
     if file is None:
@@ -54,7 +56,15 @@ async def customer_or_404(db_session: AsyncSession, sites: list[Site], site_id: 
 
 def customer_template(staff: Staff, file: customers.CustomerFile, *, status_code: int = 200, **extra: Any) -> Template:
     """The customer's file, with a form's error in `extra`."""
-    context = {"staff": staff, "file": file, "note": "", "note_error": None, "clock_of": clock_of, "tiers": list(Tier), **extra}
+    context = {
+        "staff": staff,
+        "file": file,
+        "note": "",
+        "note_error": None,
+        "clock_of": clock_of,
+        "tiers": list(Tier),
+        **extra,
+    }
     return Template("pages/staff_customer.html", context=context, status_code=status_code, headers=page_headers())
 
 
@@ -70,7 +80,9 @@ async def report_or_404(db_session: AsyncSession, sites: list[Site], report_id: 
     return report
 
 
-async def render_report(db_session: AsyncSession, staff: Staff, report: Report, *, status_code: int = 200, **extra: Any) -> Template:
+async def render_report(
+    db_session: AsyncSession, staff: Staff, report: Report, *, status_code: int = 200, **extra: Any
+) -> Template:
     """The report page, with any form's error or findings in `extra`."""
     context: dict[str, Any] = {
         "staff": staff,
@@ -78,7 +90,9 @@ async def render_report(db_session: AsyncSession, staff: Staff, report: Report, 
         "category": category_label(report.site.categories, report.category),
         "events": await conversation.timeline(db_session, report),
         "clock": clock_of(report),
-        "customer": await customers.customer_file(db_session, report.site, report.customer_key) if report.customer_key else None,
+        "customer": await customers.customer_file(db_session, report.site, report.customer_key)
+        if report.customer_key
+        else None,
         "next_states": {s: STATE_LABELS[s] for s in next_states(report.state)},
         "state_labels": STATE_LABELS,
         "draft": {"body": "", "override_reason": ""},
@@ -160,7 +174,9 @@ class StaffController(StaffPages):
             "open_cas": await capa.open_cas(db_session, [s.id for s in sites]),
         }
         partial = request.htmx and request.htmx.target == "queue-rows"
-        return Template("partials/queue_rows.html" if partial else "pages/staff_queue.html", context=context, headers=page_headers())
+        return Template(
+            "partials/queue_rows.html" if partial else "pages/staff_queue.html", context=context, headers=page_headers()
+        )
 
     @get("/reports/{report_id:int}")
     async def report_page(self, db_session: AsyncSession, staff: Staff, sites: list[Site], report_id: int) -> Template:
@@ -169,11 +185,15 @@ class StaffController(StaffPages):
         return await render_report(db_session, staff, report)
 
     @get("/reports/{report_id:int}/prevention")
-    async def prevention(self, request: HTMXRequest, db_session: AsyncSession, staff: Staff, sites: list[Site], report_id: int) -> Template:
+    async def prevention(
+        self, request: HTMXRequest, db_session: AsyncSession, staff: Staff, sites: list[Site], report_id: int
+    ) -> Template:
         """The CA this report belongs to, or the open CAs and recent reports it most likely goes with (loaded after the page)."""
         report = await report_or_404(db_session, sites, report_id)
         context = {
-            "staff": staff, "report": report, "category": category_label(report.site.categories, report.category),
+            "staff": staff,
+            "report": report,
+            "category": category_label(report.site.categories, report.category),
             "linked_ca": await capa.ca_for_staff(db_session, [report.site_id], report.ca_id) if report.ca_id else None,
             "ca_suggestions": await capa.suggest_for_report(db_session, report),
         }
@@ -182,15 +202,24 @@ class StaffController(StaffPages):
 
     @post("/reports/{report_id:int}/state")
     async def move_report(
-        self, request: Request, db_session: AsyncSession, staff: Staff, sites: list[Site], report_id: int,
+        self,
+        request: Request,
+        db_session: AsyncSession,
+        staff: Staff,
+        sites: list[Site],
+        report_id: int,
         data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
         """Move the report to a later state."""
         report = await report_or_404(db_session, sites, report_id)
         try:
             await conversation.change_state(
-                db_session, report=report, staff=staff, target=data.get("state", ""),
-                settings=request.app.state.settings, env=request.app.state.env,
+                db_session,
+                report=report,
+                staff=staff,
+                target=data.get("state", ""),
+                settings=request.app.state.settings,
+                env=request.app.state.env,
             )
         except TransitionError as exc:
             return await render_report(db_session, staff, report, state_error=str(exc), status_code=400)
@@ -199,7 +228,12 @@ class StaffController(StaffPages):
 
     @post("/reports/{report_id:int}/updates")
     async def send_update(
-        self, request: Request, db_session: AsyncSession, staff: Staff, sites: list[Site], report_id: int,
+        self,
+        request: Request,
+        db_session: AsyncSession,
+        staff: Staff,
+        sites: list[Site],
+        report_id: int,
         data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
         """Write to the customer; flagged wording comes back with the findings and needs a reason to send anyway."""
@@ -207,8 +241,14 @@ class StaffController(StaffPages):
         draft = {"body": data.get("body", ""), "override_reason": data.get("override_reason", "")}
         try:
             await conversation.send_update(
-                db_session, report=report, staff=staff, body=draft["body"], override_reason=draft["override_reason"],
-                lexicon=load_lexicon(report.lang or "en"), settings=request.app.state.settings, env=request.app.state.env,
+                db_session,
+                report=report,
+                staff=staff,
+                body=draft["body"],
+                override_reason=draft["override_reason"],
+                lexicon=load_lexicon(report.lang or "en"),
+                settings=request.app.state.settings,
+                env=request.app.state.env,
             )
         except conversation.NeedsReview as exc:
             return await render_report(db_session, staff, report, draft=draft, findings=exc.findings, status_code=422)
@@ -226,7 +266,11 @@ class StaffController(StaffPages):
 
     @post("/reports/bulk")
     async def bulk(
-        self, request: Request, db_session: AsyncSession, staff: Staff, sites: list[Site],
+        self,
+        request: Request,
+        db_session: AsyncSession,
+        staff: Staff,
+        sites: list[Site],
         data: dict[str, Any] = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Redirect:
         """Act on the ticked reports at once: take them, or acknowledge those still new."""
@@ -239,24 +283,37 @@ class StaffController(StaffPages):
             ca = await capa.ca_for_staff(db_session, [s.id for s in sites], int(data["ca_id"]))
             if ca is None:
                 raise NotFoundException(detail="No such corrective action.")
-            await capa.link(db_session, ca, reports, staff, settings=request.app.state.settings, env=request.app.state.env)
+            await capa.link(
+                db_session, ca, reports, staff, settings=request.app.state.settings, env=request.app.state.env
+            )
         elif data.get("action") == "acknowledge":
             for report in reports:
                 if "acknowledged" in next_states(report.state):
                     await conversation.change_state(
-                        db_session, report=report, staff=staff, target="acknowledged", settings=request.app.state.settings, env=request.app.state.env
+                        db_session,
+                        report=report,
+                        staff=staff,
+                        target="acknowledged",
+                        settings=request.app.state.settings,
+                        env=request.app.state.env,
                     )
         return Redirect(request.headers.get("referer") or "/staff", status_code=303)
 
     @get("/customers/{site_id:int}")
-    async def customer_page(self, db_session: AsyncSession, staff: Staff, sites: list[Site], site_id: int, key: str) -> Template:
+    async def customer_page(
+        self, db_session: AsyncSession, staff: Staff, sites: list[Site], site_id: int, key: str
+    ) -> Template:
         """Everything this customer told the site, their repeat level, and staff notes."""
         file = await customer_or_404(db_session, sites, site_id, key)
         return customer_template(staff, file)
 
     @post("/customers/{site_id:int}/notes")
     async def add_customer_note(
-        self, db_session: AsyncSession, staff: Staff, sites: list[Site], site_id: int,
+        self,
+        db_session: AsyncSession,
+        staff: Staff,
+        sites: list[Site],
+        site_id: int,
         data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
         """Add an internal note to the customer's file."""
@@ -269,7 +326,11 @@ class StaffController(StaffPages):
 
     @post("/customers/{site_id:int}/tier")
     async def set_customer_tier(
-        self, db_session: AsyncSession, staff: Staff, sites: list[Site], site_id: int,
+        self,
+        db_session: AsyncSession,
+        staff: Staff,
+        sites: list[Site],
+        site_id: int,
         data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
         """Leads and admins set the customer's tier; it shapes the gestures offered from their next report."""
@@ -300,7 +361,12 @@ class StaffController(StaffPages):
     ) -> Template:
         """The outbox: what was sent, what waits for a retry, and dead letters (the dev mailbox without SMTP)."""
         mails = await queue.list_mail(db_session, [s.id for s in sites], state=state_name or None)
-        context = {"staff": staff, "mails": mails, "state": state_name or "", "dev_mailbox": not request.app.state.settings.smtp_url}
+        context = {
+            "staff": staff,
+            "mails": mails,
+            "state": state_name or "",
+            "dev_mailbox": not request.app.state.settings.smtp_url,
+        }
         return Template("pages/staff_mail.html", context=context, headers=page_headers())
 
     @get("/mail/{mail_id:int}")

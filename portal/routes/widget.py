@@ -41,7 +41,9 @@ class WidgetAsset:
     def load(cls, path: Path) -> WidgetAsset:
         """Read and compress the loader source."""
         body = path.read_bytes()
-        return cls(body=body, gzipped=gzip.compress(body, 9, mtime=0), etag=f'"{hashlib.sha256(body).hexdigest()[:32]}"')
+        return cls(
+            body=body, gzipped=gzip.compress(body, 9, mtime=0), etag=f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+        )
 
 
 @get("/widget.js", include_in_schema=False)
@@ -64,12 +66,25 @@ async def widget_js(request: Request) -> Response[bytes]:
 
 def _identity(site: Site, values: dict[str, Any]) -> dict[str, Any]:
     """Who the customer is, as far as the host vouches for it with a valid signature."""
-    verified, _ = verified_identity(site.secret, values.get("customer_id"), values.get("customer_sig"), values.get("customer_tier"))
-    return {"verified": verified, "name": values.get("name") if verified else None, "email": values.get("email") if verified else None}
+    verified, _ = verified_identity(
+        site.secret, values.get("customer_id"), values.get("customer_sig"), values.get("customer_tier")
+    )
+    return {
+        "verified": verified,
+        "name": values.get("name") if verified else None,
+        "email": values.get("email") if verified else None,
+    }
 
 
-def _panel(site: Site, *, values: dict[str, Any], errors: dict[str, str], receipt: Any = None, message: str = "",
-           known: Sequence[CorrectiveAction] = ()) -> dict[str, Any]:
+def _panel(
+    site: Site,
+    *,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    receipt: Any = None,
+    message: str = "",
+    known: Sequence[CorrectiveAction] = (),
+) -> dict[str, Any]:
     return {
         "known_issues": known,
         "site": site,
@@ -101,7 +116,9 @@ async def panel(request: Request, site_key: str, db_session: AsyncSession) -> Te
         values.pop("name", None)
         values.pop("email", None)
     known = await capa.known_issues(db_session, site, values.get("page_url"))
-    return Template("pages/panel.html", context=_panel(site, values=values, errors={}, known=known), headers=page_headers(site))
+    return Template(
+        "pages/panel.html", context=_panel(site, values=values, errors={}, known=known), headers=page_headers(site)
+    )
 
 
 @post("/w/{site_key:str}", include_in_schema=False)
@@ -129,28 +146,47 @@ async def panel_submit(
         error = intake_error(exc)
         fields = (error.extra or {}).get("fields", {}) if isinstance(error.extra, dict) else {}
         context = _panel(site, values=data, errors=fields, message=error.detail)
-        return Template(template, context=context, status_code=error.status_code, headers={**page_headers(site), **(error.headers or {})})
+        return Template(
+            template,
+            context=context,
+            status_code=error.status_code,
+            headers={**page_headers(site), **(error.headers or {})},
+        )
     request.app.state.worker.wake()
     if not request.htmx:
         # Without JavaScript: POST, then redirect to the status page, which leads with the apology.
         return Redirect(urlsplit(receipt.status_url).path, status_code=303)
-    return Template(template, context=_panel(site, values=data, errors={}, receipt=receipt), status_code=201, headers=page_headers(site))
+    return Template(
+        template,
+        context=_panel(site, values=data, errors={}, receipt=receipt),
+        status_code=201,
+        headers=page_headers(site),
+    )
 
 
 @post("/w/{site_key:str}/known/{ca_id:int}", include_in_schema=False)
 async def me_too(
-    request: HTMXRequest, site_key: str, ca_id: int, db_session: AsyncSession,
+    request: HTMXRequest,
+    site_key: str,
+    ca_id: int,
+    db_session: AsyncSession,
     data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),
 ) -> Template:
-    """"Me too — tell me when it is fixed": an email instead of a report about a known issue."""
+    """ "Me too — tell me when it is fixed": an email instead of a report about a known issue."""
     site = await _site_or_404(db_session, site_key)
     if not origin_allowed(request.headers.get("origin"), site.allowed_origins, request.app.state.settings.base_url):
         raise PermissionDeniedException(detail="This site does not accept requests from that page.")
     settings = request.app.state.settings
     status_code, error, headers = 200, None, page_headers(site)
     try:
-        issue = await capa.me_too(db_session, site, ca_id, data.get("email", ""), per_minute=settings.reports_per_minute,
-                                  client=client_hash(settings.secret_key, request.client.host if request.client else "unknown"))
+        issue = await capa.me_too(
+            db_session,
+            site,
+            ca_id,
+            data.get("email", ""),
+            per_minute=settings.reports_per_minute,
+            client=client_hash(settings.secret_key, request.client.host if request.client else "unknown"),
+        )
     except LookupError as exc:
         raise NotFoundException(detail=str(exc)) from exc
     except RateLimited as exc:

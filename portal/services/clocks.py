@@ -23,7 +23,12 @@ from portal.settings import Settings
 
 # Per clock: the due column, the timestamp that stops it, and the flags that record alert and breach.
 CLOCKS = {
-    "first_response": (Report.first_response_due_at, Report.first_response_at, "first_response_warned", "first_response_breached"),
+    "first_response": (
+        Report.first_response_due_at,
+        Report.first_response_at,
+        "first_response_warned",
+        "first_response_breached",
+    ),
     "recovery": (Report.recovery_due_at, Report.recovered_at, "recovery_warned", "recovery_breached"),
 }
 
@@ -38,40 +43,75 @@ class ClockRun:
 
 async def _on_duty(session: AsyncSession, site_id: int) -> list[Staff]:
     """The site's staff on duty; everyone at the site when nobody is, so no alert goes unread."""
-    query = select(Staff).join(StaffSite, StaffSite.staff_id == Staff.id).where(StaffSite.site_id == site_id, Staff.is_active)
+    query = (
+        select(Staff)
+        .join(StaffSite, StaffSite.staff_id == Staff.id)
+        .where(StaffSite.site_id == site_id, Staff.is_active)
+    )
     staff = list((await session.scalars(query)).all())
     return [s for s in staff if s.on_duty] or staff
 
 
-async def check_clocks(sessionmaker: async_sessionmaker, *, settings: Settings, env: Environment, now: datetime) -> ClockRun:
+async def check_clocks(
+    sessionmaker: async_sessionmaker, *, settings: Settings, env: Environment, now: datetime
+) -> ClockRun:
     """Alert the site's on-duty staff once inside each clock's warning window; record each breach once."""
     run = ClockRun()
     async with sessionmaker() as session:
         for kind, (due, done, warned_flag, breached_flag) in CLOCKS.items():
             running = (done.is_(None), Report.recovered_at.is_(None))
-            warn = select(Report).where(*running, due > now, due <= now + WARN_BEFORE[kind], getattr(Report, warned_flag).is_(False))
+            warn = select(Report).where(
+                *running, due > now, due <= now + WARN_BEFORE[kind], getattr(Report, warned_flag).is_(False)
+            )
             for report in (await session.scalars(warn)).all():
                 for staff in await _on_duty(session, report.site_id):
-                    content = render_mail(env, "clock_warning", report=report, staff=staff, clock=CLOCK_LABELS[kind],
-                                          minutes=int((getattr(report, due.key) - now).total_seconds() // 60),
-                                          url=f"{settings.base_url}/staff/reports/{report.id}")
-                    enqueue_mail(session, dedupe_key=f"warn:{kind}:{report.id}:{staff.id}", to_addr=staff.email, to_name=staff.name,
-                                 content=content, base_url=settings.base_url, site_id=report.site_id, report_id=report.id)
+                    content = render_mail(
+                        env,
+                        "clock_warning",
+                        report=report,
+                        staff=staff,
+                        clock=CLOCK_LABELS[kind],
+                        minutes=int((getattr(report, due.key) - now).total_seconds() // 60),
+                        url=f"{settings.base_url}/staff/reports/{report.id}",
+                    )
+                    enqueue_mail(
+                        session,
+                        dedupe_key=f"warn:{kind}:{report.id}:{staff.id}",
+                        to_addr=staff.email,
+                        to_name=staff.name,
+                        content=content,
+                        base_url=settings.base_url,
+                        site_id=report.site_id,
+                        report_id=report.id,
+                    )
                 setattr(report, warned_flag, True)
                 run.warned += 1
             breach = select(Report).where(*running, due <= now, getattr(Report, breached_flag).is_(False))
             for report in (await session.scalars(breach)).all():
-                session.add(ReportEvent(report_id=report.id, kind="breach", body=f"The {CLOCK_LABELS[kind]} target was missed."))
+                session.add(
+                    ReportEvent(report_id=report.id, kind="breach", body=f"The {CLOCK_LABELS[kind]} target was missed.")
+                )
                 setattr(report, breached_flag, True)
                 run.breached += 1
         await session.commit()
     return run
 
 
-async def adherence(session: AsyncSession, site_ids: list[int], *, now: datetime, weeks: int = 8) -> list[WeekAdherence]:
+async def adherence(
+    session: AsyncSession, site_ids: list[int], *, now: datetime, weeks: int = 8
+) -> list[WeekAdherence]:
     """How each of these sites kept its clocks, week by week, over the last `weeks` weeks."""
-    columns = (Report.site_id, Report.created_at, Report.first_response_due_at, Report.recovery_due_at, Report.first_response_at, Report.recovered_at)
+    columns = (
+        Report.site_id,
+        Report.created_at,
+        Report.first_response_due_at,
+        Report.recovery_due_at,
+        Report.first_response_at,
+        Report.recovered_at,
+    )
     query = select(*columns).where(
-        Report.site_id.in_(site_ids), Report.created_at >= now - timedelta(weeks=weeks), Report.first_response_due_at.is_not(None)
+        Report.site_id.in_(site_ids),
+        Report.created_at >= now - timedelta(weeks=weeks),
+        Report.first_response_due_at.is_not(None),
     )
     return weekly_adherence((ClockRecord(*row) for row in (await session.execute(query)).all()), now)

@@ -38,7 +38,13 @@ def _restart_clock(report: Report) -> None:
 
 async def timeline(session: AsyncSession, report: Report) -> list[ReportEvent]:
     """The report's events, oldest first."""
-    return list((await session.scalars(select(ReportEvent).where(ReportEvent.report_id == report.id).order_by(ReportEvent.id))).all())
+    return list(
+        (
+            await session.scalars(
+                select(ReportEvent).where(ReportEvent.report_id == report.id).order_by(ReportEvent.id)
+            )
+        ).all()
+    )
 
 
 async def change_state(
@@ -46,7 +52,9 @@ async def change_state(
 ) -> None:
     """Move the report on, record who and when; the first move to fixed (or closed) sends the wrap-up once."""
     check_transition(report.state, target)
-    session.add(ReportEvent(report_id=report.id, kind="state", staff_id=staff.id, from_state=report.state, to_state=target))
+    session.add(
+        ReportEvent(report_id=report.id, kind="state", staff_id=staff.id, from_state=report.state, to_state=target)
+    )
     if target in RECOVERED and report.state not in RECOVERED:
         mail_customer(session, report, "wrapup", f"wrapup:{report.id}", settings, env, staff=staff)
         report.priority = 0  # recovered: no longer jumps the queue
@@ -73,7 +81,9 @@ async def send_update(
     reason = (override_reason or "").strip()
     if findings and not reason:
         raise NeedsReview(findings)
-    event = ReportEvent(report_id=report.id, kind="update", staff_id=staff.id, body=text, override_reason=reason if findings else None)
+    event = ReportEvent(
+        report_id=report.id, kind="update", staff_id=staff.id, body=text, override_reason=reason if findings else None
+    )
     session.add(event)
     if report.first_response_at is None:  # an update explaining progress stops the first clock
         report.first_response_at = utcnow()

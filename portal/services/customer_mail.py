@@ -16,7 +16,15 @@ def status_url(settings: Settings, token: str) -> str:
     return f"{settings.base_url}/s/{token}"
 
 
-def mail_customer(session: AsyncSession, report: Report, kind: str, dedupe_key: str, settings: Settings, env: Environment, **context: object) -> None:
+def mail_customer(
+    session: AsyncSession,
+    report: Report,
+    kind: str,
+    dedupe_key: str,
+    settings: Settings,
+    env: Environment,
+    **context: object,
+) -> None:
     """Queue a mail to the report's customer, in the caller's transaction (nothing when they left no email)."""
     if not report.customer_email:
         return
@@ -25,7 +33,9 @@ def mail_customer(session: AsyncSession, report: Report, kind: str, dedupe_key: 
         dedupe_key=dedupe_key,
         to_addr=report.customer_email,
         to_name=report.customer_name,
-        content=render_mail(env, kind, site=report.site, report=report, status_url=status_url(settings, report.status_token), **context),
+        content=render_mail(
+            env, kind, site=report.site, report=report, status_url=status_url(settings, report.status_token), **context
+        ),
         base_url=settings.base_url,
         site_id=report.site_id,
         report_id=report.id,

@@ -35,20 +35,36 @@ class CustomerFile:
         return self.key.split(":", 1)[1]
 
 
-async def customer_file(session: AsyncSession, site: Site, key: str, now: datetime | None = None) -> CustomerFile | None:
+async def customer_file(
+    session: AsyncSession, site: Site, key: str, now: datetime | None = None
+) -> CustomerFile | None:
     """The file, or None when this site has no reports from this customer."""
-    reports = list((await session.scalars(
-        select(Report).where(Report.site_id == site.id, Report.customer_key == key).order_by(Report.created_at.desc())
-    )).all())
+    reports = list(
+        (
+            await session.scalars(
+                select(Report)
+                .where(Report.site_id == site.id, Report.customer_key == key)
+                .order_by(Report.created_at.desc())
+            )
+        ).all()
+    )
     if not reports:
         return None
     since = (now or utcnow()) - timedelta(days=site.repeat_window_days)
     in_window = sum(r.created_at >= since for r in reports)
-    notes = list((await session.scalars(
-        select(CustomerNote).where(CustomerNote.site_id == site.id, CustomerNote.customer_key == key).order_by(CustomerNote.id.desc())
-    )).all())
+    notes = list(
+        (
+            await session.scalars(
+                select(CustomerNote)
+                .where(CustomerNote.site_id == site.id, CustomerNote.customer_key == key)
+                .order_by(CustomerNote.id.desc())
+            )
+        ).all()
+    )
     level = repeat_level(in_window - 1) if in_window else RepeatLevel.FIRST
-    staff_tier = await session.scalar(select(CustomerProfile.tier).where(CustomerProfile.site_id == site.id, CustomerProfile.customer_key == key))
+    staff_tier = await session.scalar(
+        select(CustomerProfile.tier).where(CustomerProfile.site_id == site.id, CustomerProfile.customer_key == key)
+    )
     return CustomerFile(site=site, key=key, reports=reports, notes=notes, level=level, staff_tier=staff_tier)
 
 

@@ -17,20 +17,46 @@ from portal.services.trends import Period
 
 BATCH = 1000
 REPORT_COLUMNS = {
-    "ref": Report.ref, "site": Site.name, "created_at": Report.created_at, "state": Report.state, "category": Report.category,
-    "description": Report.description, "suggestion": Report.suggestion, "customer_name": Report.customer_name,
-    "customer_email": Report.customer_email, "repeat_level": Report.repeat_level, "customer_tier": Report.customer_tier,
-    "page_url": Report.page_url, "page_path": Report.page_path, "location": Report.location, "busy": Report.busy,
-    "site_reports_last_hour": Report.site_reports_last_hour, "local_weekday": Report.local_weekday, "local_hour": Report.local_hour,
-    "first_response_due_at": Report.first_response_due_at, "first_response_at": Report.first_response_at,
-    "recovery_due_at": Report.recovery_due_at, "recovered_at": Report.recovered_at, "corrective_action_id": Report.ca_id,
+    "ref": Report.ref,
+    "site": Site.name,
+    "created_at": Report.created_at,
+    "state": Report.state,
+    "category": Report.category,
+    "description": Report.description,
+    "suggestion": Report.suggestion,
+    "customer_name": Report.customer_name,
+    "customer_email": Report.customer_email,
+    "repeat_level": Report.repeat_level,
+    "customer_tier": Report.customer_tier,
+    "page_url": Report.page_url,
+    "page_path": Report.page_path,
+    "location": Report.location,
+    "busy": Report.busy,
+    "site_reports_last_hour": Report.site_reports_last_hour,
+    "local_weekday": Report.local_weekday,
+    "local_hour": Report.local_hour,
+    "first_response_due_at": Report.first_response_due_at,
+    "first_response_at": Report.first_response_at,
+    "recovery_due_at": Report.recovery_due_at,
+    "recovered_at": Report.recovered_at,
+    "corrective_action_id": Report.ca_id,
 }
 CA_COLUMNS = {
-    "id": CorrectiveAction.id, "site": Site.name, "title": CorrectiveAction.title, "state": CorrectiveAction.state,
-    "severity": CorrectiveAction.severity, "category": CorrectiveAction.category, "owner": Staff.name,
-    "created_at": CorrectiveAction.created_at, "due_on": CorrectiveAction.due_on, "closed_at": CorrectiveAction.closed_at,
-    "problem": CorrectiveAction.problem, "root_cause_chain": CorrectiveAction.whys, "corrective_action": CorrectiveAction.corrective_action,
-    "preventive_action": CorrectiveAction.preventive_action, "closure_summary": CorrectiveAction.closure_summary,
+    "id": CorrectiveAction.id,
+    "site": Site.name,
+    "title": CorrectiveAction.title,
+    "state": CorrectiveAction.state,
+    "severity": CorrectiveAction.severity,
+    "category": CorrectiveAction.category,
+    "owner": Staff.name,
+    "created_at": CorrectiveAction.created_at,
+    "due_on": CorrectiveAction.due_on,
+    "closed_at": CorrectiveAction.closed_at,
+    "problem": CorrectiveAction.problem,
+    "root_cause_chain": CorrectiveAction.whys,
+    "corrective_action": CorrectiveAction.corrective_action,
+    "preventive_action": CorrectiveAction.preventive_action,
+    "closure_summary": CorrectiveAction.closure_summary,
 }
 
 
@@ -38,10 +64,16 @@ def _labelled(columns: dict[str, Any]) -> list[Any]:
     return [column.label(name) for name, column in columns.items()]
 
 
-def reports_query(site_ids: Sequence[int], period: Period, *, category: str | None = None, state: str | None = None) -> Select:
+def reports_query(
+    site_ids: Sequence[int], period: Period, *, category: str | None = None, state: str | None = None
+) -> Select:
     """The reports to export, oldest first."""
-    query = (select(*_labelled(REPORT_COLUMNS)).join(Site, Site.id == Report.site_id)
-             .where(Report.site_id.in_(site_ids), Report.created_at >= period.start, Report.created_at < period.end).order_by(Report.id))
+    query = (
+        select(*_labelled(REPORT_COLUMNS))
+        .join(Site, Site.id == Report.site_id)
+        .where(Report.site_id.in_(site_ids), Report.created_at >= period.start, Report.created_at < period.end)
+        .order_by(Report.id)
+    )
     if category:
         query = query.where(Report.category == category)
     if state:
@@ -51,11 +83,20 @@ def reports_query(site_ids: Sequence[int], period: Period, *, category: str | No
 
 def cas_query(site_ids: Sequence[int], period: Period, *, state: str | None = None) -> Select:
     """The corrective actions opened in the period, oldest first."""
-    linked = select(func.count()).where(Report.ca_id == CorrectiveAction.id).correlate(CorrectiveAction).scalar_subquery()
-    query = (select(*_labelled(CA_COLUMNS), linked.label("linked_reports")).join(Site, Site.id == CorrectiveAction.site_id)
-             .outerjoin(Staff, Staff.id == CorrectiveAction.owner_id)
-             .where(CorrectiveAction.site_id.in_(site_ids), CorrectiveAction.created_at >= period.start, CorrectiveAction.created_at < period.end)
-             .order_by(CorrectiveAction.id))
+    linked = (
+        select(func.count()).where(Report.ca_id == CorrectiveAction.id).correlate(CorrectiveAction).scalar_subquery()
+    )
+    query = (
+        select(*_labelled(CA_COLUMNS), linked.label("linked_reports"))
+        .join(Site, Site.id == CorrectiveAction.site_id)
+        .outerjoin(Staff, Staff.id == CorrectiveAction.owner_id)
+        .where(
+            CorrectiveAction.site_id.in_(site_ids),
+            CorrectiveAction.created_at >= period.start,
+            CorrectiveAction.created_at < period.end,
+        )
+        .order_by(CorrectiveAction.id)
+    )
     return query.where(CorrectiveAction.state == state) if state else query
 
 
@@ -104,7 +145,9 @@ async def as_json(sessionmaker: async_sessionmaker, query: Select) -> AsyncItera
     chunk: list[str] = []
     first = True
     async for row in _rows(sessionmaker, query):
-        chunk.append(("" if first else ",") + "\n" + json.dumps({k: _plain(v) for k, v in row.items()}, ensure_ascii=False))
+        chunk.append(
+            ("" if first else ",") + "\n" + json.dumps({k: _plain(v) for k, v in row.items()}, ensure_ascii=False)
+        )
         first = False
         if len(chunk) == BATCH:
             yield "".join(chunk).encode()

@@ -59,7 +59,9 @@ class GestureGone(Exception):
     """The gesture picked has just reached its cap or run out of codes; these are still on offer."""
 
     def __init__(self, name: str, alternatives: list[Gesture]) -> None:
-        super().__init__(f"“{name}” has just run out for now. Here is what we can still offer; sorry for the extra step.")
+        super().__init__(
+            f"“{name}” has just run out for now. Here is what we can still offer; sorry for the extra step."
+        )
         self.alternatives = alternatives
 
 
@@ -67,7 +69,11 @@ class OverBudget(Exception):
     """A staff grant beyond the role's monthly budget, with who could grant it instead."""
 
     def __init__(self, check: BudgetCheck, tier: Tier, who: list[Staff]) -> None:
-        names = ", ".join(s.name for s in who) or " or ".join(f"a site {r}" for r in check.can_grant) or "nobody at this site"
+        names = (
+            ", ".join(s.name for s in who)
+            or " or ".join(f"a site {r}" for r in check.can_grant)
+            or "nobody at this site"
+        )
         super().__init__(
             f"That would go over your monthly budget for {tier.label} gestures ({check.used} of {check.limit} used). "
             f"Who can grant it: {names}."
@@ -90,11 +96,14 @@ async def catalog(session: AsyncSession, site_id: int, *, active_only: bool = Tr
 
 def seed_defaults(session: AsyncSession, site: Site) -> None:
     """Give a new site Mend's default catalog (in the caller's transaction)."""
-    session.add_all(Gesture(site_id=site.id, position=position, **_fields(spec)) for position, spec in enumerate(DEFAULT_CATALOG))
+    session.add_all(
+        Gesture(site_id=site.id, position=position, **_fields(spec)) for position, spec in enumerate(DEFAULT_CATALOG)
+    )
 
 
-async def usage(session: AsyncSession, gestures: Sequence[Gesture], now: datetime, *, count_all: bool = False
-                ) -> dict[int, tuple[int, int, int | None]]:
+async def usage(
+    session: AsyncSession, gestures: Sequence[Gesture], now: datetime, *, count_all: bool = False
+) -> dict[int, tuple[int, int, int | None]]:
     """Per gesture: granted today and this month, codes left (None when not a code gesture).
 
     Grants are counted for capped gestures only unless `count_all`: intake asks on every report,
@@ -114,7 +123,8 @@ async def usage(session: AsyncSession, gestures: Sequence[Gesture], now: datetim
     left: dict[int, int] = {}
     if code_ids:
         rows = await session.execute(
-            select(GestureCode.gesture_id, func.count()).where(GestureCode.gesture_id.in_(code_ids), GestureCode.grant_id.is_(None))
+            select(GestureCode.gesture_id, func.count())
+            .where(GestureCode.gesture_id.in_(code_ids), GestureCode.grant_id.is_(None))
             .group_by(GestureCode.gesture_id)
         )
         left = dict(rows.all())
@@ -131,7 +141,14 @@ def _has_room(gesture: Gesture, used: tuple[int, int, int | None]) -> bool:
 
 
 async def offers_for(
-    session: AsyncSession, site: Site, *, category: str, customer_tier: int, repeat_level: int, now: datetime, exclude: Sequence[int] = ()
+    session: AsyncSession,
+    site: Site,
+    *,
+    category: str,
+    customer_tier: int,
+    repeat_level: int,
+    now: datetime,
+    exclude: Sequence[int] = (),
 ) -> list[Gesture]:
     """The 2–3 gestures to offer: relevant, within the customer's tier, and not run out."""
     gestures = [g for g in await catalog(session, site.id) if g.id not in exclude]
@@ -139,7 +156,10 @@ async def offers_for(
     by_id = {g.id: g for g in gestures}
     options = [GestureOption(g.id, g.tier, tuple(g.categories or ()), g.position) for g in gestures]
     chosen = offer_gestures(
-        options, category=category, customer_tier=customer_tier, repeat_level=repeat_level,
+        options,
+        category=category,
+        customer_tier=customer_tier,
+        repeat_level=repeat_level,
         available=lambda o: _has_room(by_id[o.id], room[o.id]),
     )
     return [by_id[o.id] for o in chosen]
@@ -147,7 +167,9 @@ async def offers_for(
 
 async def set_customer_tier(session: AsyncSession, *, site: Site, key: str, tier: Tier, staff: Staff) -> None:
     """Staff set the customer's tier on their file; it counts from their next report."""
-    profile = await session.scalar(select(CustomerProfile).where(CustomerProfile.site_id == site.id, CustomerProfile.customer_key == key))
+    profile = await session.scalar(
+        select(CustomerProfile).where(CustomerProfile.site_id == site.id, CustomerProfile.customer_key == key)
+    )
     if profile is None:
         session.add(CustomerProfile(site_id=site.id, customer_key=key, tier=int(tier), set_by_id=staff.id))
     else:
@@ -165,7 +187,12 @@ async def offered(session: AsyncSession, report: Report) -> list[Gesture]:
     ids = report.offered_gesture_ids or []
     if not ids:
         return []
-    found = {g.id: g for g in (await session.scalars(select(Gesture).where(Gesture.id.in_(ids), Gesture.site_id == report.site_id))).all()}
+    found = {
+        g.id: g
+        for g in (
+            await session.scalars(select(Gesture).where(Gesture.id.in_(ids), Gesture.site_id == report.site_id))
+        ).all()
+    }
     return [found[i] for i in ids if i in found]
 
 
@@ -173,11 +200,18 @@ async def _take_code(session: AsyncSession, gesture: Gesture, grant: GestureGran
     """Claim one free code for the grant; a conditional UPDATE so two customers never get the same code."""
     for _ in range(5):
         code = await session.scalar(
-            select(GestureCode).where(GestureCode.gesture_id == gesture.id, GestureCode.grant_id.is_(None)).order_by(GestureCode.id).limit(1)
+            select(GestureCode)
+            .where(GestureCode.gesture_id == gesture.id, GestureCode.grant_id.is_(None))
+            .order_by(GestureCode.id)
+            .limit(1)
         )
         if code is None:
             return None
-        taken = await session.execute(update(GestureCode).where(GestureCode.id == code.id, GestureCode.grant_id.is_(None)).values(grant_id=grant.id))
+        taken = await session.execute(
+            update(GestureCode)
+            .where(GestureCode.id == code.id, GestureCode.grant_id.is_(None))
+            .values(grant_id=grant.id)
+        )
         if taken.rowcount == 1:  # type: ignore[attr-defined]
             return code.code
     return None
@@ -192,8 +226,16 @@ async def _fulfil(session: AsyncSession, report: Report, gesture: Gesture, grant
     if gesture.fulfilment == "code":
         grant.code = await _take_code(session, gesture, grant)
         return grant.code is not None
-    session.add(Task(site_id=report.site_id, report_id=report.id, grant_id=grant.id, kind="gesture",
-                     title=f"{gesture.name} for {_who(report)}", due_at=now + timedelta(hours=FULFILMENT_HOURS)))
+    session.add(
+        Task(
+            site_id=report.site_id,
+            report_id=report.id,
+            grant_id=grant.id,
+            kind="gesture",
+            title=f"{gesture.name} for {_who(report)}",
+            due_at=now + timedelta(hours=FULFILMENT_HOURS),
+        )
+    )
     return True
 
 
@@ -218,7 +260,9 @@ async def choose(
         raise AlreadyChosen(existing)
     if choice not in CHOICES:
         raise ValueError("Pick one of the options, or tell us in your own words.")
-    grant = GestureGrant(site_id=report.site_id, report_id=report.id, customer_choice_for=report.id, choice=choice, created_at=now)
+    grant = GestureGrant(
+        site_id=report.site_id, report_id=report.id, customer_choice_for=report.id, choice=choice, created_at=now
+    )
     gesture = None
     if choice == "gesture":
         gesture = next((g for g in await offered(session, report) if g.id == gesture_id), None)
@@ -241,15 +285,33 @@ async def choose(
         await session.rollback()
         await session.refresh(report)
         raise AlreadyChosen(await customer_choice(session, report)) from None  # type: ignore[arg-type]
-    if gesture and not await _fulfil(session, report, gesture, grant, now):  # the last code went to someone else meanwhile
+    if gesture and not await _fulfil(
+        session, report, gesture, grant, now
+    ):  # the last code went to someone else meanwhile
         await session.delete(grant)
         raise await _gone(session, report, gesture.id, gesture.name, now)
     if choice == "wish":
-        session.add(Task(site_id=report.site_id, report_id=report.id, grant_id=grant.id, kind="wish",
-                         title=f"Answer {_who(report)}: what would make it right", due_at=now + timedelta(hours=FULFILMENT_HOURS)))
+        session.add(
+            Task(
+                site_id=report.site_id,
+                report_id=report.id,
+                grant_id=grant.id,
+                kind="wish",
+                title=f"Answer {_who(report)}: what would make it right",
+                due_at=now + timedelta(hours=FULFILMENT_HOURS),
+            )
+        )
     session.add(ReportEvent(report_id=report.id, kind="gesture", body=describe(grant), created_at=now))
-    mail_customer(session, report, "gesture", f"gesture:{grant.id}", settings, env, grant=grant,
-                  confirmation=confirmation(grant, gesture.description if gesture else None))
+    mail_customer(
+        session,
+        report,
+        "gesture",
+        f"gesture:{grant.id}",
+        settings,
+        env,
+        grant=grant,
+        confirmation=confirmation(grant, gesture.description if gesture else None),
+    )
     await session.commit()
     return grant
 
@@ -257,8 +319,13 @@ async def choose(
 async def _gone(session: AsyncSession, report: Report, gesture_id: int, name: str, now: datetime) -> GestureGone:
     """Offer the next relevant gestures instead of the one that ran out, and remember them as the new offer."""
     alternatives = await offers_for(
-        session, report.site, category=report.category, customer_tier=report.customer_tier, repeat_level=report.repeat_level,
-        now=now, exclude=[gesture_id],
+        session,
+        report.site,
+        category=report.category,
+        customer_tier=report.customer_tier,
+        repeat_level=report.repeat_level,
+        now=now,
+        exclude=[gesture_id],
     )
     report.offered_gesture_ids = [g.id for g in alternatives]
     await session.commit()
@@ -278,11 +345,18 @@ def describe(grant: GestureGrant) -> str:
 def confirmation(grant: GestureGrant, description: str | None = None) -> list[str]:
     """What we tell the customer about their gesture, in paragraphs (status page, panel and mail say the same)."""
     if grant.choice == "declined":
-        return ["Understood: no gesture. We'll put our effort into fixing it, and into making sure it doesn't happen again."]
+        return [
+            "Understood: no gesture. We'll put our effort into fixing it, and into making sure it doesn't happen again."
+        ]
     if grant.choice == "wish":
-        return [f"Thank you for telling us what would make it right: “{grant.wish}”",
-                f"A person on our team will read it and answer you within {FULFILMENT_HOURS} hours."]
-    lines = [f"{'We would like to offer you' if grant.granted_by_id else 'You chose'}: {grant.gesture_name}." + (f" {description}" if description else "")]
+        return [
+            f"Thank you for telling us what would make it right: “{grant.wish}”",
+            f"A person on our team will read it and answer you within {FULFILMENT_HOURS} hours.",
+        ]
+    lines = [
+        f"{'We would like to offer you' if grant.granted_by_id else 'You chose'}: {grant.gesture_name}."
+        + (f" {description}" if description else "")
+    ]
     if grant.code:
         lines.append(f"Your code: {grant.code} (it works once, and it is yours).")
     else:
@@ -293,13 +367,16 @@ def confirmation(grant: GestureGrant, description: str | None = None) -> list[st
 async def budget_used(session: AsyncSession, staff: Staff, now: datetime) -> dict[int, int]:
     """How many gestures of each tier this staff member granted this month."""
     rows = await session.execute(
-        select(GestureGrant.tier, func.count()).where(GestureGrant.granted_by_id == staff.id, GestureGrant.created_at >= _month_start(now))
+        select(GestureGrant.tier, func.count())
+        .where(GestureGrant.granted_by_id == staff.id, GestureGrant.created_at >= _month_start(now))
         .group_by(GestureGrant.tier)
     )
     return {tier: count for tier, count in rows if tier}
 
 
-async def budget_overview(session: AsyncSession, staff: Staff, site: Site, now: datetime | None = None) -> list[tuple[Tier, int, int | None]]:
+async def budget_overview(
+    session: AsyncSession, staff: Staff, site: Site, now: datetime | None = None
+) -> list[tuple[Tier, int, int | None]]:
     """(tier, used, monthly limit or None) for the staff member, to show beside the grant form."""
     used = await budget_used(session, staff, now or utcnow())
     budgets = budgets_of(site.gesture_budgets)
@@ -309,7 +386,11 @@ async def budget_overview(session: AsyncSession, staff: Staff, site: Site, now: 
 async def _who_can_grant(session: AsyncSession, site: Site, roles: Sequence[str]) -> list[Staff]:
     """Active staff of the site (and admins) in the given roles."""
     linked = select(StaffSite.staff_id).where(StaffSite.site_id == site.id)
-    query = select(Staff).where(Staff.is_active, Staff.role.in_(roles), (Staff.role == "admin") | Staff.id.in_(linked)).order_by(Staff.name)
+    query = (
+        select(Staff)
+        .where(Staff.is_active, Staff.role.in_(roles), (Staff.role == "admin") | Staff.id.in_(linked))
+        .order_by(Staff.name)
+    )
     return list((await session.scalars(query)).all())
 
 
@@ -335,12 +416,25 @@ async def grant(
     if not _has_room(gesture, (await usage(session, [gesture], now))[gesture.id]):
         raise ValueError(f"“{gesture.name}” has reached its cap or has no codes left. Pick another one.")
     tier = Tier(gesture.tier)
-    check = check_budget(budgets_of(report.site.gesture_budgets), role=staff.role, tier=tier,
-                         used=(await budget_used(session, staff, now)).get(tier, 0))
+    check = check_budget(
+        budgets_of(report.site.gesture_budgets),
+        role=staff.role,
+        tier=tier,
+        used=(await budget_used(session, staff, now)).get(tier, 0),
+    )
     if not check.allowed:
         raise OverBudget(check, tier, await _who_can_grant(session, report.site, check.can_grant))
-    given = GestureGrant(site_id=report.site_id, report_id=report.id, choice="gesture", gesture_id=gesture.id, gesture_name=gesture.name,
-                         tier=gesture.tier, granted_by_id=staff.id, reason=reason, created_at=now)
+    given = GestureGrant(
+        site_id=report.site_id,
+        report_id=report.id,
+        choice="gesture",
+        gesture_id=gesture.id,
+        gesture_name=gesture.name,
+        tier=gesture.tier,
+        granted_by_id=staff.id,
+        reason=reason,
+        created_at=now,
+    )
     given.granted_by = staff
     session.add(given)
     await session.flush()
@@ -348,8 +442,26 @@ async def grant(
         await session.delete(given)
         await session.flush()
         raise ValueError(f"“{gesture.name}” has no codes left. Pick another one.")
-    session.add(ReportEvent(report_id=report.id, kind="gesture", staff_id=staff.id, body=describe(given), override_reason=reason, created_at=now))
-    mail_customer(session, report, "gesture", f"gesture:{given.id}", settings, env, grant=given, confirmation=confirmation(given, gesture.description))
+    session.add(
+        ReportEvent(
+            report_id=report.id,
+            kind="gesture",
+            staff_id=staff.id,
+            body=describe(given),
+            override_reason=reason,
+            created_at=now,
+        )
+    )
+    mail_customer(
+        session,
+        report,
+        "gesture",
+        f"gesture:{given.id}",
+        settings,
+        env,
+        grant=given,
+        confirmation=confirmation(given, gesture.description),
+    )
     await session.commit()
     return given
 
@@ -367,7 +479,9 @@ class ReportGestures:
 
 async def for_report_page(session: AsyncSession, report: Report, staff: Staff) -> ReportGestures:
     """The report's gestures, tasks, the site's catalog and the viewer's budget this month."""
-    grants = (await session.scalars(select(GestureGrant).where(GestureGrant.report_id == report.id).order_by(GestureGrant.id))).all()
+    grants = (
+        await session.scalars(select(GestureGrant).where(GestureGrant.report_id == report.id).order_by(GestureGrant.id))
+    ).all()
     return ReportGestures(
         grants=list(grants),
         offered=await offered(session, report),
@@ -377,39 +491,77 @@ async def for_report_page(session: AsyncSession, report: Report, staff: Staff) -
     )
 
 
-async def follow_up_for(session: AsyncSession, site: Site, report: Report, now: datetime, *, settings: Settings, env: Environment) -> Task | None:
+async def follow_up_for(
+    session: AsyncSession, site: Site, report: Report, now: datetime, *, settings: Settings, env: Environment
+) -> Task | None:
     """A named lead must follow up personally with an at-risk customer: the on-duty lead with fewest open follow-ups, told by mail.
 
     One open follow-up per customer: their next report while it is open goes to the same conversation, not a new task.
     """
     already = await session.scalar(
-        select(Task.id).join(Report, Report.id == Task.report_id)
-        .where(Task.site_id == site.id, Task.kind == "follow_up", Task.done_at.is_(None), Report.customer_key == report.customer_key).limit(1)
+        select(Task.id)
+        .join(Report, Report.id == Task.report_id)
+        .where(
+            Task.site_id == site.id,
+            Task.kind == "follow_up",
+            Task.done_at.is_(None),
+            Report.customer_key == report.customer_key,
+        )
+        .limit(1)
     )
     if already:
         return None
     open_follow_ups = (
-        select(func.count()).where(Task.assignee_id == Staff.id, Task.kind == "follow_up", Task.done_at.is_(None)).correlate(Staff).scalar_subquery()
+        select(func.count())
+        .where(Task.assignee_id == Staff.id, Task.kind == "follow_up", Task.done_at.is_(None))
+        .correlate(Staff)
+        .scalar_subquery()
     )
     linked = select(StaffSite.staff_id).where(StaffSite.site_id == site.id)
     lead = await session.scalar(
-        select(Staff).where(Staff.is_active, Staff.role == "lead", Staff.id.in_(linked))
-        .order_by(Staff.on_duty.desc(), open_follow_ups, Staff.id).limit(1)
+        select(Staff)
+        .where(Staff.is_active, Staff.role == "lead", Staff.id.in_(linked))
+        .order_by(Staff.on_duty.desc(), open_follow_ups, Staff.id)
+        .limit(1)
     )
-    task = Task(site_id=site.id, report_id=report.id, kind="follow_up", assignee_id=lead.id if lead else None,
-                title=f"Follow up personally with {_who(report)}: small failures are piling up",
-                due_at=now + timedelta(hours=site.follow_up_hours), created_at=now)
+    task = Task(
+        site_id=site.id,
+        report_id=report.id,
+        kind="follow_up",
+        assignee_id=lead.id if lead else None,
+        title=f"Follow up personally with {_who(report)}: small failures are piling up",
+        due_at=now + timedelta(hours=site.follow_up_hours),
+        created_at=now,
+    )
     session.add(task)
     if lead:
-        content = render_mail(env, "follow_up", report=report, site=site, staff=lead, task=task, url=f"{settings.base_url}/staff/reports/{report.id}")
-        enqueue_mail(session, dedupe_key=f"follow_up:{report.id}", to_addr=lead.email, to_name=lead.name, content=content,
-                     base_url=settings.base_url, site_id=site.id, report_id=report.id)
+        content = render_mail(
+            env,
+            "follow_up",
+            report=report,
+            site=site,
+            staff=lead,
+            task=task,
+            url=f"{settings.base_url}/staff/reports/{report.id}",
+        )
+        enqueue_mail(
+            session,
+            dedupe_key=f"follow_up:{report.id}",
+            to_addr=lead.email,
+            to_name=lead.name,
+            content=content,
+            base_url=settings.base_url,
+            site_id=site.id,
+            report_id=report.id,
+        )
     return task
 
 
 async def open_tasks(session: AsyncSession, site_ids: Sequence[int], *, assignee_id: int | None = None) -> list[Task]:
     """Tasks not yet done at these sites, the nearest deadline first."""
-    query = select(Task).where(Task.site_id.in_(site_ids), Task.done_at.is_(None)).order_by(Task.due_at, Task.id).limit(500)
+    query = (
+        select(Task).where(Task.site_id.in_(site_ids), Task.done_at.is_(None)).order_by(Task.due_at, Task.id).limit(500)
+    )
     if assignee_id is not None:
         query = query.where(Task.assignee_id == assignee_id)
     return list((await session.scalars(query)).all())
@@ -443,8 +595,15 @@ async def add_gesture(session: AsyncSession, site: Site, spec: GestureSpec) -> G
 
 
 def _fields(spec: GestureSpec) -> dict[str, object]:
-    return {"name": spec.name, "description": spec.description, "tier": int(spec.tier), "categories": list(spec.categories),
-            "daily_cap": spec.daily_cap, "monthly_cap": spec.monthly_cap, "fulfilment": spec.fulfilment}
+    return {
+        "name": spec.name,
+        "description": spec.description,
+        "tier": int(spec.tier),
+        "categories": list(spec.categories),
+        "daily_cap": spec.daily_cap,
+        "monthly_cap": spec.monthly_cap,
+        "fulfilment": spec.fulfilment,
+    }
 
 
 async def update_gesture(session: AsyncSession, gesture: Gesture, spec: GestureSpec, *, active: bool) -> None:
@@ -460,7 +619,13 @@ async def add_codes(session: AsyncSession, gesture: Gesture, text: str) -> int:
     codes = parse_codes(text)
     if not codes:
         raise ValueError("Paste at least one code, one per line.")
-    known = set((await session.scalars(select(GestureCode.code).where(GestureCode.gesture_id == gesture.id, GestureCode.code.in_(codes)))).all())
+    known = set(
+        (
+            await session.scalars(
+                select(GestureCode.code).where(GestureCode.gesture_id == gesture.id, GestureCode.code.in_(codes))
+            )
+        ).all()
+    )
     new = [c for c in codes if c not in known]
     session.add_all(GestureCode(gesture_id=gesture.id, code=c) for c in new)
     await session.commit()

@@ -92,13 +92,29 @@ async def _counts(session: AsyncSession, site: Site, client: str, key: str | Non
     """Reports to the site in the last hour and from this client in the last minute (for the flood limit),
     and, for a known customer, their earlier reports in the repeat window and the tier staff set."""
     from_client = and_(Report.client_hash == client, Report.created_at >= now - RATE_WINDOW)
-    earlier = (select(func.count()).where(Report.site_id == site.id, Report.customer_key == key,
-                                          Report.created_at >= now - timedelta(days=site.repeat_window_days)).scalar_subquery())
-    tier = select(CustomerProfile.tier).where(CustomerProfile.site_id == site.id, CustomerProfile.customer_key == key).scalar_subquery()
+    earlier = (
+        select(func.count())
+        .where(
+            Report.site_id == site.id,
+            Report.customer_key == key,
+            Report.created_at >= now - timedelta(days=site.repeat_window_days),
+        )
+        .scalar_subquery()
+    )
+    tier = (
+        select(CustomerProfile.tier)
+        .where(CustomerProfile.site_id == site.id, CustomerProfile.customer_key == key)
+        .scalar_subquery()
+    )
     row = (
         await session.execute(
-            select(func.count(), func.count().filter(from_client), func.min(Report.created_at).filter(from_client), earlier, tier)
-            .where(Report.site_id == site.id, Report.created_at >= now - timedelta(hours=1))
+            select(
+                func.count(),
+                func.count().filter(from_client),
+                func.min(Report.created_at).filter(from_client),
+                earlier,
+                tier,
+            ).where(Report.site_id == site.id, Report.created_at >= now - timedelta(hours=1))
         )
     ).one()
     return Counts(row[0], row[1], row[2], row[3] if key else 0, row[4] if key else None)
@@ -128,7 +144,9 @@ async def submit_report(
 
     level = repeat_level(counts.earlier_from_customer) if key else RepeatLevel.FIRST
     tier = effective_tier(counts.staff_set_tier, signed_tier)
-    offers = await gestures.offers_for(session, site, category=draft.category, customer_tier=tier, repeat_level=level, now=now)
+    offers = await gestures.offers_for(
+        session, site, category=draft.category, customer_tier=tier, repeat_level=level, now=now
+    )
     apology = _apology_for(site, draft, level, await published_for(session, site, draft.category))
     local = customer_local_time(now, draft.tz_offset_min)
     first_due, recovery_due = due_times(now, site.first_response_minutes, site.recovery_hours)
@@ -191,7 +209,9 @@ async def submit_report(
     return Receipt(ref=report.ref, status_url=url, apology=apology, offers=offers, status_token=report.status_token)
 
 
-def _apology_for(site: Site, draft: ReportDraft, level: int = RepeatLevel.FIRST, templates: Sequence[ApologyTemplate] = ()) -> Apology:
+def _apology_for(
+    site: Site, draft: ReportDraft, level: int = RepeatLevel.FIRST, templates: Sequence[ApologyTemplate] = ()
+) -> Apology:
     """The site's own wording when it has published some for this category, else Mend's."""
     seed = secrets.randbits(32)
     if templates:
@@ -241,8 +261,17 @@ async def receive_report(
     draft = validate_report(raw, [c["slug"] for c in site.categories])
     if is_honeypot_filled(raw):
         return Receipt(
-            ref=tokens.report_ref(), status_url=status_url(settings, tokens.status_token()), apology=_apology_for(site, draft), stored=False
+            ref=tokens.report_ref(),
+            status_url=status_url(settings, tokens.status_token()),
+            apology=_apology_for(site, draft),
+            stored=False,
         )
     return await submit_report(
-        session, site=site, draft=draft, client_address=client_address, user_agent=user_agent, settings=settings, env=env
+        session,
+        site=site,
+        draft=draft,
+        client_address=client_address,
+        user_agent=user_agent,
+        settings=settings,
+        env=env,
     )

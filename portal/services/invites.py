@@ -42,14 +42,34 @@ async def invite(
     if role != "admin" and not sites:
         raise InviteError("Pick at least one site: leads and agents see only their sites.")
     token = secrets.token_urlsafe(32)
-    record = Invite(token_hash=_token_hash(token), email=email, role=role, site_ids=[s.id for s in sites], invited_by_id=by.id,
-                    expires_at=utcnow() + INVITE_LIFETIME)
+    record = Invite(
+        token_hash=_token_hash(token),
+        email=email,
+        role=role,
+        site_ids=[s.id for s in sites],
+        invited_by_id=by.id,
+        expires_at=utcnow() + INVITE_LIFETIME,
+    )
     session.add(record)
     await session.flush()
-    content = render_mail(env, "invite", by=by, role=role, sites=sites, url=f"{settings.base_url}/staff/invite/{token}",
-                          days=INVITE_LIFETIME.days)
-    enqueue_mail(session, dedupe_key=f"invite:{record.id}", to_addr=email, to_name=None, content=content, base_url=settings.base_url,
-                 site_id=sites[0].id if sites else None)
+    content = render_mail(
+        env,
+        "invite",
+        by=by,
+        role=role,
+        sites=sites,
+        url=f"{settings.base_url}/staff/invite/{token}",
+        days=INVITE_LIFETIME.days,
+    )
+    enqueue_mail(
+        session,
+        dedupe_key=f"invite:{record.id}",
+        to_addr=email,
+        to_name=None,
+        content=content,
+        base_url=settings.base_url,
+        site_id=sites[0].id if sites else None,
+    )
     await session.commit()
     return record
 
@@ -70,7 +90,9 @@ async def accept(session: AsyncSession, *, token: str, name: str, password: str)
     if len(password) < MIN_PASSWORD:
         raise InviteError(f"Use a password of at least {MIN_PASSWORD} characters.")
     sites = list((await session.scalars(select(Site).where(Site.id.in_(record.site_ids)))).all())
-    staff = await upsert_staff(session, email=record.email, password=password, role=record.role, name=name.strip()[:200], sites=sites)
+    staff = await upsert_staff(
+        session, email=record.email, password=password, role=record.role, name=name.strip()[:200], sites=sites
+    )
     record.accepted_at = utcnow()
     await session.commit()
     return staff

@@ -49,29 +49,53 @@ async def results_data(session: AsyncSession, site: Site, month: date, now: date
     """What the month's results say, as plain data (kept as JSON, so the page never changes after it is built)."""
     period = month_period(month)
     t = await trends.trends(session, [site], period, now=now)
-    cells, period_total, baseline_total = await trends.hotspot_cells(session, [site.id], period, period.before(timedelta(days=30 * BASELINE_MONTHS)))
+    cells, period_total, baseline_total = await trends.hotspot_cells(
+        session, [site.id], period, period.before(timedelta(days=30 * BASELINE_MONTHS))
+    )
     hotspots = find_hotspots(cells, period_total, baseline_total)
-    closed = (await session.scalars(select(CorrectiveAction).where(CorrectiveAction.site_id == site.id, CorrectiveAction.closed_at >= period.start,
-                                                                  CorrectiveAction.closed_at < period.end).order_by(CorrectiveAction.closed_at))).all()
+    closed = (
+        await session.scalars(
+            select(CorrectiveAction)
+            .where(
+                CorrectiveAction.site_id == site.id,
+                CorrectiveAction.closed_at >= period.start,
+                CorrectiveAction.closed_at < period.end,
+            )
+            .order_by(CorrectiveAction.closed_at)
+        )
+    ).all()
     return {
         "reports": t.total,
         "first_response": list(t.first_response),
         "recovery": list(t.recovery),
         "gestures": [list(g) for g in t.gestures],
         "cas_closed": [{"title": c.title, "changed": c.closure_summary} for c in closed],
-        "hotspots": [{"label": trends.cell_label([site], h.cell.dimension, h.cell.value), "observed": h.cell.observed,
-                      "expected": round(h.expected, 1), "p_value": h.p_value} for h in hotspots],
+        "hotspots": [
+            {
+                "label": trends.cell_label([site], h.cell.dimension, h.cell.value),
+                "observed": h.cell.observed,
+                "expected": round(h.expected, 1),
+                "p_value": h.p_value,
+            }
+            for h in hotspots
+        ],
         "repeat_customers": [list(level) for level in t.levels],
         "categories": {name: sum(counts) for name, counts in t.categories.items()},
     }
 
 
 async def _staff_of(session: AsyncSession, site: Site) -> Sequence[Staff]:
-    query = select(Staff).join(StaffSite, StaffSite.staff_id == Staff.id).where(StaffSite.site_id == site.id, Staff.is_active)
+    query = (
+        select(Staff)
+        .join(StaffSite, StaffSite.staff_id == Staff.id)
+        .where(StaffSite.site_id == site.id, Staff.is_active)
+    )
     return (await session.scalars(query)).all()
 
 
-async def build_due(sessionmaker: async_sessionmaker, *, settings: Settings, env: Environment, now: datetime | None = None) -> int:
+async def build_due(
+    sessionmaker: async_sessionmaker, *, settings: Settings, env: Environment, now: datetime | None = None
+) -> int:
     """Build last month's results for every site that has none yet; returns how many were built.
 
     The unique (site, month) row is the lock: a second worker's insert fails and its mails,
@@ -89,15 +113,31 @@ async def build_due(sessionmaker: async_sessionmaker, *, settings: Settings, env
             session.add(result)
             try:
                 await session.flush()
-            except (IntegrityError, OperationalError):  # another worker got there first (SQLite says so as a busy snapshot)
+            except (
+                IntegrityError,
+                OperationalError,
+            ):  # another worker got there first (SQLite says so as a busy snapshot)
                 await session.rollback()
                 continue
             result.site = site
             for person in await _staff_of(session, site):
-                content = render_mail(env, "monthly", result=result, data=result.data, staff=person,
-                                      url=f"{settings.base_url}/staff/results/{result.id}")
-                enqueue_mail(session, dedupe_key=f"monthly:{result.id}:{person.id}", to_addr=person.email, to_name=person.name,
-                             content=content, base_url=settings.base_url, site_id=site.id)
+                content = render_mail(
+                    env,
+                    "monthly",
+                    result=result,
+                    data=result.data,
+                    staff=person,
+                    url=f"{settings.base_url}/staff/results/{result.id}",
+                )
+                enqueue_mail(
+                    session,
+                    dedupe_key=f"monthly:{result.id}:{person.id}",
+                    to_addr=person.email,
+                    to_name=person.name,
+                    content=content,
+                    base_url=settings.base_url,
+                    site_id=site.id,
+                )
             await session.commit()
             built += 1
     return built
@@ -105,13 +145,19 @@ async def build_due(sessionmaker: async_sessionmaker, *, settings: Settings, env
 
 async def results_for_staff(session: AsyncSession, site_ids: Sequence[int]) -> list[MonthlyResult]:
     """Every built month at these sites, newest first."""
-    query = select(MonthlyResult).where(MonthlyResult.site_id.in_(site_ids)).order_by(MonthlyResult.month.desc(), MonthlyResult.site_id)
+    query = (
+        select(MonthlyResult)
+        .where(MonthlyResult.site_id.in_(site_ids))
+        .order_by(MonthlyResult.month.desc(), MonthlyResult.site_id)
+    )
     return list((await session.scalars(query)).all())
 
 
 async def result_for_staff(session: AsyncSession, site_ids: Sequence[int], result_id: int) -> MonthlyResult | None:
     """One month's results, if it belongs to one of these sites."""
-    return await session.scalar(select(MonthlyResult).where(MonthlyResult.id == result_id, MonthlyResult.site_id.in_(site_ids)))
+    return await session.scalar(
+        select(MonthlyResult).where(MonthlyResult.id == result_id, MonthlyResult.site_id.in_(site_ids))
+    )
 
 
 def _hash(token: str) -> str:

@@ -59,7 +59,11 @@ class QueuePage:
 
 
 async def list_reports(
-    session: AsyncSession, site_ids: list[int], filters: QueueFilter, limit: int = PAGE_SIZE, now: datetime | None = None
+    session: AsyncSession,
+    site_ids: list[int],
+    filters: QueueFilter,
+    limit: int = PAGE_SIZE,
+    now: datetime | None = None,
 ) -> QueuePage:
     """Customers at risk first, then the clock nearest to breach, among the viewer's sites.
 
@@ -74,14 +78,19 @@ async def list_reports(
     if filters.level:
         query = query.where(Report.repeat_level >= 4 if filters.level >= 4 else Report.repeat_level == filters.level)
     if filters.assignee is not None:
-        query = query.where(Report.assignee_id == filters.assignee if filters.assignee else Report.assignee_id.is_(None))
+        query = query.where(
+            Report.assignee_id == filters.assignee if filters.assignee else Report.assignee_id.is_(None)
+        )
     if filters.due in DUE_WINDOWS:
         query = query.where(Report.next_due_at < (now or utcnow()) + DUE_WINDOWS[filters.due])
     if c := filters.after:
         query = query.where(
             or_(
                 Report.priority < c.priority,
-                and_(Report.priority == c.priority, or_(Report.next_due_at > c.due_at, and_(Report.next_due_at == c.due_at, Report.id > c.id))),
+                and_(
+                    Report.priority == c.priority,
+                    or_(Report.next_due_at > c.due_at, and_(Report.next_due_at == c.due_at, Report.id > c.id)),
+                ),
             )
         )
     order = (Report.priority.desc(), Report.next_due_at.asc(), Report.id.asc())  # = ix_report_queue_order
@@ -94,7 +103,9 @@ async def list_reports(
 
 async def reports_for_staff(session: AsyncSession, site_ids: list[int], report_ids: list[int]) -> list[Report]:
     """The reports among these ids that belong to the viewer's sites; the others are silently left out."""
-    return list((await session.scalars(select(Report).where(Report.id.in_(report_ids), Report.site_id.in_(site_ids)))).all())
+    return list(
+        (await session.scalars(select(Report).where(Report.id.in_(report_ids), Report.site_id.in_(site_ids)))).all()
+    )
 
 
 async def report_for_staff(session: AsyncSession, site_ids: list[int], report_id: int) -> Report | None:
@@ -102,7 +113,9 @@ async def report_for_staff(session: AsyncSession, site_ids: list[int], report_id
     return await session.scalar(select(Report).where(Report.id == report_id, Report.site_id.in_(site_ids)))
 
 
-async def list_mail(session: AsyncSession, site_ids: list[int], state: str | None = None, limit: int = 100) -> list[OutboxMail]:
+async def list_mail(
+    session: AsyncSession, site_ids: list[int], state: str | None = None, limit: int = 100
+) -> list[OutboxMail]:
     """The newest mail of the viewer's sites, optionally only one state (e.g. dead letters)."""
     query = select(OutboxMail).where(OutboxMail.site_id.in_(site_ids))
     if state:

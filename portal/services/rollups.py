@@ -30,7 +30,10 @@ def midnight(at: datetime) -> datetime:
 
 def band(column: Any, bands: Any) -> Any:
     """A CASE giving each row its band's label."""
-    return case(*[((column >= low) if high is None else column.between(low, high), label) for low, high, label in bands], else_=None)
+    return case(
+        *[((column >= low) if high is None else column.between(low, high), label) for low, high, label in bands],
+        else_=None,
+    )
 
 
 def day_of(dialect: str, column: Any) -> Any:
@@ -44,7 +47,10 @@ def dimensions() -> dict[str, tuple[Any, Any]]:
     """Each rolled-up dimension: the value per report, and the condition for counting it."""
     return {
         "all": (literal(""), None),
-        "when": (cast(Report.local_weekday, String) + "-" + cast(Report.local_hour, String), Report.local_weekday.is_not(None)),
+        "when": (
+            cast(Report.local_weekday, String) + "-" + cast(Report.local_hour, String),
+            Report.local_weekday.is_not(None),
+        ),
         "cat": (Report.category, None),
         "loc": (Report.location, Report.location.is_not(None)),
         "page": (Report.page_path, Report.page_path.is_not(None)),
@@ -80,10 +86,17 @@ async def _add_counts(session: AsyncSession, start: datetime, end: datetime, now
     sources += [("clock", literal(name), condition) for name, condition in clock_outcomes(now).items()]
     for name, value, condition in sources:
         where = span if condition is None else and_(span, condition)
-        rows = select(Report.site_id, day, literal(name), value, func.count()).where(where).group_by(Report.site_id, day, value)
+        rows = (
+            select(Report.site_id, day, literal(name), value, func.count())
+            .where(where)
+            .group_by(Report.site_id, day, value)
+        )
         statement = insert(ReportRollup).from_select(["site_id", "day", "dim", "value", "n"], rows)
-        await session.execute(statement.on_conflict_do_update(index_elements=["site_id", "day", "dim", "value"],
-                                                              set_={"n": ReportRollup.n + statement.excluded.n}))
+        await session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["site_id", "day", "dim", "value"], set_={"n": ReportRollup.n + statement.excluded.n}
+            )
+        )
 
 
 async def roll_up(sessionmaker: async_sessionmaker, now: datetime | None = None) -> int:
@@ -106,8 +119,11 @@ async def roll_up(sessionmaker: async_sessionmaker, now: datetime | None = None)
             return 0
         try:
             await _add_counts(session, current, end, now)
-            moved = await session.execute(update(RollupState).where(RollupState.id == 1, RollupState.rolled_until == current)
-                                          .values(rolled_until=end))
+            moved = await session.execute(
+                update(RollupState)
+                .where(RollupState.id == 1, RollupState.rolled_until == current)
+                .values(rolled_until=end)
+            )
         except OperationalError:  # SQLite: another worker wrote since this one read (a busy snapshot)
             moved = None
         if moved is None or moved.rowcount != 1:  # type: ignore[attr-defined]

@@ -45,14 +45,18 @@ class SignInThrottled(Exception):
         self.retry_after = retry_after
 
 
-async def authenticate(session: AsyncSession, email: str, password: str, *, client: str, now: datetime | None = None) -> Staff | None:
+async def authenticate(
+    session: AsyncSession, email: str, password: str, *, client: str, now: datetime | None = None
+) -> Staff | None:
     """The active staff member with these credentials, or None; refuses to check after too many failures."""
     now = now or utcnow()
     email = email.strip().lower()
     since = now - SIGN_IN_WINDOW
     recent = or_(LoginFailure.email == email, LoginFailure.client_hash == client)
     failures, oldest = (
-        await session.execute(select(func.count(), func.min(LoginFailure.created_at)).where(recent, LoginFailure.created_at >= since))
+        await session.execute(
+            select(func.count(), func.min(LoginFailure.created_at)).where(recent, LoginFailure.created_at >= since)
+        )
     ).one()
     if failures >= MAX_SIGN_IN_FAILURES:
         raise SignInThrottled(max(1, math.ceil((oldest + SIGN_IN_WINDOW - now).total_seconds())))

@@ -24,12 +24,20 @@ def preview(site: Site, body: str, lexicon: Lexicon) -> tuple[Apology | None, li
     problems = placeholder_errors(body) or ([] if body.strip() else ["Write the apology first."])
     if problems:
         return None, problems, []
-    sample = render_template(body, name=SAMPLE["name"], category_label=SAMPLE["category"], description=SAMPLE["quote"],
-                             signer_name=site.signer_name, signer_role=site.signer_role)
+    sample = render_template(
+        body,
+        name=SAMPLE["name"],
+        category_label=SAMPLE["category"],
+        description=SAMPLE["quote"],
+        signer_name=site.signer_name,
+        signer_role=site.signer_role,
+    )
     return sample, [], lint(sample.text, lexicon)
 
 
-async def save_template(session: AsyncSession, *, site: Site, category: str | None, body: str, publish: bool, lexicon: Lexicon) -> ApologyTemplate:
+async def save_template(
+    session: AsyncSession, *, site: Site, category: str | None, body: str, publish: bool, lexicon: Lexicon
+) -> ApologyTemplate:
     """Keep a draft, or publish it when the placeholders are right and the linter finds nothing."""
     _, problems, findings = preview(site, body, lexicon)
     if problems or (publish and findings):
@@ -42,14 +50,26 @@ async def save_template(session: AsyncSession, *, site: Site, category: str | No
 
 async def site_templates(session: AsyncSession, site: Site) -> list[ApologyTemplate]:
     """All of a site's templates, newest first."""
-    return list((await session.scalars(select(ApologyTemplate).where(ApologyTemplate.site_id == site.id).order_by(ApologyTemplate.id.desc()))).all())
+    return list(
+        (
+            await session.scalars(
+                select(ApologyTemplate).where(ApologyTemplate.site_id == site.id).order_by(ApologyTemplate.id.desc())
+            )
+        ).all()
+    )
 
 
 async def published_for(session: AsyncSession, site: Site, category: str) -> list[ApologyTemplate]:
     """The published variants for this category, else the site-wide ones (empty: use Mend's defaults)."""
-    rows = (await session.scalars(select(ApologyTemplate).where(
-        ApologyTemplate.site_id == site.id, ApologyTemplate.published, or_(ApologyTemplate.category == category, ApologyTemplate.category.is_(None))
-    ))).all()
+    rows = (
+        await session.scalars(
+            select(ApologyTemplate).where(
+                ApologyTemplate.site_id == site.id,
+                ApologyTemplate.published,
+                or_(ApologyTemplate.category == category, ApologyTemplate.category.is_(None)),
+            )
+        )
+    ).all()
     own = [t for t in rows if t.category == category]
     return own or [t for t in rows if t.category is None]
 

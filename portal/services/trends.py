@@ -93,12 +93,22 @@ async def counts(session: AsyncSession, site_ids: Sequence[int], period: Period,
     until = await rollups.rolled_until(session)
     rolled_end = min(period.end, until) if until else period.start
     if rolled_end > period.start:
-        days = and_(ReportRollup.site_id.in_(site_ids), ReportRollup.day >= period.first_day, ReportRollup.day < rolled_end.date())
-        for dim, value, n in (await session.execute(select(ReportRollup.dim, ReportRollup.value, func.sum(ReportRollup.n)).where(days)
-                                                    .group_by(ReportRollup.dim, ReportRollup.value))):
+        days = and_(
+            ReportRollup.site_id.in_(site_ids),
+            ReportRollup.day >= period.first_day,
+            ReportRollup.day < rolled_end.date(),
+        )
+        for dim, value, n in await session.execute(
+            select(ReportRollup.dim, ReportRollup.value, func.sum(ReportRollup.n))
+            .where(days)
+            .group_by(ReportRollup.dim, ReportRollup.value)
+        ):
             result.dims[(dim, value)] += int(n)
-        for value, day, n in (await session.execute(select(ReportRollup.value, ReportRollup.day, func.sum(ReportRollup.n))
-                                                    .where(days, ReportRollup.dim == "cat").group_by(ReportRollup.value, ReportRollup.day))):
+        for value, day, n in await session.execute(
+            select(ReportRollup.value, ReportRollup.day, func.sum(ReportRollup.n))
+            .where(days, ReportRollup.dim == "cat")
+            .group_by(ReportRollup.value, ReportRollup.day)
+        ):
             result.category_days[(value, _as_date(day))] += int(n)
     live = Period(max(period.start, rolled_end), period.end)
     if live.start < live.end:
@@ -106,15 +116,21 @@ async def counts(session: AsyncSession, site_ids: Sequence[int], period: Period,
         result.dims[("all", "")] += await session.scalar(select(func.count()).where(where)) or 0
         for dim, (value, condition) in rollups.dimensions().items():
             if dim != "all":
-                query = select(value, func.count()).where(where if condition is None else and_(where, condition)).group_by(value)
-                for key, n in (await session.execute(query)):
+                query = (
+                    select(value, func.count())
+                    .where(where if condition is None else and_(where, condition))
+                    .group_by(value)
+                )
+                for key, n in await session.execute(query):
                     result.dims[(dim, str(key))] += n
         outcomes = rollups.clock_outcomes(now)
         row = (await session.execute(select(*(func.count().filter(c) for c in outcomes.values())).where(where))).one()
         for name, n in zip(outcomes, row, strict=True):
             result.dims[("clock", name)] += n
         day = rollups.day_of(session.bind.dialect.name, Report.created_at)
-        for category, on, n in (await session.execute(select(Report.category, day, func.count()).where(where).group_by(Report.category, day))):
+        for category, on, n in await session.execute(
+            select(Report.category, day, func.count()).where(where).group_by(Report.category, day)
+        ):
             result.category_days[(category, _as_date(on))] += n
     return result
 
@@ -179,19 +195,50 @@ async def trends(session: AsyncSession, sites: Sequence[Site], period: Period, n
     result.first_response = (clock.get("first_kept", 0), clock.get("first_decided", 0))
     result.recovery = (clock.get("rec_kept", 0), clock.get("rec_decided", 0))
 
-    choice = case((GestureGrant.choice == "gesture", GestureGrant.gesture_name), (GestureGrant.choice == "declined", "No thanks, just fix it"),
-                  else_="Their own words")
-    result.gestures = [(k, n) for k, n in (await session.execute(select(choice, func.count()).where(
-        GestureGrant.site_id.in_(ids), GestureGrant.created_at >= period.start, GestureGrant.created_at < period.end,
-        GestureGrant.granted_by_id.is_(None)).group_by(choice).order_by(func.count().desc())))]
+    choice = case(
+        (GestureGrant.choice == "gesture", GestureGrant.gesture_name),
+        (GestureGrant.choice == "declined", "No thanks, just fix it"),
+        else_="Their own words",
+    )
+    result.gestures = [
+        (k, n)
+        for k, n in (
+            await session.execute(
+                select(choice, func.count())
+                .where(
+                    GestureGrant.site_id.in_(ids),
+                    GestureGrant.created_at >= period.start,
+                    GestureGrant.created_at < period.end,
+                    GestureGrant.granted_by_id.is_(None),
+                )
+                .group_by(choice)
+                .order_by(func.count().desc())
+            )
+        )
+    ]
 
-    closed = (await session.execute(select(CorrectiveAction.created_at, CorrectiveAction.closed_at).where(
-        CorrectiveAction.site_id.in_(ids), CorrectiveAction.closed_at >= period.start, CorrectiveAction.closed_at < period.end))).all()
+    closed = (
+        await session.execute(
+            select(CorrectiveAction.created_at, CorrectiveAction.closed_at).where(
+                CorrectiveAction.site_id.in_(ids),
+                CorrectiveAction.closed_at >= period.start,
+                CorrectiveAction.closed_at < period.end,
+            )
+        )
+    ).all()
     result.cas_closed = len(closed)
     result.cycle_days_median = statistics.median((c - o).total_seconds() / 86400 for o, c in closed) if closed else None
-    after = (await session.execute(select(func.count(func.distinct(CorrectiveAction.id)), func.count()).join(Report, Report.ca_id == CorrectiveAction.id)
-                                   .where(CorrectiveAction.site_id.in_(ids), CorrectiveAction.state == "closed",
-                                          Report.created_at > CorrectiveAction.closed_at))).one()
+    after = (
+        await session.execute(
+            select(func.count(func.distinct(CorrectiveAction.id)), func.count())
+            .join(Report, Report.ca_id == CorrectiveAction.id)
+            .where(
+                CorrectiveAction.site_id.in_(ids),
+                CorrectiveAction.state == "closed",
+                Report.created_at > CorrectiveAction.closed_at,
+            )
+        )
+    ).one()
     result.recurring_cas, result.recurring_reports = after[0], after[1]
     return result
 
@@ -200,15 +247,19 @@ async def trends(session: AsyncSession, sites: Sequence[Site], period: Period, n
 HOTSPOT_DIMS = {"when": "when", "location": "loc", "category": "cat", "busy": "busy", "rate": "rate"}
 
 
-async def hotspot_cells(session: AsyncSession, site_ids: Sequence[int], period: Period, baseline: Period,
-                        now: datetime | None = None) -> tuple[list[Cell], int, int]:
+async def hotspot_cells(
+    session: AsyncSession, site_ids: Sequence[int], period: Period, baseline: Period, now: datetime | None = None
+) -> tuple[list[Cell], int, int]:
     """Counts per cell in the period and its baseline, for every dimension, with both totals."""
     now = now or utcnow()
     current, before = await counts(session, site_ids, period, now), await counts(session, site_ids, baseline, now)
     cells = []
     for dimension, dim in HOTSPOT_DIMS.items():
         observed, base = current.of(dim), before.of(dim)
-        cells += [Cell(dimension, value, value, observed.get(value, 0), base.get(value, 0)) for value in sorted(set(observed) | set(base))]
+        cells += [
+            Cell(dimension, value, value, observed.get(value, 0), base.get(value, 0))
+            for value in sorted(set(observed) | set(base))
+        ]
     return cells, current.dims[("all", "")], before.dims[("all", "")]
 
 
@@ -216,15 +267,29 @@ async def hotspots(session: AsyncSession, sites: Sequence[Site], period: Period)
     """Cells where the period's reports concentrate beyond chance, against the 8 weeks before it."""
     cells, period_total, baseline_total = await hotspot_cells(session, [s.id for s in sites], period, period.before())
     found = find_hotspots(cells, period_total, baseline_total)
-    return [Hotspot(Cell(h.cell.dimension, h.cell.value, cell_label(sites, h.cell.dimension, h.cell.value), h.cell.observed, h.cell.baseline),
-                    h.expected, h.p_value) for h in found]
+    return [
+        Hotspot(
+            Cell(
+                h.cell.dimension,
+                h.cell.value,
+                cell_label(sites, h.cell.dimension, h.cell.value),
+                h.cell.observed,
+                h.cell.baseline,
+            ),
+            h.expected,
+            h.p_value,
+        )
+        for h in found
+    ]
 
 
 def cell_label(sites: Sequence[Site], dimension: str, value: str) -> str:
     """How people read a cell: `Wednesdays 15:00–16:00`, a category's label, a location or a band."""
     if dimension == "when":
         weekday, _, hour = value.partition("-")
-        return hour_label(int(weekday), int(hour)) if weekday.isdigit() and hour.isdigit() and int(weekday) < 7 else value
+        return (
+            hour_label(int(weekday), int(hour)) if weekday.isdigit() and hour.isdigit() and int(weekday) < 7 else value
+        )
     if dimension == "category":
         return next((c["label"] for s in sites for c in s.categories if c["slug"] == value), value)
     return value
@@ -237,15 +302,25 @@ def cell_filter(dimension: str, value: str) -> ColumnElement[bool]:
         if not (weekday.isdigit() and hour.isdigit()):
             raise ValueError("Unknown cell.")
         return and_(Report.local_weekday == int(weekday), Report.local_hour == int(hour))
-    columns = {"location": Report.location, "category": Report.category,
-               "busy": rollups.band(Report.busy, BUSY_BANDS), "rate": rollups.band(Report.site_reports_last_hour, RATE_BANDS)}
+    columns = {
+        "location": Report.location,
+        "category": Report.category,
+        "busy": rollups.band(Report.busy, BUSY_BANDS),
+        "rate": rollups.band(Report.site_reports_last_hour, RATE_BANDS),
+    }
     if dimension not in columns:
         raise ValueError("Unknown dimension.")
     return columns[dimension] == value
 
 
-async def cell_reports(session: AsyncSession, sites: Sequence[Site], period: Period, dimension: str, value: str, limit: int = 200) -> list[Report]:
+async def cell_reports(
+    session: AsyncSession, sites: Sequence[Site], period: Period, dimension: str, value: str, limit: int = 200
+) -> list[Report]:
     """The period's reports in one hotspot cell, newest first."""
-    query = select(Report).where(_in([s.id for s in sites], period), cell_filter(dimension, value)).order_by(Report.created_at.desc()).limit(limit)
+    query = (
+        select(Report)
+        .where(_in([s.id for s in sites], period), cell_filter(dimension, value))
+        .order_by(Report.created_at.desc())
+        .limit(limit)
+    )
     return list((await session.scalars(query)).all())
-

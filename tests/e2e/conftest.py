@@ -54,14 +54,20 @@ class Portal:
 
     def new_site(self, name: str = "Northwind") -> Site:
         """A site whose widget may live on the host origin."""
-        return self.run(lambda s: create_site(s, name=name, origins=[self.host_origin], signer_name="Dana Whitfield", signer_role="Head of Care"))
+        return self.run(
+            lambda s: create_site(
+                s, name=name, origins=[self.host_origin], signer_name="Dana Whitfield", signer_role="Head of Care"
+            )
+        )
 
     def new_admin(self, email: str) -> None:
         self.run(lambda s: upsert_staff(s, email=email, password=PASSWORD, role="admin"))
 
     def new_staff(self, email: str, site: Site, role: str = "agent") -> None:
         async def work(session):  # type: ignore[no-untyped-def]
-            return await upsert_staff(session, email=email, password=PASSWORD, role=role, sites=[await session.get(Site, site.id)])
+            return await upsert_staff(
+                session, email=email, password=PASSWORD, role=role, sites=[await session.get(Site, site.id)]
+            )
 
         self.run(work)
 
@@ -83,10 +89,14 @@ class _HostHandler(BaseHTTPRequestHandler):
 
     portal_url = ""
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's hook name)
+    def do_GET(self) -> None:
         params = {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
         attributes = " ".join(f'data-{k}="{v}"' for k, v in params.items() if k != "site")
-        body = HOST_PAGE.replace("{portal}", self.portal_url).replace("{site}", params.get("site", "")).replace("{attributes}", attributes)
+        body = (
+            HOST_PAGE.replace("{portal}", self.portal_url)
+            .replace("{site}", params.get("site", ""))
+            .replace("{attributes}", attributes)
+        )
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.end_headers()
@@ -118,8 +128,12 @@ def portal(database_url: str) -> Iterator[Portal]:
     Thread(target=host.serve_forever, daemon=True).start()
     try:
         _wait_until_healthy(url, server)
-        yield Portal(url=url, settings=Settings(database_url=database_url, secret_key=TEST_SECRET, base_url=url), smtp=smtp,
-                     host_origin=f"http://127.0.0.1:{host.server_address[1]}")
+        yield Portal(
+            url=url,
+            settings=Settings(database_url=database_url, secret_key=TEST_SECRET, base_url=url),
+            smtp=smtp,
+            host_origin=f"http://127.0.0.1:{host.server_address[1]}",
+        )
     finally:
         server.terminate()
         server.wait(10)

@@ -10,14 +10,24 @@ from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.slow
 
-EGGS = [("Half the eggs were broken when the bag arrived.", "ana@example.com"),
-        ("Eggs cracked again, they were packed under the bottles.", "ana@example.com"),
-        ("Three eggs broken in a box of six.", "bo@example.com")]
+EGGS = [
+    ("Half the eggs were broken when the bag arrived.", "ana@example.com"),
+    ("Eggs cracked again, they were packed under the bottles.", "ana@example.com"),
+    ("Three eggs broken in a box of six.", "bo@example.com"),
+]
 
 
 def report(portal, site, description: str, email: str) -> str:
-    created = httpx.post(f"{portal.url}/api/v1/reports", json={"site_key": site.key, "category": "order", "description": description,
-                                                              "email": email, "page_url": f"{portal.host_origin}/shop.html"})
+    created = httpx.post(
+        f"{portal.url}/api/v1/reports",
+        json={
+            "site_key": site.key,
+            "category": "order",
+            "description": description,
+            "email": email,
+            "page_url": f"{portal.host_origin}/shop.html",
+        },
+    )
     return created.json()["id"]
 
 
@@ -46,7 +56,9 @@ def test_lead_links_three_reports_verifies_reopens_and_closes_with_one_mail_each
     page.get_by_label("Why, then? 2").fill("The picking app has no fragile-last rule.")
     page.get_by_label("Corrective action").fill("Repack fragile items on top at dispatch.")
     page.get_by_label("Preventive action").fill("A fragile-last rule in the picking app.")
-    page.get_by_label("For customers: what we changed").fill("Our picking app now packs eggs and glass last, on top of everything else.")
+    page.get_by_label("For customers: what we changed").fill(
+        "Our picking app now packs eggs and glass last, on top of everything else."
+    )
     page.get_by_label("Show it in the widget").check()
     page.get_by_label("Public wording").fill("Some egg deliveries arrive cracked. We are changing how we pack them.")
     page.get_by_label("Only on pages matching").fill("/shop.html")
@@ -83,7 +95,9 @@ def test_lead_links_three_reports_verifies_reopens_and_closes_with_one_mail_each
     page.get_by_role("button", name="Change state").click()
     expect(page.get_by_test_id("state-error")).to_contain_text("needs a reason")
     page.get_by_label("New state").select_option(label="Closed")
-    page.get_by_label("Reason to close before the window ends").fill("New trays since Monday; no breakage in 200 orders.")
+    page.get_by_label("Reason to close before the window ends").fill(
+        "New trays since Monday; no breakage in 200 orders."
+    )
     page.get_by_role("button", name="Change state").click()
     expect(page.get_by_test_id("ca-state")).to_have_text("Closed")
 
@@ -94,4 +108,6 @@ def test_lead_links_three_reports_verifies_reopens_and_closes_with_one_mail_each
         mail = portal.smtp.inbox.wait_for(closure_to(address))
         assert "Our picking app now packs eggs and glass last" in mail.get_body(("plain",)).get_content()
     for address in ("ana@example.com", "bo@example.com", "dee@example.com", "cy@example.com"):
-        assert len([m for m in portal.smtp.inbox.messages if closure_to(address)(m)]) == 1  # Ana reported twice: still one mail
+        assert (
+            len([m for m in portal.smtp.inbox.messages if closure_to(address)(m)]) == 1
+        )  # Ana reported twice: still one mail

@@ -43,13 +43,24 @@ def test_customer_picks_a_gesture_in_the_widget_and_the_confirmation_is_mailed(p
 
 def test_a_returning_customers_third_report_acknowledges_the_repeat_and_offers_a_higher_tier(portal, page: Page):
     site = portal.new_site("Repeat Goods")
-    signed = {"customer-id": "cust-77", "customer-sig": sign_customer(site.secret, "cust-77"),
-              "customer-email": "olu@example.com", "customer-name": "Olu Bello"}
+    signed = {
+        "customer-id": "cust-77",
+        "customer-sig": sign_customer(site.secret, "cust-77"),
+        "customer-email": "olu@example.com",
+        "customer-name": "Olu Bello",
+    }
     for description in ("First parcel was late.", "Second parcel was late too."):
-        response = httpx.post(f"{portal.url}/api/v1/reports", json={
-            "site_key": site.key, "category": "delivery", "description": description,
-            "customer_id": signed["customer-id"], "customer_sig": signed["customer-sig"], "email": "olu@example.com",
-        })
+        response = httpx.post(
+            f"{portal.url}/api/v1/reports",
+            json={
+                "site_key": site.key,
+                "category": "delivery",
+                "description": description,
+                "customer_id": signed["customer-id"],
+                "customer_sig": signed["customer-sig"],
+                "email": "olu@example.com",
+            },
+        )
         assert {g["tier"] for g in response.json()["gestures"]} == {"standard"}
 
     page.goto(portal.host_page(site, **signed))

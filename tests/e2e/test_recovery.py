@@ -14,7 +14,13 @@ def test_agent_update_reaches_the_customer_and_their_reply_reaches_the_agent(por
     portal.new_staff("agent@recovery.example", site)
     created = httpx.post(
         f"{portal.url}/api/v1/reports",
-        json={"site_key": site.key, "category": "delivery", "description": "Parcel never came", "email": "leo@example.com", "name": "Leo Park"},
+        json={
+            "site_key": site.key,
+            "category": "delivery",
+            "description": "Parcel never came",
+            "email": "leo@example.com",
+            "name": "Leo Park",
+        },
     ).json()
 
     portal.sign_in(page, "agent@recovery.example")

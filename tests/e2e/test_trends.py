@@ -13,8 +13,17 @@ def test_trends_charts_draw_and_carry_their_tables(portal, page: Page):
     site = portal.new_site("Trend Goods")
     portal.new_staff("trends@trend.example", site, role="lead")
     for location in ("North", "North", "South"):
-        httpx.post(f"{portal.url}/api/v1/reports", json={"site_key": site.key, "category": "delivery", "description": "Late.",
-                                                        "location": location, "busy": 95, "tz_offset_min": 60})
+        httpx.post(
+            f"{portal.url}/api/v1/reports",
+            json={
+                "site_key": site.key,
+                "category": "delivery",
+                "description": "Late.",
+                "location": location,
+                "busy": 95,
+                "tz_offset_min": 60,
+            },
+        )
     errors: list[str] = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     portal.sign_in(page, "trends@trend.example", "/staff/trends")
@@ -24,6 +33,9 @@ def test_trends_charts_draw_and_carry_their_tables(portal, page: Page):
     expect(page.get_by_test_id("table-locations")).to_contain_text("North")
     drawn = page.locator("canvas[data-chart='locations-data']")
     expect(drawn).to_be_visible()
-    assert page.evaluate("() => Boolean(Chart.getChart(document.querySelector(\"canvas[data-chart='locations-data']\")))")
-    assert "site=" in page.url and "from=" in page.url  # the view can be shared as it is
+    assert page.evaluate(
+        "() => Boolean(Chart.getChart(document.querySelector(\"canvas[data-chart='locations-data']\")))"
+    )
+    assert "site=" in page.url
+    assert "from=" in page.url
     assert not errors, errors

@@ -19,7 +19,9 @@ async def new_report(client, session, site) -> Report:
     return await session.scalar(select(Report).where(Report.ref == created["id"]))
 
 
-async def test_staff_of_the_site_are_warned_once_before_the_first_follow_up_is_due(client, session, sessionmaker, settings, site, other_site):
+async def test_staff_of_the_site_are_warned_once_before_the_first_follow_up_is_due(
+    client, session, sessionmaker, settings, site, other_site
+):
     agent = await add_staff(session, "agent@shop.example", "agent", [site])
     await add_staff(session, "elsewhere@other.example", "agent", [other_site])
     report = await new_report(client, session, site)
@@ -51,9 +53,16 @@ async def test_an_update_stops_the_first_clock_and_fixing_stops_both(client, ses
     report = await new_report(client, session, site)
     staff = await add_staff(session, "agent@shop.example", "agent", [site])
     env = make_environment()
-    await conversation.send_update(session, report=report, staff=staff, body="We're on it: the parcel is at our depot.",
-                                   override_reason=None, lexicon=load_lexicon("en"),
-                                   settings=settings, env=env)
+    await conversation.send_update(
+        session,
+        report=report,
+        staff=staff,
+        body="We're on it: the parcel is at our depot.",
+        override_reason=None,
+        lexicon=load_lexicon("en"),
+        settings=settings,
+        env=env,
+    )
     worker = Worker(settings, sessionmaker, env)
     assert (await worker.check_clocks(report.created_at + timedelta(minutes=30))).breached == 0
     await conversation.change_state(session, report=report, staff=staff, target="fixed", settings=settings, env=env)
@@ -78,7 +87,9 @@ async def test_alerts_go_to_staff_on_duty_when_someone_is(client, session, sessi
     await add_staff(session, "working@shop.example", "agent", [site])
     await login(client, "working@shop.example")
     token = csrf_token((await client.get("/staff")).text)
-    assert (await client.post("/staff/duty", data={"on_duty": "1", "_csrf_token": token}, follow_redirects=False)).status_code == 303
+    assert (
+        await client.post("/staff/duty", data={"on_duty": "1", "_csrf_token": token}, follow_redirects=False)
+    ).status_code == 303
     assert "On duty: end shift" in (await client.get("/staff")).text
     report = await new_report(client, session, site)
     await Worker(settings, sessionmaker, make_environment()).check_clocks(report.created_at + timedelta(minutes=16))

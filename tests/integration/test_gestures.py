@@ -31,16 +31,21 @@ async def test_a_first_report_is_offered_two_or_three_standard_gestures_that_fit
 async def test_choosing_a_gesture_records_it_confirms_it_and_gives_a_person_a_24_hour_task(client, session, site):
     response = await report(client, site, email="ana@example.com", name="Ana Ruiz")
     token, gesture = token_of(response), response.json()["gestures"][0]
-    chosen = await client.post(f"/s/{token}/gesture", data={"choice": f"gesture:{gesture['id']}"}, follow_redirects=False)
+    chosen = await client.post(
+        f"/s/{token}/gesture", data={"choice": f"gesture:{gesture['id']}"}, follow_redirects=False
+    )
     assert chosen.status_code == 303
 
     grant = await session.scalar(select(GestureGrant))
     assert (grant.choice, grant.gesture_name) == ("gesture", gesture["name"])
     task = await session.scalar(select(Task))
-    assert task.kind == "gesture" and gesture["name"] in task.title
+    assert task.kind == "gesture"
+    assert gesture["name"] in task.title
     assert task.due_at - grant.created_at == timedelta(hours=24)
     mail = await session.scalar(select(OutboxMail).where(OutboxMail.dedupe_key.like("gesture:%")))
-    assert mail.to_addr == "ana@example.com" and gesture["name"] in mail.subject and gesture["name"] in mail.text_body
+    assert mail.to_addr == "ana@example.com"
+    assert gesture["name"] in mail.subject
+    assert gesture["name"] in mail.text_body
 
     page = (await client.get(f"/s/{token}")).text
     assert "You chose: " + gesture["name"] in page.replace("&#39;", "'")
@@ -62,7 +67,9 @@ async def test_no_thanks_and_own_words_are_recorded_too(client, session, site):
 
 async def test_a_wish_without_words_is_refused_and_the_choice_kept(client, session, site):
     token = token_of(await report(client, site))
-    response = await client.post(f"/s/{token}/gesture", data={"choice": "wish", "wish": "  "}, headers={"HX-Request": "true"})
+    response = await client.post(
+        f"/s/{token}/gesture", data={"choice": "wish", "wish": "  "}, headers={"HX-Request": "true"}
+    )
     assert response.status_code == 400
     assert "what would make it right" in response.text
     assert 'value="wish" checked' in response.text
@@ -83,7 +90,8 @@ async def test_answering_twice_keeps_the_first_answer(client, session, site):
     token, first = token_of(response), response.json()["gestures"][0]
     await client.post(f"/s/{token}/gesture", data={"choice": f"gesture:{first['id']}"})
     again = await client.post(f"/s/{token}/gesture", data={"choice": "declined"}, headers={"HX-Request": "true"})
-    assert again.status_code == 200 and first["name"] in again.text
+    assert again.status_code == 200
+    assert first["name"] in again.text
     assert await session.scalar(select(func.count()).select_from(GestureGrant)) == 1
 
 
@@ -93,7 +101,9 @@ async def test_an_unknown_status_token_cannot_choose(client):
 
 
 async def test_a_capped_gesture_that_runs_out_is_replaced_by_the_next_relevant_one(client, session, site):
-    gestures = (await session.scalars(select(Gesture).where(Gesture.site_id == site.id, Gesture.tier == Tier.STANDARD))).all()
+    gestures = (
+        await session.scalars(select(Gesture).where(Gesture.site_id == site.id, Gesture.tier == Tier.STANDARD))
+    ).all()
     for g in gestures:
         g.daily_cap = 1
     await session.commit()
@@ -102,24 +112,38 @@ async def test_a_capped_gesture_that_runs_out_is_replaced_by_the_next_relevant_o
     assert target in second.json()["gestures"]  # both were offered it while it had room
     await client.post(f"/s/{token_of(first)}/gesture", data={"choice": f"gesture:{target['id']}"})
 
-    gone = await client.post(f"/s/{token_of(second)}/gesture", data={"choice": f"gesture:{target['id']}"}, headers={"HX-Request": "true"})
+    gone = await client.post(
+        f"/s/{token_of(second)}/gesture", data={"choice": f"gesture:{target['id']}"}, headers={"HX-Request": "true"}
+    )
     assert gone.status_code == 409
-    assert "has just run out" in gone.text and target["name"] in gone.text
+    assert "has just run out" in gone.text
+    assert target["name"] in gone.text
     assert f'value="gesture:{target["id"]}"' not in gone.text
     other = next(g for g in second.json()["gestures"] if g["id"] != target["id"])
     assert f'value="gesture:{other["id"]}"' in gone.text
-    ok = await client.post(f"/s/{token_of(second)}/gesture", data={"choice": f"gesture:{other['id']}"}, follow_redirects=False)
+    ok = await client.post(
+        f"/s/{token_of(second)}/gesture", data={"choice": f"gesture:{other['id']}"}, follow_redirects=False
+    )
     assert ok.status_code == 303
     third = await report(client, site)
     assert target["id"] not in [g["id"] for g in third.json()["gestures"]]
 
 
 async def test_a_code_gesture_delivers_a_code_at_once_and_never_the_same_one_twice(client, session, site):
-    gesture = Gesture(site_id=site.id, name="Free express shipping code", description="Your next parcel goes express.",
-                      tier=Tier.STANDARD, categories=[], fulfilment="code", position=-1)
+    gesture = Gesture(
+        site_id=site.id,
+        name="Free express shipping code",
+        description="Your next parcel goes express.",
+        tier=Tier.STANDARD,
+        categories=[],
+        fulfilment="code",
+        position=-1,
+    )
     session.add(gesture)
     await session.flush()
-    session.add_all([GestureCode(gesture_id=gesture.id, code="EXP-111"), GestureCode(gesture_id=gesture.id, code="EXP-222")])
+    session.add_all(
+        [GestureCode(gesture_id=gesture.id, code="EXP-111"), GestureCode(gesture_id=gesture.id, code="EXP-222")]
+    )
     await session.commit()
 
     codes = []
@@ -135,7 +159,8 @@ async def test_a_code_gesture_delivers_a_code_at_once_and_never_the_same_one_twi
     assert sorted(codes) == ["EXP-111", "EXP-222"]  # the third customer was not offered an empty pool
     assert await session.scalar(select(func.count()).select_from(Task)) == 0  # automatic: nobody has a task
     mails = (await session.scalars(select(OutboxMail.text_body).where(OutboxMail.dedupe_key.like("gesture:%")))).all()
-    assert any("EXP-111" in body for body in mails) and any("EXP-222" in body for body in mails)
+    assert any("EXP-111" in body for body in mails)
+    assert any("EXP-222" in body for body in mails)
 
 
 async def test_an_at_risk_customer_is_offered_a_higher_tier_and_a_named_lead_must_follow_up(client, session, site):
@@ -148,17 +173,24 @@ async def test_an_at_risk_customer_is_offered_a_higher_tier_and_a_named_lead_mus
     assert tiers[0] == tiers[1] == {"standard"}
     assert "elevated" in tiers[2]
     tasks = (await session.scalars(select(Task).where(Task.kind == "follow_up"))).all()
-    assert len(tasks) == 1 and tasks[0].assignee_id == lead.id
+    assert len(tasks) == 1
+    assert tasks[0].assignee_id == lead.id
     third = await session.scalar(select(Report).order_by(Report.id.desc()).limit(1))
-    assert tasks[0].report_id == third.id and tasks[0].due_at - third.created_at == timedelta(hours=site.follow_up_hours)
+    assert tasks[0].report_id == third.id
+    assert tasks[0].due_at - third.created_at == timedelta(hours=site.follow_up_hours)
     told = (await session.scalars(select(OutboxMail).where(OutboxMail.dedupe_key.like("follow_up:%")))).all()
-    assert [m.to_addr for m in told] == ["lee@shop.example"] and "follow up personally" in told[0].subject
+    assert [m.to_addr for m in told] == ["lee@shop.example"]
+    assert "follow up personally" in told[0].subject
     await report(client, site, **body)  # a fourth report while the follow-up is open: still one task
     assert await session.scalar(select(func.count()).select_from(Task).where(Task.kind == "follow_up")) == 1
 
 
 async def test_a_tier_the_host_signs_is_trusted_and_an_unsigned_one_is_not(client, session, site):
-    signed = {"customer_id": "vip-1", "customer_tier": "premium", "customer_sig": sign_customer(site.secret, "vip-1", "premium")}
+    signed = {
+        "customer_id": "vip-1",
+        "customer_tier": "premium",
+        "customer_sig": sign_customer(site.secret, "vip-1", "premium"),
+    }
     offered = (await report(client, site, category="website", **signed)).json()["gestures"]
     assert "premium" in {g["tier"] for g in offered}
 
@@ -175,9 +207,18 @@ async def test_an_unknown_tier_name_is_a_clear_400(client, site):
     assert "standard, elevated or premium" in response.text
 
 
-async def test_when_the_last_code_goes_to_someone_else_first_the_customer_is_offered_the_rest(client, session, site, monkeypatch):
-    gesture = Gesture(site_id=site.id, name="Free express shipping code", description="Your next parcel goes express.",
-                      tier=Tier.STANDARD, categories=[], fulfilment="code", position=-1)
+async def test_when_the_last_code_goes_to_someone_else_first_the_customer_is_offered_the_rest(
+    client, session, site, monkeypatch
+):
+    gesture = Gesture(
+        site_id=site.id,
+        name="Free express shipping code",
+        description="Your next parcel goes express.",
+        tier=Tier.STANDARD,
+        categories=[],
+        fulfilment="code",
+        position=-1,
+    )
     session.add(gesture)
     await session.flush()
     session.add(GestureCode(gesture_id=gesture.id, code="EXP-ONLY"))
@@ -188,7 +229,11 @@ async def test_when_the_last_code_goes_to_someone_else_first_the_customer_is_off
 
     # As if both customers passed the "codes left" check at the same moment: the second finds the pool empty on claiming.
     monkeypatch.setattr("portal.services.gestures._has_room", lambda gesture, used: True)
-    gone = await client.post(f"/s/{token_of(second)}/gesture", data={"choice": f"gesture:{gesture.id}"}, headers={"HX-Request": "true"})
-    assert gone.status_code == 409 and "has just run out" in gone.text
-    assert f'value="gesture:{gesture.id}"' not in gone.text and 'value="declined"' in gone.text
+    gone = await client.post(
+        f"/s/{token_of(second)}/gesture", data={"choice": f"gesture:{gesture.id}"}, headers={"HX-Request": "true"}
+    )
+    assert gone.status_code == 409
+    assert "has just run out" in gone.text
+    assert f'value="gesture:{gesture.id}"' not in gone.text
+    assert 'value="declined"' in gone.text
     assert await session.scalar(select(func.count()).select_from(GestureGrant)) == 1

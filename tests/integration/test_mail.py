@@ -55,22 +55,27 @@ async def test_apology_mail_reaches_the_smtp_server(client, sessionmaker, site, 
     [message] = smtp.inbox.messages
     assert str(make_header(decode_header(message["To"]))) == "Zoë Ünal <zoe@example.com>"
     assert "about what you told us" in message["Subject"]
-    assert message["Message-ID"] and message["Date"]
+    assert message["Message-ID"]
+    assert message["Date"]
     assert message.get_content_type() == "multipart/alternative"
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
-    assert receipt["status_url"] in text and receipt["status_url"] in html
+    assert receipt["status_url"] in text
+    assert receipt["status_url"] in html
     assert "Zoë" in text
 
 
-async def test_smtp_outage_delays_the_mail_without_losing_or_duplicating_it(client, sessionmaker, site, smtp, smtp_settings):
+async def test_smtp_outage_delays_the_mail_without_losing_or_duplicating_it(
+    client, sessionmaker, site, smtp, smtp_settings
+):
     smtp.stop()
     await submit(client, site, email="pat@example.com")
     failed = await deliver(sessionmaker, smtp_settings)
     assert (failed.sent, failed.retried) == (0, 1)
     mail = await the_mail(sessionmaker)
     assert (mail.state, mail.attempts) == ("pending", 1)
-    assert mail.last_error and mail.next_attempt_at > utcnow()
+    assert mail.last_error
+    assert mail.next_attempt_at > utcnow()
 
     assert (await deliver(sessionmaker, smtp_settings)).sent == 0  # not due yet: backing off
     smtp.start()
@@ -83,18 +88,30 @@ async def test_smtp_outage_delays_the_mail_without_losing_or_duplicating_it(clie
 async def test_two_workers_never_send_the_same_mail(session, sessionmaker, site, smtp, smtp_settings):
     for n in range(12):
         content = MailContent(subject=f"mail {n}", text="hello", html="<p>hello</p>")
-        enqueue_mail(session, dedupe_key=f"t:{n}", to_addr=f"c{n}@example.com", to_name=None, content=content,
-                     base_url=smtp_settings.base_url, site_id=site.id)
+        enqueue_mail(
+            session,
+            dedupe_key=f"t:{n}",
+            to_addr=f"c{n}@example.com",
+            to_name=None,
+            content=content,
+            base_url=smtp_settings.base_url,
+            site_id=site.id,
+        )
     await session.commit()
     # Small batches so the two workers interleave their claims.
-    first, second = await asyncio.gather(deliver(sessionmaker, smtp_settings, batch=2), deliver(sessionmaker, smtp_settings, batch=2))
-    assert first.sent > 0 and second.sent > 0
+    first, second = await asyncio.gather(
+        deliver(sessionmaker, smtp_settings, batch=2), deliver(sessionmaker, smtp_settings, batch=2)
+    )
+    assert first.sent > 0
+    assert second.sent > 0
     assert first.sent + second.sent == 12
     recipients = sorted(m["To"] for m in smtp.inbox.messages)
     assert recipients == sorted(f"c{n}@example.com" for n in range(12))
 
 
-async def test_a_mail_that_keeps_failing_becomes_a_dead_letter_visible_to_staff(client, session, sessionmaker, site, smtp, smtp_settings):
+async def test_a_mail_that_keeps_failing_becomes_a_dead_letter_visible_to_staff(
+    client, session, sessionmaker, site, smtp, smtp_settings
+):
     smtp.stop()
     await submit(client, site, email="gone@example.com")
     now = utcnow()
@@ -108,10 +125,13 @@ async def test_a_mail_that_keeps_failing_becomes_a_dead_letter_visible_to_staff(
     await add_staff(session, "agent@shop.example", "agent", [site])
     await login(client, "agent@shop.example")
     html = (await client.get("/staff/mail?state=dead")).text
-    assert "gone@example.com" in html and "dead" in html
+    assert "gone@example.com" in html
+    assert "dead" in html
 
 
-async def test_a_crashed_workers_lease_expires_and_its_late_result_is_ignored(client, sessionmaker, site, smtp, smtp_settings):
+async def test_a_crashed_workers_lease_expires_and_its_late_result_is_ignored(
+    client, sessionmaker, site, smtp, smtp_settings
+):
     await submit(client, site, email="lease@example.com")
     now = utcnow()
     [crashed] = await claim_due_mail(sessionmaker, now=now)  # claimed, then the worker dies
@@ -119,24 +139,45 @@ async def test_a_crashed_workers_lease_expires_and_its_late_result_is_ignored(cl
     assert (await deliver(sessionmaker, smtp_settings, now=now + LEASE + timedelta(seconds=1))).sent == 1
     assert len(smtp.inbox.messages) == 1
     mail = await the_mail(sessionmaker)
-    assert mail.state == "sent" and mail.claim_token is None and crashed.claim_token
+    assert mail.state == "sent"
+    assert mail.claim_token is None
+    assert crashed.claim_token
 
 
 def test_smtp_url_parsing():
     plain = SmtpMailer.from_url("smtp://user%40x:p%3Ass@mail.example:2525")
-    assert (plain.hostname, plain.port, plain.username, plain.password, plain.use_tls) == ("mail.example", 2525, "user@x", "p:ss", False)
+    assert (plain.hostname, plain.port, plain.username, plain.password, plain.use_tls) == (
+        "mail.example",
+        2525,
+        "user@x",
+        "p:ss",
+        False,
+    )
     assert SmtpMailer.from_url("smtps://mail.example").port == 465
     with pytest.raises(ValueError):
         SmtpMailer.from_url("http://mail.example")
 
 
-async def test_closure_mail_goes_once_to_each_person_across_a_worker_restart(client, session, sessionmaker, site, smtp, smtp_settings):
+async def test_closure_mail_goes_once_to_each_person_across_a_worker_restart(
+    client, session, sessionmaker, site, smtp, smtp_settings
+):
     lead = await add_staff(session, "lee@shop.example", "lead", [site])
-    refs = [(await submit(client, site, email=addr))["id"] for addr in ("ana@example.com", "ana@example.com", "bo@example.com")]
+    refs = [
+        (await submit(client, site, email=addr))["id"]
+        for addr in ("ana@example.com", "ana@example.com", "bo@example.com")
+    ]
     reports = (await session.scalars(select(Report).where(Report.ref.in_(refs)))).all()
-    ca = CorrectiveAction(site_id=site.id, title="Late parcels", problem="Evening routes overbooked.", whys=["Too many stops"],
-                          corrective_action="Fewer stops per van.", preventive_action="Route planner caps stops.",
-                          closure_summary="Evening vans now take fewer stops.", state="verifying", owner_id=lead.id)
+    ca = CorrectiveAction(
+        site_id=site.id,
+        title="Late parcels",
+        problem="Evening routes overbooked.",
+        whys=["Too many stops"],
+        corrective_action="Fewer stops per van.",
+        preventive_action="Route planner caps stops.",
+        closure_summary="Evening vans now take fewer stops.",
+        state="verifying",
+        owner_id=lead.id,
+    )
     session.add(ca)
     await session.flush()
     for report in reports:

@@ -18,28 +18,47 @@ async def last_month_with_reports(client, session, site) -> datetime:
     """Reports now, and the site backdated so this month counts; returns the first of next month (when results are due)."""
     for text in ("Parcel late.", "Parcel late again.", "Charged twice."):
         await client.post("/api/v1/reports", json=report_body(site, description=text))
-    session.add(CorrectiveAction(site_id=site.id, title="Late parcels", state="closed", whys=["x"], closed_at=datetime.now(UTC),
-                                 closure_summary="Evening vans now take fewer stops."))
+    session.add(
+        CorrectiveAction(
+            site_id=site.id,
+            title="Late parcels",
+            state="closed",
+            whys=["x"],
+            closed_at=datetime.now(UTC),
+            closure_summary="Evening vans now take fewer stops.",
+        )
+    )
     (await session.get(Site, site.id)).created_at = datetime.now(UTC) - timedelta(days=62)
     await session.commit()
     today = datetime.now(UTC).date()
-    return datetime.combine(monthly.month_start(today + timedelta(days=32)), datetime.min.time(), UTC) + timedelta(hours=1)
+    return datetime.combine(monthly.month_start(today + timedelta(days=32)), datetime.min.time(), UTC) + timedelta(
+        hours=1
+    )
 
 
 async def test_two_workers_build_the_month_once_and_staff_get_one_mail(client, session, settings, site):
     await add_staff(session, "lee@shop.example", "lead", [site])
     due = await last_month_with_reports(client, session, site)
     engines = [make_engine(settings), make_engine(settings)]
-    built = await asyncio.gather(*(monthly.build_due(make_sessionmaker(e), settings=settings, env=make_environment(), now=due) for e in engines))
+    built = await asyncio.gather(
+        *(monthly.build_due(make_sessionmaker(e), settings=settings, env=make_environment(), now=due) for e in engines)
+    )
     for engine in engines:
         await engine.dispose()
     assert sum(built) == 1
     result = await session.scalar(select(MonthlyResult))
-    assert result.month == monthly.previous_month(due.date()) and result.data["reports"] == 3
+    assert result.month == monthly.previous_month(due.date())
+    assert result.data["reports"] == 3
     assert result.data["cas_closed"] == [{"title": "Late parcels", "changed": "Evening vans now take fewer stops."}]
     mails = (await session.scalars(select(OutboxMail).where(OutboxMail.dedupe_key.like("monthly:%")))).all()
-    assert [m.to_addr for m in mails] == ["lee@shop.example"] and "results for" in mails[0].subject
-    assert await monthly.build_due(make_sessionmaker(make_engine(settings)), settings=settings, env=make_environment(), now=due) == 0
+    assert [m.to_addr for m in mails] == ["lee@shop.example"]
+    assert "results for" in mails[0].subject
+    assert (
+        await monthly.build_due(
+            make_sessionmaker(make_engine(settings)), settings=settings, env=make_environment(), now=due
+        )
+        == 0
+    )
 
 
 async def test_results_page_and_a_shared_link_that_an_admin_revokes(client, session, sessionmaker, settings, site):
@@ -48,12 +67,15 @@ async def test_results_page_and_a_shared_link_that_an_admin_revokes(client, sess
     result = await session.scalar(select(MonthlyResult))
     token = await as_admin(client, session)
     page = (await client.get(f"/staff/results/{result.id}")).text
-    assert 'data-testid="result-reports">3<' in page and "Evening vans now take fewer stops." in page
+    assert 'data-testid="result-reports">3<' in page
+    assert "Evening vans now take fewer stops." in page
     shared = await client.post(f"/staff/results/{result.id}/share", data={"_csrf_token": token})
     url = shared.text.split('data-testid="share-url">')[1].split("<")[0]
     client.cookies.clear()  # anyone with the link, signed in or not
     public = await client.get(url.removeprefix(settings.base_url))
-    assert public.status_code == 200 and "Evening vans now take fewer stops." in public.text and "Sign out" not in public.text
+    assert public.status_code == 200
+    assert "Evening vans now take fewer stops." in public.text
+    assert "Sign out" not in public.text
 
     await login(client, "admin@mend.example")
     token = csrf_token((await client.get("/staff/results")).text)
@@ -61,7 +83,9 @@ async def test_results_page_and_a_shared_link_that_an_admin_revokes(client, sess
     assert (await client.get(url.removeprefix(settings.base_url))).status_code == 404
 
 
-async def test_only_admins_share_and_other_sites_never_see_the_results(client, session, sessionmaker, settings, site, other_site):
+async def test_only_admins_share_and_other_sites_never_see_the_results(
+    client, session, sessionmaker, settings, site, other_site
+):
     due = await last_month_with_reports(client, session, site)
     await monthly.build_due(sessionmaker, settings=settings, env=make_environment(), now=due)
     result = await session.scalar(select(MonthlyResult))

@@ -17,9 +17,19 @@ from tests.conftest import add_staff
 
 
 async def submit(session, site, settings, at, **fields):
-    draft = validate_report({"category": "delivery", "description": "late", **fields}, [c["slug"] for c in site.categories])
-    await submit_report(session, site=site, draft=draft, client_address=f"10.0.0.{at.second}", user_agent=None,
-                        settings=settings, env=make_environment(), now=at)
+    draft = validate_report(
+        {"category": "delivery", "description": "late", **fields}, [c["slug"] for c in site.categories]
+    )
+    await submit_report(
+        session,
+        site=site,
+        draft=draft,
+        client_address=f"10.0.0.{at.second}",
+        user_agent=None,
+        settings=settings,
+        env=make_environment(),
+        now=at,
+    )
 
 
 def signed(site, customer_id):
@@ -34,13 +44,17 @@ async def descriptions(session, site, **filters) -> list[str]:
 async def test_customers_at_risk_come_first_then_the_nearest_clock_until_recovered(session, site, settings):
     start = utcnow() - timedelta(hours=1)
     for n in range(3):
-        await submit(session, site, settings, start + timedelta(minutes=n), description=f"repeat {n}", **signed(site, "cust-1"))
+        await submit(
+            session, site, settings, start + timedelta(minutes=n), description=f"repeat {n}", **signed(site, "cust-1")
+        )
     await submit(session, site, settings, start + timedelta(minutes=10), description="newest, first time")
     assert await descriptions(session, site) == ["repeat 2", "repeat 0", "repeat 1", "newest, first time"]
 
     at_risk = await session.scalar(select(Report).where(Report.description == "repeat 2"))
     staff = await add_staff(session, "agent@shop.example", "agent", [site])
-    await conversation.change_state(session, report=at_risk, staff=staff, target="fixed", settings=settings, env=make_environment())
+    await conversation.change_state(
+        session, report=at_risk, staff=staff, target="fixed", settings=settings, env=make_environment()
+    )
     assert await descriptions(session, site) == ["repeat 0", "repeat 1", "newest, first time", "repeat 2"]
 
 
@@ -50,10 +64,21 @@ async def test_an_update_moves_a_report_to_its_recovery_clock(session, site, set
     await submit(session, site, settings, start + timedelta(minutes=5), description="newer")
     older = await session.scalar(select(Report).where(Report.description == "older"))
     staff = await add_staff(session, "agent@shop.example", "agent", [site])
-    await conversation.send_update(session, report=older, staff=staff, body="It's at our depot and leaves today.", override_reason=None,
-                                   lexicon=load_lexicon("en"), settings=settings, env=make_environment())
+    await conversation.send_update(
+        session,
+        report=older,
+        staff=staff,
+        body="It's at our depot and leaves today.",
+        override_reason=None,
+        lexicon=load_lexicon("en"),
+        settings=settings,
+        env=make_environment(),
+    )
     assert older.next_due_at == older.recovery_due_at
-    assert await descriptions(session, site) == ["newer", "older"]  # newer's first follow-up is due long before older's recovery
+    assert await descriptions(session, site) == [
+        "newer",
+        "older",
+    ]  # newer's first follow-up is due long before older's recovery
 
 
 async def test_assignee_and_clock_filters(session, site, settings):
@@ -89,7 +114,9 @@ async def test_keyset_pages_cover_every_report_once_in_order(session, site, sett
 async def test_filter_by_repeat_level(session, site, settings):
     start = utcnow() - timedelta(hours=1)
     for n in range(5):
-        await submit(session, site, settings, start + timedelta(minutes=n), description=f"c{n}", **signed(site, "cust-3"))
+        await submit(
+            session, site, settings, start + timedelta(minutes=n), description=f"c{n}", **signed(site, "cust-3")
+        )
     assert await descriptions(session, site, level=2) == ["c1"]
     assert await descriptions(session, site, level=4) == ["c3", "c4"]
 

@@ -55,7 +55,16 @@ async def test_other_sites_and_reports_outside_the_window_do_not_count(session, 
     now = utcnow()
 
     async def submit(at, on_site=site):
-        await submit_report(session, site=on_site, draft=draft, client_address="10.0.0.1", user_agent=None, settings=settings, env=env, now=at)
+        await submit_report(
+            session,
+            site=on_site,
+            draft=draft,
+            client_address="10.0.0.1",
+            user_agent=None,
+            settings=settings,
+            env=env,
+            now=at,
+        )
 
     await submit(now - timedelta(days=site.repeat_window_days + 1))  # too long ago
     await submit(now - timedelta(days=1), other_site)  # another site's customer record
@@ -69,4 +78,6 @@ async def test_staff_see_the_repeat_level(client, session, site):
         await client.post("/api/v1/reports", json=signed(site, "cust-9"))
     await login(client, "agent@shop.example")
     html = (await client.get("/staff")).text
-    assert html.count('data-testid="repeat-level"') == 2 and "at risk" in html and "watch" in html
+    assert html.count('data-testid="repeat-level"') == 2
+    assert "at risk" in html
+    assert "watch" in html

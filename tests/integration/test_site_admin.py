@@ -28,12 +28,18 @@ def form(site, **changes) -> dict[str, str]:
 
 async def test_admin_changes_the_panel_text_categories_and_signer(client, session, site):
     token = await as_admin(client, session)
-    response = await client.post(f"/staff/sites/{site.id}", data={**form(site), "_csrf_token": token}, follow_redirects=False)
+    response = await client.post(
+        f"/staff/sites/{site.id}", data={**form(site), "_csrf_token": token}, follow_redirects=False
+    )
     assert response.status_code == 303
     panel = (await client.get(f"/w/{site.key}")).text
     assert "Tell us anything, however small." in panel
-    assert 'value="queue"' in panel and "Waited too long at the till" in panel and 'value="billing"' not in panel
-    created = await client.post("/api/v1/reports", json={"site_key": site.key, "category": "queue", "description": "20 minutes at the till"})
+    assert 'value="queue"' in panel
+    assert "Waited too long at the till" in panel
+    assert 'value="billing"' not in panel
+    created = await client.post(
+        "/api/v1/reports", json={"site_key": site.key, "category": "queue", "description": "20 minutes at the till"}
+    )
     assert created.json()["apology"]["signed_by"] == "Ruth Okafor, Store Manager"
     assert "waited too long at the till" in created.json()["apology"]["text"]
     await session.refresh(site)
@@ -43,31 +49,46 @@ async def test_admin_changes_the_panel_text_categories_and_signer(client, sessio
 async def test_bad_settings_are_explained_and_the_typed_values_kept(client, session, site):
     token = await as_admin(client, session)
     response = await client.post(
-        f"/staff/sites/{site.id}", data={**form(site, allowed_origins="ftp://files.example", name="Renamed"), "_csrf_token": token}
+        f"/staff/sites/{site.id}",
+        data={**form(site, allowed_origins="ftp://files.example", name="Renamed"), "_csrf_token": token},
     )
     assert response.status_code == 400
-    assert "is not an origin" in response.text and 'value="Renamed"' in response.text
+    assert "is not an origin" in response.text
+    assert 'value="Renamed"' in response.text
     assert (await session.get(Site, site.id, populate_existing=True)).name == "Shop"
 
 
 async def test_rotating_the_secret_stops_trusting_old_signatures(client, session, site):
     old_signature = sign_customer(site.secret, "cust-1")
     token = await as_admin(client, session)
-    assert (await client.post(f"/staff/sites/{site.id}/rotate-secret", data={"_csrf_token": token}, follow_redirects=False)).status_code == 303
+    assert (
+        await client.post(f"/staff/sites/{site.id}/rotate-secret", data={"_csrf_token": token}, follow_redirects=False)
+    ).status_code == 303
     await client.post("/api/v1/reports", json=report_body(site, customer_id="cust-1", customer_sig=old_signature))
     assert (await session.scalar(select(Report))).identity_verified is False
 
 
 async def test_admin_creates_a_site_and_gets_its_snippet(client, session):
     token = await as_admin(client, session)
-    data = {"name": "Harbour Cafe", "allowed_origins": "https://cafe.example", "categories": "Cold coffee", "no_blame_text": "",
-            "signer_name": "Ines Duarte", "signer_role": "", "repeat_window_days": "90",
-            "first_response_minutes": "20", "recovery_hours": "24", "follow_up_hours": "4", "_csrf_token": token}
+    data = {
+        "name": "Harbour Cafe",
+        "allowed_origins": "https://cafe.example",
+        "categories": "Cold coffee",
+        "no_blame_text": "",
+        "signer_name": "Ines Duarte",
+        "signer_role": "",
+        "repeat_window_days": "90",
+        "first_response_minutes": "20",
+        "recovery_hours": "24",
+        "follow_up_hours": "4",
+        "_csrf_token": token,
+    }
     response = await client.post("/staff/sites", data=data, follow_redirects=False)
     assert response.status_code == 303
     page = (await client.get(response.headers["location"])).text
     site = await session.scalar(select(Site).where(Site.name == "Harbour Cafe"))
-    assert f'data-site="{site.key}"' in page.replace("&#34;", '"') and "Copy snippet" in page
+    assert f'data-site="{site.key}"' in page.replace("&#34;", '"')
+    assert "Copy snippet" in page
 
 
 async def test_only_admins_reach_site_settings(client, session, site):
@@ -76,5 +97,7 @@ async def test_only_admins_reach_site_settings(client, session, site):
     for path in ("/staff/sites", f"/staff/sites/{site.id}", "/staff/sites/new"):
         assert (await client.get(path, headers={"accept": "text/html"})).status_code == 403
     token = csrf_token((await client.get("/staff")).text)
-    rotated = await client.post(f"/staff/sites/{site.id}/rotate-secret", data={"_csrf_token": token}, headers={"accept": "text/html"})
+    rotated = await client.post(
+        f"/staff/sites/{site.id}/rotate-secret", data={"_csrf_token": token}, headers={"accept": "text/html"}
+    )
     assert rotated.status_code == 403

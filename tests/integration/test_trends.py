@@ -20,10 +20,21 @@ NOW = utcnow()
 
 def make_report(site, at: datetime, rng: random.Random, **fields) -> Report:
     values = {
-        "ref": tokens.report_ref(), "status_token": tokens.status_token(), "site_id": site.id, "state": "new",
-        "category": rng.choice(["delivery", "website", "order"]), "description": "It went wrong.", "apology_text": "Sorry.",
-        "apology_signed_by": "Dana", "client_hash": "x", "created_at": at, "local_weekday": at.weekday(), "local_hour": at.hour,
-        "location": rng.choice(["North", "South", "East"]), "busy": rng.randint(0, 80), "page_path": "/orders/:id",
+        "ref": tokens.report_ref(),
+        "status_token": tokens.status_token(),
+        "site_id": site.id,
+        "state": "new",
+        "category": rng.choice(["delivery", "website", "order"]),
+        "description": "It went wrong.",
+        "apology_text": "Sorry.",
+        "apology_signed_by": "Dana",
+        "client_hash": "x",
+        "created_at": at,
+        "local_weekday": at.weekday(),
+        "local_hour": at.hour,
+        "location": rng.choice(["North", "South", "East"]),
+        "busy": rng.randint(0, 80),
+        "page_path": "/orders/:id",
         "page_url": "https://shop.example/orders/1",
     }
     values.update(fields)
@@ -39,7 +50,9 @@ async def seed(session, site, *, planted: int = 0, seed: int = 1) -> None:
     for i in range(planted):
         day = NOW - timedelta(days=2 + 7 * (i % 4))
         at = (day - timedelta(days=(day.weekday() - 2) % 7)).replace(hour=15, minute=rng.randint(0, 59))
-        session.add(make_report(site, at, rng, location="West", description=f"The card reader froze at the till ({i})."))
+        session.add(
+            make_report(site, at, rng, location="West", description=f"The card reader froze at the till ({i}).")
+        )
     await session.commit()
 
 
@@ -55,26 +68,43 @@ async def test_the_trends_page_shows_each_chart_with_its_table_and_keeps_filters
     page = (await client.get(f"/staff/trends?site={site.id}&from={first}&to={last}")).text
     for name in ("categories", "locations", "pages", "busy", "rate", "levels", "gestures", "clocks"):
         assert f'data-testid="table-{name}"' in page, name
-    assert 'data-testid="heatmap"' in page and 'canvas data-chart="categories-data"' in page
-    assert f'value="{first}"' in page and f'<option value="{site.id}" selected>' in page
-    in_range = await session.scalar(select(Report.id).where(Report.created_at >= datetime.fromisoformat(first).replace(tzinfo=UTC)).limit(1))
-    assert in_range and 'data-testid="total">0<' not in page
+    assert 'data-testid="heatmap"' in page
+    assert 'canvas data-chart="categories-data"' in page
+    assert f'value="{first}"' in page
+    assert f'<option value="{site.id}" selected>' in page
+    in_range = await session.scalar(
+        select(Report.id).where(Report.created_at >= datetime.fromisoformat(first).replace(tzinfo=UTC)).limit(1)
+    )
+    assert in_range
+    assert 'data-testid="total">0<' not in page
     assert "no-hotspots" in page  # steady noise: nothing stands out
 
 
-async def test_a_planted_pattern_becomes_a_hotspot_that_links_to_its_reports_and_a_corrective_action(client, session, site):
+async def test_a_planted_pattern_becomes_a_hotspot_that_links_to_its_reports_and_a_corrective_action(
+    client, session, site
+):
     await seed(session, site, planted=24)
     await signed_in(client, session, site)
     page = (await client.get(f"/staff/trends?site={site.id}")).text
     hotspots = page.split('data-testid="hotspots"')[1].split("</ul>")[0]
-    assert "Wednesdays 15:00–16:00" in hotspots and "West" in hotspots
+    assert "Wednesdays 15:00–16:00" in hotspots
+    assert "West" in hotspots
     link = hotspots.split('href="')[1].split('"')[0].replace("&amp;", "&")
     cell = (await client.get(link)).text
-    assert cell.count('data-testid="hotspot-report"') >= 24 and "The card reader froze" in cell
+    assert cell.count('data-testid="hotspot-report"') >= 24
+    assert "The card reader froze" in cell
     token = cell.split('name="_csrf_token" value="')[1].split('"')[0]
     ids = [int(v) for v in cell.split('name="report_ids" value="')[1:] for v in [v.split('"')[0]]]
-    response = await client.post("/staff/cas", data={"site_id": site.id, "title": "Till freezes on Wednesday afternoons",
-                                                     "report_ids": ids, "_csrf_token": token}, follow_redirects=False)
+    response = await client.post(
+        "/staff/cas",
+        data={
+            "site_id": site.id,
+            "title": "Till freezes on Wednesday afternoons",
+            "report_ids": ids,
+            "_csrf_token": token,
+        },
+        follow_redirects=False,
+    )
     assert response.status_code == 303
     ca = await session.scalar(select(CorrectiveAction))
     assert len((await session.scalars(select(Report.id).where(Report.ca_id == ca.id))).all()) == len(ids)
@@ -82,23 +112,36 @@ async def test_a_planted_pattern_becomes_a_hotspot_that_links_to_its_reports_and
 
 async def test_exports_stream_every_row_with_the_filters_in_csv_and_json(client, session, site, other_site):
     rng = random.Random(3)
-    session.add_all(make_report(site, NOW - timedelta(hours=i), rng, category="delivery" if i % 2 else "website") for i in range(2500))
-    session.add(make_report(site, NOW - timedelta(minutes=1), rng, category="delivery", description="=HYPERLINK(\"http://evil\")"))
+    session.add_all(
+        make_report(site, NOW - timedelta(hours=i), rng, category="delivery" if i % 2 else "website")
+        for i in range(2500)
+    )
+    session.add(
+        make_report(site, NOW - timedelta(minutes=1), rng, category="delivery", description='=HYPERLINK("http://evil")')
+    )
     session.add(make_report(other_site, NOW, rng, category="delivery"))
     await session.commit()
     await signed_in(client, session, site)
 
-    response = await client.get(f"/staff/export/reports.csv?category=delivery&from={(NOW - timedelta(days=200)).date()}")
-    assert response.headers["content-type"].startswith("text/csv") and "attachment" in response.headers["content-disposition"]
+    response = await client.get(
+        f"/staff/export/reports.csv?category=delivery&from={(NOW - timedelta(days=200)).date()}"
+    )
+    assert response.headers["content-type"].startswith("text/csv")
+    assert "attachment" in response.headers["content-disposition"]
     rows = list(csv.DictReader(io.StringIO(response.text)))
-    assert len(rows) == 1251 and {r["category"] for r in rows} == {"delivery"} and {r["site"] for r in rows} == {"Shop"}
-    assert "'=HYPERLINK(\"http://evil\")" in [r["description"] for r in rows]  # never a live formula in a spreadsheet
+    assert len(rows) == 1251
+    assert {r["category"] for r in rows} == {"delivery"}
+    assert {r["site"] for r in rows} == {"Shop"}
+    assert '\'=HYPERLINK("http://evil")' in [r["description"] for r in rows]  # never a live formula in a spreadsheet
 
     data = json.loads((await client.get(f"/staff/export/reports.json?from={(NOW - timedelta(days=200)).date()}")).text)
-    assert len(data) == 2501 and data[0]["ref"] and data[0]["created_at"].startswith(str(data[0]["created_at"])[:4])
+    assert len(data) == 2501
+    assert data[0]["ref"]
+    assert data[0]["created_at"].startswith(str(data[0]["created_at"])[:4])
     assert (await client.get("/staff/export/reports.xml")).status_code == 404
     cas = await client.get("/staff/export/cas.json")
-    assert cas.status_code == 200 and json.loads(cas.text) == []
+    assert cas.status_code == 200
+    assert json.loads(cas.text) == []
 
 
 async def test_a_staff_member_cannot_export_another_sites_reports(client, session, site, other_site):
@@ -107,7 +150,9 @@ async def test_a_staff_member_cannot_export_another_sites_reports(client, sessio
     assert (await client.get(f"/staff/trends?site={other_site.id}")).status_code == 404
 
 
-async def test_rolled_up_days_give_the_same_trends_and_hotspots_as_live_counting_and_are_counted_once(session, sessionmaker, settings, site):
+async def test_rolled_up_days_give_the_same_trends_and_hotspots_as_live_counting_and_are_counted_once(
+    session, sessionmaker, settings, site
+):
     from portal.db import make_engine, make_sessionmaker
     from portal.services import rollups, trends
 
@@ -115,10 +160,19 @@ async def test_rolled_up_days_give_the_same_trends_and_hotspots_as_live_counting
     for i in range(900):
         at = NOW - timedelta(days=rng.uniform(0, 90))
         due = at + timedelta(minutes=20)
-        session.add(make_report(site, at, rng, first_response_due_at=due, recovery_due_at=at + timedelta(hours=24),
-                                first_response_at=at + timedelta(minutes=rng.choice([5, 40])) if i % 3 else None,
-                                recovered_at=at + timedelta(hours=rng.choice([3, 30])) if i % 4 else None, repeat_level=1 + i % 4,
-                                site_reports_last_hour=i % 25))
+        session.add(
+            make_report(
+                site,
+                at,
+                rng,
+                first_response_due_at=due,
+                recovery_due_at=at + timedelta(hours=24),
+                first_response_at=at + timedelta(minutes=rng.choice([5, 40])) if i % 3 else None,
+                recovered_at=at + timedelta(hours=rng.choice([3, 30])) if i % 4 else None,
+                repeat_level=1 + i % 4,
+                site_reports_last_hour=i % 25,
+            )
+        )
     await session.commit()
     period = trends.Period.parse((NOW - timedelta(days=60)).date().isoformat(), NOW.date().isoformat())
     live = await trends.trends(session, [site], period, now=NOW)
@@ -131,5 +185,6 @@ async def test_rolled_up_days_give_the_same_trends_and_hotspots_as_live_counting
         await engine.dispose()
     assert await rollups.rolled_until(session) == rollups.midnight(NOW - rollups.LAG)
     rolled = await trends.trends(session, [site], period, now=NOW)
-    assert rolled == live and rolled.total > 500
+    assert rolled == live
+    assert rolled.total > 500
     assert await trends.hotspot_cells(session, [site.id], period, period.before(), now=NOW) == live_cells

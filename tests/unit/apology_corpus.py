@@ -93,4 +93,6 @@ HELD_OUT_INSINCERE = [
     "Sorry for the wait. Our records indicate you entered the wrong postcode.",
 ]
 
-CORPUS = [(text, True) for text in SINCERE + HELD_OUT_SINCERE] + [(text, False) for text in INSINCERE + HELD_OUT_INSINCERE]
+CORPUS = [(text, True) for text in SINCERE + HELD_OUT_SINCERE] + [
+    (text, False) for text in INSINCERE + HELD_OUT_INSINCERE
+]

@@ -12,7 +12,9 @@ CAUSES: dict[str, dict[str, object]] = {
     "late_evening": {
         "title": "Evening delivery slots missed",
         "problem": "Deliveries booked for evening slots arrive late or not at all; drivers run out of time on evening routes.",
-        "category": "delivery", "page": "/orders/{n}", "locations": ["North", "East", "West"],
+        "category": "delivery",
+        "page": "/orders/{n}",
+        "locations": ["North", "East", "West"],
         "reports": [
             "Booked the 6-8pm slot, groceries turned up at 9:40.",
             "My evening delivery never arrived, had to cancel dinner plans.",
@@ -39,7 +41,9 @@ CAUSES: dict[str, dict[str, object]] = {
     "wrong_address": {
         "title": "Parcels left at the wrong address",
         "problem": "Couriers leave parcels with neighbours or at the wrong door; the tracking shows delivered.",
-        "category": "delivery", "page": "/orders/{n}/track", "locations": ["North", "South"],
+        "category": "delivery",
+        "page": "/orders/{n}/track",
+        "locations": ["North", "South"],
         "reports": [
             "Tracking says delivered but the parcel is not here. Found it at number 14.",
             "Courier left my box at the neighbour's door without a note.",
@@ -66,7 +70,9 @@ CAUSES: dict[str, dict[str, object]] = {
     "checkout_hang": {
         "title": "Payment page hangs at checkout",
         "problem": "The card payment step spins and never completes for some customers; orders are not placed.",
-        "category": "website", "page": "/checkout/payment", "locations": [],
+        "category": "website",
+        "page": "/checkout/payment",
+        "locations": [],
         "reports": [
             "The payment page just keeps spinning after I enter my card.",
             "Checkout froze at the pay button, did it go through or not?",
@@ -93,7 +99,9 @@ CAUSES: dict[str, dict[str, object]] = {
     "search": {
         "title": "Search returns nothing for common products",
         "problem": "Product search gives no results or unrelated results for everyday items, especially with typos or plurals.",
-        "category": "website", "page": "/search", "locations": [],
+        "category": "website",
+        "page": "/search",
+        "locations": [],
         "reports": [
             "Searched for bananas and got no results.",
             "Search for 'oat milk' shows dog food.",
@@ -120,7 +128,9 @@ CAUSES: dict[str, dict[str, object]] = {
     "double_charge": {
         "title": "Customers charged twice for one order",
         "problem": "Some orders are charged twice on the card when the payment provider retries.",
-        "category": "billing", "page": "/account/payments", "locations": [],
+        "category": "billing",
+        "page": "/account/payments",
+        "locations": [],
         "reports": [
             "I was charged twice for the same order.",
             "Two identical payments on my card statement for one shop.",
@@ -147,7 +157,9 @@ CAUSES: dict[str, dict[str, object]] = {
     "promo_code": {
         "title": "Promo codes not applied in the basket",
         "problem": "Valid promotional codes are accepted but the discount does not show in the basket total.",
-        "category": "billing", "page": "/checkout/cart", "locations": [],
+        "category": "billing",
+        "page": "/checkout/cart",
+        "locations": [],
         "reports": [
             "My promo code was accepted but the discount isn't in the total.",
             "The voucher code from your email says invalid.",
@@ -174,7 +186,9 @@ CAUSES: dict[str, dict[str, object]] = {
     "damaged": {
         "title": "Fragile items arrive damaged",
         "problem": "Eggs, glass jars and soft fruit arrive crushed or broken because they are packed under heavy items.",
-        "category": "order", "page": "/orders/{n}", "locations": ["North", "East", "South", "West"],
+        "category": "order",
+        "page": "/orders/{n}",
+        "locations": ["North", "East", "South", "West"],
         "reports": [
             "Half the eggs were broken when the bag arrived.",
             "Glass jar of pasta sauce smashed in the bag.",
@@ -201,7 +215,9 @@ CAUSES: dict[str, dict[str, object]] = {
     "missing_item": {
         "title": "Items missing from orders",
         "problem": "Items are charged for but not packed; pickers skip items that are out of place.",
-        "category": "order", "page": "/orders/{n}", "locations": ["North", "East", "South", "West"],
+        "category": "order",
+        "page": "/orders/{n}",
+        "locations": ["North", "East", "South", "West"],
         "reports": [
             "The milk I ordered wasn't in the bags but I paid for it.",
             "Missing two items from my order, no substitution either.",
@@ -228,7 +244,9 @@ CAUSES: dict[str, dict[str, object]] = {
     "till_queue": {
         "title": "Long queues at store tills at peak times",
         "problem": "At peak times in the eastern stores only a few tills are open and customers queue for a long time.",
-        "category": "service", "page": "/stores", "locations": ["Eastern stores"],
+        "category": "service",
+        "page": "/stores",
+        "locations": ["Eastern stores"],
         "reports": [
             "Waited 25 minutes at the till on Saturday.",
             "Only two tills open and a huge queue.",
@@ -255,7 +273,9 @@ CAUSES: dict[str, dict[str, object]] = {
     "support_chat": {
         "title": "Support chat never reaches a person",
         "problem": "The help chat bot loops through the same answers and does not hand over to a human.",
-        "category": "service", "page": "/help/chat", "locations": [],
+        "category": "service",
+        "page": "/help/chat",
+        "locations": [],
         "reports": [
             "The chat bot keeps sending me the same FAQ link.",
             "Could not reach a human in the help chat.",
@@ -288,11 +308,13 @@ def labelled_reports() -> list[dict[str, str]]:
     for cause, spec in CAUSES.items():
         locations = list(spec["locations"]) or [""]  # type: ignore[call-overload]
         for n, text in enumerate(spec["reports"]):  # type: ignore[call-overload]
-            reports.append({
-                "cause": cause,
-                "description": text,
-                "category": str(spec["category"]),
-                "page_url": "https://shop.example" + str(spec["page"]).format(n=40_000 + 97 * n),
-                "location": locations[n % len(locations)],
-            })
+            reports.append(
+                {
+                    "cause": cause,
+                    "description": text,
+                    "category": str(spec["category"]),
+                    "page_url": "https://shop.example" + str(spec["page"]).format(n=40_000 + 97 * n),
+                    "location": locations[n % len(locations)],
+                }
+            )
     return reports

@@ -61,8 +61,14 @@ def test_apology_opens_with_a_first_person_apology_and_owns_the_failure():
 
 def test_no_variant_ever_uses_mechanical_or_defensive_wording():
     parts = [
-        *apology.GREETINGS, *apology.ANONYMOUS_GREETINGS, *apology.OPENINGS, *apology.QUOTES,
-        *apology.OWNERSHIP, *apology.NEXT_STEPS, *apology.THANKS, *apology.GENERIC_FAILURES,
+        *apology.GREETINGS,
+        *apology.ANONYMOUS_GREETINGS,
+        *apology.OPENINGS,
+        *apology.QUOTES,
+        *apology.OWNERSHIP,
+        *apology.NEXT_STEPS,
+        *apology.THANKS,
+        *apology.GENERIC_FAILURES,
         *itertools.chain.from_iterable(apology.FAILURES.values()),
     ]
     for part in parts:
@@ -95,7 +101,9 @@ def test_mail_wording_only_when_we_can_write_back():
 def test_long_descriptions_are_quoted_short_on_one_line_and_cut_at_a_word():
     quote = quote_of("word " * 100 + "\n second line")
     assert len(quote) <= apology.QUOTE_LIMIT + 1
-    assert quote.endswith("…") and "\n" not in quote and "wor…" not in quote
+    assert quote.endswith("…")
+    assert "\n" not in quote
+    assert "wor…" not in quote
 
 
 def test_a_quote_does_not_carry_its_full_stop_into_our_sentence():

@@ -26,9 +26,15 @@ from portal.domain.similarity import (
 from tests.unit.capa_corpus import CAUSES, labelled_reports
 
 NOW = datetime(2026, 11, 24, 12, tzinfo=UTC)
-COMPLETE = CAFields(state="open", problem="Eggs arrive broken.", owner_id=1, whys=("Packed under tins", "No packing order rule"),
-                    corrective_action="Repack fragile items on top.", preventive_action="Packing order rule in the picking app.",
-                    closure_summary="We now pack fragile items last, on top.")
+COMPLETE = CAFields(
+    state="open",
+    problem="Eggs arrive broken.",
+    owner_id=1,
+    whys=("Packed under tins", "No packing order rule"),
+    corrective_action="Repack fragile items on top.",
+    preventive_action="Packing order rule in the picking app.",
+    closure_summary="We now pack fragile items last, on top.",
+)
 
 
 def at(state: str, **changes) -> CAFields:
@@ -54,7 +60,12 @@ def test_no_action_planned_without_a_root_cause():
 
 def test_skipping_ahead_needs_everything_the_skipped_states_need():
     assert missing_for("implemented", CAFields(state="open")) == [
-        "a problem statement", "an owner", "a root cause (answer at least one “why?”)", "the corrective action", "the preventive action"]
+        "a problem statement",
+        "an owner",
+        "a root cause (answer at least one “why?”)",
+        "the corrective action",
+        "the preventive action",
+    ]
     with pytest.raises(CATransitionError, match="preventive action"):
         check_transition(at("open", preventive_action=""), "implemented", now=NOW)
     check_transition(at("open"), "implemented", now=NOW)
@@ -71,20 +82,55 @@ def test_closing_before_the_window_ends_needs_a_reason_and_a_summary_always():
 
 
 def test_the_ca_form_names_each_mistake():
-    form = validate_ca({"title": "", "category": "nope", "severity": "dire", "owner_id": "9", "due_on": "next week",
-                        "verification_days": "0", "page_pattern": "checkout", "public": "1"}, ["delivery"], {1})
-    assert set(form.errors) == {"title", "category", "severity", "owner_id", "due_on", "verification_days", "page_pattern", "public_wording"}
-    ok = validate_ca({"title": " Eggs  broken ", "whys": ["Packed under tins", "", "No rule"], "within_control": "yes", "owner_id": "1"},
-                     ["order"], {1})
-    assert not ok.errors and ok.title == "Eggs broken" and ok.whys == ("Packed under tins", "No rule") and ok.within_control is True
+    form = validate_ca(
+        {
+            "title": "",
+            "category": "nope",
+            "severity": "dire",
+            "owner_id": "9",
+            "due_on": "next week",
+            "verification_days": "0",
+            "page_pattern": "checkout",
+            "public": "1",
+        },
+        ["delivery"],
+        {1},
+    )
+    assert set(form.errors) == {
+        "title",
+        "category",
+        "severity",
+        "owner_id",
+        "due_on",
+        "verification_days",
+        "page_pattern",
+        "public_wording",
+    }
+    ok = validate_ca(
+        {
+            "title": " Eggs  broken ",
+            "whys": ["Packed under tins", "", "No rule"],
+            "within_control": "yes",
+            "owner_id": "1",
+        },
+        ["order"],
+        {1},
+    )
+    assert not ok.errors
+    assert ok.title == "Eggs broken"
+    assert ok.whys == ("Packed under tins", "No rule")
+    assert ok.within_control is True
 
 
-@pytest.mark.parametrize(("pattern", "url", "expected"), [
-    ("", "https://shop.example/anything", True),
-    ("/checkout/*", "https://shop.example/checkout/payment?step=2", True),
-    ("/checkout/*", "https://shop.example/search?q=checkout", False),
-    ("/checkout/*", None, False),
-])
+@pytest.mark.parametrize(
+    ("pattern", "url", "expected"),
+    [
+        ("", "https://shop.example/anything", True),
+        ("/checkout/*", "https://shop.example/checkout/payment?step=2", True),
+        ("/checkout/*", "https://shop.example/search?q=checkout", False),
+        ("/checkout/*", None, False),
+    ],
+)
 def test_known_issue_page_patterns(pattern, url, expected):
     assert page_matches(pattern, url) is expected
 
@@ -101,20 +147,31 @@ def test_grouping_suggestions_on_200_labelled_reports():
     docs = [report_doc(i, r["description"], r["category"], r["page_url"], r["location"]) for i, r in enumerate(reports)]
     index = Index(docs)
     precision = sum(
-        sum(reports[d.key]["cause"] == reports[i]["cause"] for d, _ in index.rank(q, k=3, exclude=[i])) / 3 for i, q in enumerate(docs)
+        sum(reports[d.key]["cause"] == reports[i]["cause"] for d, _ in index.rank(q, k=3, exclude=[i])) / 3
+        for i, q in enumerate(docs)
     ) / len(docs)
 
     hits_at_1 = hits_at_3 = false_strong = 0
     for i, q in enumerate(docs):  # each report against the ten CAs, holding the report itself out of its own CA
-        cas = [ca_doc(cause, spec["title"], spec["problem"], spec["category"],
-                      [docs[j] for j, r in enumerate(reports) if r["cause"] == cause and j != i]) for cause, spec in CAUSES.items()]
+        cas = [
+            ca_doc(
+                cause,
+                spec["title"],
+                spec["problem"],
+                spec["category"],
+                [docs[j] for j, r in enumerate(reports) if r["cause"] == cause and j != i],
+            )
+            for cause, spec in CAUSES.items()
+        ]
         ranked = Index(cas).rank(q, k=10)
         hits_at_1 += ranked[0][0].key == reports[i]["cause"]
         hits_at_3 += any(d.key == reports[i]["cause"] for d, _ in ranked[:3])
         false_strong += sum(score >= STRONG_MATCH for d, score in ranked if d.key != reports[i]["cause"])
-    print(f"\ngrouping on {len(docs)} labelled reports: sibling precision@3 {precision:.2f}, "
-          f"CA hit@1 {hits_at_1 / len(docs):.2f}, CA hit@3 {hits_at_3 / len(docs):.2f}, "
-          f"wrong CAs over the reopen threshold {false_strong} of {len(docs) * 9}")
+    print(
+        f"\ngrouping on {len(docs)} labelled reports: sibling precision@3 {precision:.2f}, "
+        f"CA hit@1 {hits_at_1 / len(docs):.2f}, CA hit@3 {hits_at_3 / len(docs):.2f}, "
+        f"wrong CAs over the reopen threshold {false_strong} of {len(docs) * 9}"
+    )
     assert precision >= 0.8
     assert hits_at_1 / len(docs) >= 0.8
     assert false_strong <= len(docs) * 9 * 0.001

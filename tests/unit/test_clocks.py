@@ -7,12 +7,17 @@ FIRST, RECOVERY = due_times(T0, 20, 24)
 
 
 def clock(now, first_response_at=None, recovered_at=None):
-    return running_clock(first_response_due_at=FIRST, recovery_due_at=RECOVERY, first_response_at=first_response_at,
-                         recovered_at=recovered_at, now=now)
+    return running_clock(
+        first_response_due_at=FIRST,
+        recovery_due_at=RECOVERY,
+        first_response_at=first_response_at,
+        recovered_at=recovered_at,
+        now=now,
+    )
 
 
 def test_default_targets_are_twenty_minutes_and_a_day():
-    assert (FIRST - T0, RECOVERY - T0) == (timedelta(minutes=20), timedelta(hours=24))
+    assert (timedelta(minutes=20), timedelta(hours=24)) == (FIRST - T0, RECOVERY - T0)
 
 
 def test_the_first_follow_up_clock_runs_first_then_recovery_then_none():
@@ -25,11 +30,17 @@ def test_the_first_follow_up_clock_runs_first_then_recovery_then_none():
 
 def test_an_overdue_clock_says_by_how_much():
     late = clock(T0 + timedelta(minutes=27))
-    assert late.breached and late.label == "first follow-up overdue by 7 min"
+    assert late.breached
+    assert late.label == "first follow-up overdue by 7 min"
 
 
 def test_reports_from_before_clocks_have_none():
-    assert running_clock(first_response_due_at=None, recovery_due_at=None, first_response_at=None, recovered_at=None, now=T0) is None
+    assert (
+        running_clock(
+            first_response_due_at=None, recovery_due_at=None, first_response_at=None, recovered_at=None, now=T0
+        )
+        is None
+    )
 
 
 def record(created, first_at=None, recovered_at=None, site_id=1):
@@ -49,7 +60,8 @@ def test_weekly_adherence_counts_only_decided_clocks():
         now,
     )
     [week] = rows
-    assert week.week == T0.date() and week.reports == 4
+    assert week.week == T0.date()
+    assert week.reports == 4
     assert (week.first_on_time, week.first_decided) == (2, 3)
     assert (week.recovered_on_time, week.recovery_decided) == (2, 3)
     assert round(week.first_response_rate, 2) == 0.67

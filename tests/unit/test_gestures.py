@@ -37,9 +37,17 @@ options = st.builds(
 catalogs = st.lists(options, max_size=12, unique_by=lambda o: o.id)
 
 
-@given(catalogs, st.sampled_from(CATEGORIES), st.sampled_from(list(Tier)), st.sampled_from(list(RepeatLevel)), st.sets(st.integers(1, 10_000)))
+@given(
+    catalogs,
+    st.sampled_from(CATEGORIES),
+    st.sampled_from(list(Tier)),
+    st.sampled_from(list(RepeatLevel)),
+    st.sets(st.integers(1, 10_000)),
+)
 def test_offers_fit_the_category_stay_within_the_tier_and_skip_what_ran_out(catalog, category, tier, level, gone):
-    offered = offer_gestures(catalog, category=category, customer_tier=tier, repeat_level=level, available=lambda g: g.id not in gone)
+    offered = offer_gestures(
+        catalog, category=category, customer_tier=tier, repeat_level=level, available=lambda g: g.id not in gone
+    )
     top = offer_tier(tier, level)
     assert len(offered) <= 3
     assert all(g.fits(category) and g.tier <= top and g.id not in gone for g in offered)
@@ -53,7 +61,10 @@ def test_offers_fit_the_category_stay_within_the_tier_and_skip_what_ran_out(cata
 @given(catalogs, st.sampled_from(CATEGORIES), st.sampled_from(list(Tier)))
 def test_piling_up_never_lowers_what_is_offered(catalog, category, tier):
     best = {
-        level: max((g.tier for g in offer_gestures(catalog, category=category, customer_tier=tier, repeat_level=level)), default=0)
+        level: max(
+            (g.tier for g in offer_gestures(catalog, category=category, customer_tier=tier, repeat_level=level)),
+            default=0,
+        )
         for level in RepeatLevel
     }
     assert best[RepeatLevel.FIRST] <= best[RepeatLevel.AT_RISK] <= best[RepeatLevel.CHURN_RISK]
@@ -75,24 +86,58 @@ def test_the_default_catalog_offers_two_or_three_to_everyone():
                 assert 2 <= len(offer_gestures(catalog, category=category, customer_tier=tier, repeat_level=level)) <= 3
 
 
-@pytest.mark.parametrize("wording", [
-    "A $10 voucher", "€5 off", "10 EUR back", "5 dollars", "A full refund", "20% off your next order", "Cash back",
-    "Store credit for next time", "A gift card", "We refunded the shipping", "A discount on the next order",
-])
+@pytest.mark.parametrize(
+    "wording",
+    [
+        "A $10 voucher",
+        "€5 off",
+        "10 EUR back",
+        "5 dollars",
+        "A full refund",
+        "20% off your next order",
+        "Cash back",
+        "Store credit for next time",
+        "A gift card",
+        "We refunded the shipping",
+        "A discount on the next order",
+    ],
+)
 def test_money_in_any_form_is_not_a_gesture(wording):
     assert "never money" in money_problem(wording)
 
 
-@pytest.mark.parametrize("wording", [spec.description for spec in DEFAULT_CATALOG] + ["Ten minutes with our head chef", "A call back within 1 hour"])
+@pytest.mark.parametrize(
+    "wording",
+    [spec.description for spec in DEFAULT_CATALOG] + ["Ten minutes with our head chef", "A call back within 1 hour"],
+)
 def test_things_we_do_are_gestures(wording):
     assert money_problem(wording) is None
 
 
 def test_a_gesture_form_is_checked_field_by_field():
     with pytest.raises(GestureInvalid) as caught:
-        validate_gesture({"name": "", "description": "x", "tier": "gold", "categories": ["nope"], "daily_cap": "-1", "fulfilment": "magic"}, CATEGORIES)
+        validate_gesture(
+            {
+                "name": "",
+                "description": "x",
+                "tier": "gold",
+                "categories": ["nope"],
+                "daily_cap": "-1",
+                "fulfilment": "magic",
+            },
+            CATEGORIES,
+        )
     assert set(caught.value.errors) == {"name", "tier", "categories", "daily_cap", "fulfilment"}
-    spec = validate_gesture({"name": "  A  note ", "description": "Handwritten.", "tier": "elevated", "categories": "order", "fulfilment": "task"}, CATEGORIES)
+    spec = validate_gesture(
+        {
+            "name": "  A  note ",
+            "description": "Handwritten.",
+            "tier": "elevated",
+            "categories": "order",
+            "fulfilment": "task",
+        },
+        CATEGORIES,
+    )
     assert (spec.name, spec.tier, spec.categories, spec.daily_cap) == ("A note", Tier.ELEVATED, ["order"], None)
 
 
@@ -100,9 +145,14 @@ def test_over_budget_names_the_roles_that_can_grant():
     budgets = budgets_of(None)
     assert check_budget(budgets, role="agent", tier=Tier.STANDARD, used=DEFAULT_BUDGETS["agent"][0] - 1).allowed
     over = check_budget(budgets, role="agent", tier=Tier.ELEVATED, used=2)
-    assert not over.allowed and over.can_grant == ("lead", "admin") and over.remaining == 0
-    premium = check_budget(budgets, role="agent", tier=Tier.PREMIUM, used=0)  # agents have none: leads or admins grant it
-    assert not premium.allowed and premium.can_grant == ("lead", "admin")
+    assert not over.allowed
+    assert over.can_grant == ("lead", "admin")
+    assert over.remaining == 0
+    premium = check_budget(
+        budgets, role="agent", tier=Tier.PREMIUM, used=0
+    )  # agents have none: leads or admins grant it
+    assert not premium.allowed
+    assert premium.can_grant == ("lead", "admin")
     no_leads = check_budget({"agent": [1, 0, 0], "lead": [1, 0, 0]}, role="agent", tier=Tier.PREMIUM, used=0)
     assert no_leads.can_grant == ("admin",)
     assert check_budget(budgets, role="admin", tier=Tier.PREMIUM, used=10_000).allowed

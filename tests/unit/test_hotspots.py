@@ -18,15 +18,24 @@ def pick(rng: random.Random, weights: dict[str, int]) -> str:
 
 
 def report(rng: random.Random) -> dict:
-    return {"weekday": rng.choices(range(7), WEEKDAY_WEIGHTS)[0], "hour": rng.choices(range(24), HOUR_WEIGHTS)[0],
-            "location": pick(rng, LOCATIONS), "category": pick(rng, CATEGORIES), "busy": min(100, int(rng.betavariate(2, 3) * 100))}
+    return {
+        "weekday": rng.choices(range(7), WEEKDAY_WEIGHTS)[0],
+        "hour": rng.choices(range(24), HOUR_WEIGHTS)[0],
+        "location": pick(rng, LOCATIONS),
+        "category": pick(rng, CATEGORIES),
+        "busy": min(100, int(rng.betavariate(2, 3) * 100)),
+    }
 
 
 def cells(period: list[dict], baseline: list[dict]) -> list[Cell]:
     def keys(r: dict) -> list[tuple[str, str, str]]:
         busy = band_of(r["busy"], BUSY_BANDS)
-        return [("when", f"{r['weekday']}-{r['hour']}", hour_label(r["weekday"], r["hour"])), ("location", r["location"], r["location"]),
-                ("category", r["category"], r["category"]), ("busy", busy, busy)]
+        return [
+            ("when", f"{r['weekday']}-{r['hour']}", hour_label(r["weekday"], r["hour"])),
+            ("location", r["location"], r["location"]),
+            ("category", r["category"], r["category"]),
+            ("busy", busy, busy),
+        ]
 
     now, before = Counter(k for r in period for k in keys(r)), Counter(k for r in baseline for k in keys(r))
     return [Cell(d, v, label, now[(d, v, label)], before[(d, v, label)]) for d, v, label in set(now) | set(before)]
@@ -44,7 +53,8 @@ def test_a_planted_wednesday_afternoon_is_called_out_and_nothing_else():
     plant = [{**report(rng), "weekday": 2, "hour": 15} for _ in range(25)]  # "around 3:30 on Wednesdays"
     found = run(7, plant)
     assert [h.cell.label for h in found] == ["Wednesdays 15:00–16:00"]
-    assert found[0].ratio > 2 and found[0].p_value < 0.05 / 200
+    assert found[0].ratio > 2
+    assert found[0].p_value < 0.05 / 200
 
 
 def test_planted_patterns_in_a_location_and_a_load_band_are_found():

@@ -21,7 +21,8 @@ def errors_of(raw: dict) -> dict[str, str]:
 
 def test_a_category_alone_is_enough():
     draft = validate_report({"category": "website"}, SLUGS)
-    assert draft.category == "website" and draft.description == ""
+    assert draft.category == "website"
+    assert draft.description == ""
 
 
 def test_a_description_alone_files_under_other():
@@ -47,7 +48,10 @@ def test_bad_email_is_refused(email):
 
 
 def test_email_is_kept_lowercase():
-    assert validate_report({"description": "x", "email": "Jo.Doe+shop@Example.COM"}, SLUGS).email == "jo.doe+shop@example.com"
+    assert (
+        validate_report({"description": "x", "email": "Jo.Doe+shop@Example.COM"}, SLUGS).email
+        == "jo.doe+shop@example.com"
+    )
 
 
 @pytest.mark.parametrize("field", ["name", "location", "customer_id"])
@@ -91,10 +95,13 @@ def test_local_time_from_offset_east_of_utc():
     assert local is not None
     assert (local.weekday, local.hour) == (3, 1)  # Thursday 01:30 in UTC+2
     west = customer_local_time(now, -300)
-    assert west is not None and (west.weekday, west.hour) == (2, 18)
+    assert west is not None
+    assert (west.weekday, west.hour) == (2, 18)
     assert customer_local_time(now, None) is None
 
 
 def test_bad_context_from_a_host_is_dropped_rather_than_blocking_the_customer():
-    values = sanitize_context({"busy": "very", "page_url": "https://shop.example/p", "lang": "en-GB", "embed": "1", "junk": "x"})
+    values = sanitize_context(
+        {"busy": "very", "page_url": "https://shop.example/p", "lang": "en-GB", "embed": "1", "junk": "x"}
+    )
     assert values == {"page_url": "https://shop.example/p", "lang": "en-GB", "embed": "1"}

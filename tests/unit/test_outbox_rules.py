@@ -55,6 +55,9 @@ def test_default_secret_is_refused_outside_development():
     with pytest.raises(SettingsError):
         Settings.from_env({"PORTAL_ENV": "production"})
     assert Settings.from_env({}).secret_key == DEV_SECRET
-    ok = Settings.from_env({"PORTAL_ENV": "production", "PORTAL_SECRET_KEY": "s" * 32, "PORTAL_BASE_URL": "https://mend.example/"})
-    assert ok.base_url == "https://mend.example" and ok.cookie_secure
+    ok = Settings.from_env(
+        {"PORTAL_ENV": "production", "PORTAL_SECRET_KEY": "s" * 32, "PORTAL_BASE_URL": "https://mend.example/"}
+    )
+    assert ok.base_url == "https://mend.example"
+    assert ok.cookie_secure
     assert timedelta(seconds=ok.mail_backoff_seconds) > timedelta(0)

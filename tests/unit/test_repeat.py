@@ -20,8 +20,17 @@ def test_customer_key_prefers_the_verified_id():
 
 
 def letter(level: int, seed: int) -> str:
-    return compose_apology(category="delivery", category_label="Late", description="late again", name="Ana",
-                           signer_name="Dana", signer_role="Care", has_email=True, seed=seed, repeat_level=level).text
+    return compose_apology(
+        category="delivery",
+        category_label="Late",
+        description="late again",
+        name="Ana",
+        signer_name="Dana",
+        signer_role="Care",
+        has_email=True,
+        seed=seed,
+        repeat_level=level,
+    ).text
 
 
 def test_first_report_does_not_talk_about_repeats():

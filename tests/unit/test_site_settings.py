@@ -24,15 +24,30 @@ VALID = {
 def test_valid_settings_are_normalised():
     settings = validate_site_settings(VALID)
     assert settings.allowed_origins == ["https://shop.example", "https://www.shop.example"]
-    assert settings.categories == [{"slug": "delivery", "label": "Late delivery"}, {"slug": "fitting-room-queue", "label": "Fitting room queue"}]
-    assert settings.no_blame_text is None and settings.repeat_window_days == 60 and settings.follow_up_hours == 3
+    assert settings.categories == [
+        {"slug": "delivery", "label": "Late delivery"},
+        {"slug": "fitting-room-queue", "label": "Fitting room queue"},
+    ]
+    assert settings.no_blame_text is None
+    assert settings.repeat_window_days == 60
+    assert settings.follow_up_hours == 3
 
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("name", ""), ("allowed_origins", "javascript:alert(1)"), ("allowed_origins", ""), ("categories", "  "),
-     ("signer_name", ""), ("repeat_window_days", "0"), ("repeat_window_days", "ninety"), ("no_blame_text", "x" * 601),
-     ("first_response_minutes", "0"), ("recovery_hours", "10000"), ("follow_up_hours", "0")],
+    [
+        ("name", ""),
+        ("allowed_origins", "javascript:alert(1)"),
+        ("allowed_origins", ""),
+        ("categories", "  "),
+        ("signer_name", ""),
+        ("repeat_window_days", "0"),
+        ("repeat_window_days", "ninety"),
+        ("no_blame_text", "x" * 601),
+        ("first_response_minutes", "0"),
+        ("recovery_hours", "10000"),
+        ("follow_up_hours", "0"),
+    ],
 )
 def test_each_mistake_names_its_field(field, value):
     with pytest.raises(SiteSettingsInvalid) as caught:

@@ -11,12 +11,36 @@ def test_placeholders_are_checked():
 
 def test_a_template_is_filled_in_signed_and_acknowledges_repeats():
     body = "Hi {name}, I'm sorry about {category}. You wrote: {quote}. That's on us."
-    first = render_template(body, name="Ana Lima", category_label="Late delivery", description="Parcel late.", signer_name="Dana", signer_role="Care")
+    first = render_template(
+        body,
+        name="Ana Lima",
+        category_label="Late delivery",
+        description="Parcel late.",
+        signer_name="Dana",
+        signer_role="Care",
+    )
     assert first.text == "Hi Ana, I'm sorry about Late delivery. You wrote: Parcel late. That's on us.\n\nDana, Care"
-    again = render_template(body, name=None, category_label="Late delivery", description="", signer_name="Dana", signer_role="", repeat_level=2)
-    assert again.text.startswith("Hi there,") and any(line in again.text for line in AGAIN) and again.signed_by == "Dana"
+    again = render_template(
+        body,
+        name=None,
+        category_label="Late delivery",
+        description="",
+        signer_name="Dana",
+        signer_role="",
+        repeat_level=2,
+    )
+    assert again.text.startswith("Hi there,")
+    assert any(line in again.text for line in AGAIN)
+    assert again.signed_by == "Dana"
 
 
 def test_the_linter_sees_what_a_template_would_say():
-    text = render_template("Please accept our apology. {signer}", name=None, category_label="x", description="", signer_name="Dana", signer_role="").text
+    text = render_template(
+        "Please accept our apology. {signer}",
+        name=None,
+        category_label="x",
+        description="",
+        signer_name="Dana",
+        signer_role="",
+    ).text
     assert {f.kind for f in lint(text, load_lexicon())} >= {"fake"}
