@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 CHROMIUM_PATH ?= /usr/bin/chromium
 
-.PHONY: run test lint bench chromium
+.PHONY: run test lint docs bench chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,3 +39,8 @@ bench: $(VENV)/.dev-installed
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/cog --check --diff --check-fail-msg='run `make docs`' README.md
+
+# README.md's settings table and command reference are generated from portal/settings.py and portal/cli.py.
+docs: $(VENV)/.dev-installed
+	$(BIN)/cog -r README.md

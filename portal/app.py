@@ -15,6 +15,7 @@ from advanced_alchemy.extensions.litestar import (
 from litestar import Litestar, Request, Response
 from litestar.config.cors import CORSConfig
 from litestar.config.csrf import CSRFConfig
+from litestar.di import Provide
 from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.openapi import OpenAPIConfig
@@ -25,11 +26,12 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 from portal.db import make_engine, make_sessionmaker
+from portal.mail import Mail
 from portal.routes import (
     admin,
     api,
     auth,
-    capa,
+    corrective_actions,
     customer,
     demo,
     export,
@@ -70,7 +72,8 @@ def create_app(settings: Settings) -> Litestar:
     engine = make_engine(settings)
     sessionmaker = make_sessionmaker(engine)
     env = make_environment()
-    worker = Worker(settings, sessionmaker, env)
+    mail = Mail.from_settings(settings, env)
+    worker = Worker(settings, sessionmaker, mail)
     db_config = SQLAlchemyAsyncConfig(
         engine_instance=engine,
         session_config=AsyncSessionConfig(expire_on_commit=False),
@@ -101,7 +104,7 @@ def create_app(settings: Settings) -> Litestar:
             *staff.handlers,
             *admin.handlers,
             *gestures.handlers,
-            *capa.handlers,
+            *corrective_actions.handlers,
             *trends.handlers,
             *export.handlers,
             *results.handlers,
@@ -109,6 +112,7 @@ def create_app(settings: Settings) -> Litestar:
             create_static_files_router(path="/static", directories=[ROOT / "static"], send_as_attachment=False),
         ],
         plugins=[SQLAlchemyPlugin(config=db_config), HTMXPlugin()],
+        dependencies={"mail": Provide(lambda: mail, sync_to_thread=False)},
         request_class=HTMXRequest,
         template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(env)),
         middleware=[
@@ -139,7 +143,7 @@ def create_app(settings: Settings) -> Litestar:
         debug=False,
     )
     app.state.settings = settings
-    app.state.env = env
+    app.state.mail = mail
     app.state.sessionmaker = sessionmaker
     app.state.worker = worker
     app.state.widget = widget.WidgetAsset.load(ROOT / "widget" / "widget.js")

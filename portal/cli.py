@@ -37,13 +37,13 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> None:
 
 def cmd_worker(settings: Settings, _: argparse.Namespace) -> None:
     """Run only the worker: clocks and mail (any number may run beside the web process)."""
-    from portal.templating import make_environment
+    from portal.mail import Mail
     from portal.worker import Worker
 
     async def main() -> None:
         engine = make_engine(settings)
         try:
-            await Worker(settings, make_sessionmaker(engine), make_environment()).run_forever()
+            await Worker(settings, make_sessionmaker(engine), Mail.from_settings(settings)).run_forever()
         finally:
             await engine.dispose()
 

@@ -1,10 +1,16 @@
-"""Settings read from the environment once, in `create_app` or the CLI, never at import time."""
+"""Settings read from the environment once, in `create_app` or the CLI, never at import time.
+
+Each field carries its meaning and, when the environment can set it, its variable: `from_env`
+reads exactly those, and README.md's settings table is generated from the same fields (`make docs`).
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET = "dev-only-secret-change-me"
@@ -15,52 +21,94 @@ class SettingsError(ValueError):
 
 
 @dataclass(frozen=True)
+class EnvVar:
+    """Where `Settings.from_env` reads a field, and how it turns the text into a value."""
+
+    name: str
+    parse: Callable[[str], object] = str
+    blank_is_unset: bool = False
+    """An empty value means the default (so `PORTAL_SMTP_URL=` in an env file turns SMTP off)."""
+
+    def read(self, env: Mapping[str, str], default: object) -> object:
+        """The value `env` gives this variable, or `default` when it gives none."""
+        raw = env.get(self.name)
+        if raw is None or (self.blank_is_unset and not raw):
+            return default
+        return self.parse(raw)
+
+
+def setting(default: Any, doc: str, env: EnvVar | None = None) -> Any:
+    """A settings field: its default, what it is for, and the variable that sets it, if any."""
+    return field(default=default, metadata={"doc": doc, "env": env})
+
+
+def _origin(url: str) -> str:
+    return url.rstrip("/")
+
+
+@dataclass(frozen=True)
 class Settings:
-    database_url: str = "sqlite+aiosqlite:///mend.sqlite3"
-    """SQLAlchemy async URL; SQLite is the embedded default, PostgreSQL the scale-out path."""
-    smtp_url: str | None = None
-    """smtp://user:pass@host:port (smtps:// for implicit TLS); unset keeps mail in the dev mailbox."""
-    secret_key: str = DEV_SECRET
-    """Signs sessions and CSRF tokens and keys the hash of client addresses."""
-    base_url: str = "http://127.0.0.1:8000"
-    """Public origin of the portal, used in links sent by email and in the embed snippet."""
-    mail_from: str = "Mend <mend@localhost>"
-    """From header of every mail."""
-    environment: str = "development"
-    """`development` allows the built-in secret; anything else refuses it."""
-    reports_per_minute: int = 5
-    """Reports accepted per minute from one address to one site before answering 429."""
-    max_body_bytes: int = 16 * 1024
-    """Largest report body accepted."""
-    mail_max_attempts: int = 8
-    """Delivery attempts before a mail becomes a dead letter."""
-    mail_backoff_seconds: float = 30.0
-    """First retry delay; doubles on each attempt (capped at one hour)."""
-    worker_poll_seconds: float = 2.0
-    """How often the worker looks for due mail when nothing wakes it."""
-    run_worker: bool = False
-    """Run the mail worker inside the web process (`portal run`)."""
-    cookie_secure: bool = field(default=False)
-    """Mark cookies Secure; on by default when base_url is https."""
+    database_url: str = setting(
+        "sqlite+aiosqlite:///mend.sqlite3",
+        "SQLAlchemy async URL, e.g. `postgresql+asyncpg://user@host/mend`; SQLite is the embedded default, "
+        "PostgreSQL the scale-out path",
+        EnvVar("PORTAL_DATABASE_URL", blank_is_unset=True),
+    )
+    smtp_url: str | None = setting(
+        None,
+        "`smtp://user:pass@host:587` (STARTTLS when offered) or `smtps://host:465` (implicit TLS); "
+        "unset keeps mail in the dev mailbox at `/staff/mail`",
+        EnvVar("PORTAL_SMTP_URL", blank_is_unset=True),
+    )
+    secret_key: str = setting(
+        DEV_SECRET,
+        "Signs sessions and CSRF tokens and keys the hash of client addresses; at least 16 characters, "
+        "and required outside development",
+        EnvVar("PORTAL_SECRET_KEY", blank_is_unset=True),
+    )
+    base_url: str = setting(
+        "http://127.0.0.1:8000",
+        "Public origin of the portal, used in links sent by email and in the embed snippet; "
+        "an `https://` origin also marks cookies Secure",
+        EnvVar("PORTAL_BASE_URL", parse=_origin),
+    )
+    mail_from: str = setting("Mend <mend@localhost>", "From header of every mail", EnvVar("PORTAL_MAIL_FROM"))
+    environment: str = setting(
+        "development", "`development` allows the built-in secret; anything else refuses it", EnvVar("PORTAL_ENV")
+    )
+    reports_per_minute: int = setting(
+        5,
+        "Reports accepted per minute from one address to one site before answering 429",
+        EnvVar("PORTAL_REPORTS_PER_MINUTE", parse=int),
+    )
+    max_body_bytes: int = setting(16 * 1024, "Largest report body accepted")
+    mail_max_attempts: int = setting(
+        8,
+        "Delivery attempts before a mail becomes a dead letter",
+        EnvVar("PORTAL_MAIL_MAX_ATTEMPTS", parse=int),
+    )
+    mail_backoff_seconds: float = setting(
+        30.0,
+        "First retry delay of a mail; doubles on each attempt (capped at one hour)",
+        EnvVar("PORTAL_MAIL_BACKOFF_SECONDS", parse=float),
+    )
+    worker_poll_seconds: float = setting(
+        2.0,
+        "How often the worker looks for due mail when nothing wakes it, and runs its housekeeping "
+        "(clocks, rollups, monthly results, verification of corrective actions)",
+        EnvVar("PORTAL_WORKER_POLL_SECONDS", parse=float),
+    )
+    run_worker: bool = setting(False, "Run the mail worker inside the web process (`portal run`)")
+    cookie_secure: bool = setting(False, "Mark cookies Secure; `from_env` sets it when base_url is https")
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
         """Build settings from PORTAL_* variables; refuse the dev secret outside development."""
-        env = dict(os.environ if env is None else env)
-        base_url = env.get("PORTAL_BASE_URL", cls.base_url).rstrip("/")
+        env = os.environ if env is None else env
         values: dict[str, object] = {
-            "database_url": env.get("PORTAL_DATABASE_URL") or cls.database_url,
-            "smtp_url": env.get("PORTAL_SMTP_URL") or None,
-            "secret_key": env.get("PORTAL_SECRET_KEY") or DEV_SECRET,
-            "base_url": base_url,
-            "mail_from": env.get("PORTAL_MAIL_FROM", cls.mail_from),
-            "environment": env.get("PORTAL_ENV", cls.environment),
-            "reports_per_minute": int(env.get("PORTAL_REPORTS_PER_MINUTE", cls.reports_per_minute)),
-            "worker_poll_seconds": float(env.get("PORTAL_WORKER_POLL_SECONDS", cls.worker_poll_seconds)),
-            "mail_backoff_seconds": float(env.get("PORTAL_MAIL_BACKOFF_SECONDS", cls.mail_backoff_seconds)),
-            "mail_max_attempts": int(env.get("PORTAL_MAIL_MAX_ATTEMPTS", cls.mail_max_attempts)),
-            "cookie_secure": base_url.startswith("https://"),
+            f.name: f.metadata["env"].read(env, f.default) for f in fields(cls) if f.metadata["env"] is not None
         }
+        values["cookie_secure"] = str(values["base_url"]).startswith("https://")
         values.update(overrides)
         settings = cls(**values)  # type: ignore[arg-type]
         settings.check()

@@ -7,13 +7,13 @@ import contextlib
 import logging
 from datetime import datetime
 
-from jinja2 import Environment
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from portal.mail import Mail
 from portal.mailer import SmtpMailer
 from portal.models import utcnow
 from portal.outbox import DeliveryRun, deliver_due_mail
-from portal.services import capa, monthly, rollups
+from portal.services import corrective_actions, monthly, rollups
 from portal.services.clocks import ClockRun, check_clocks
 from portal.settings import Settings
 
@@ -23,16 +23,11 @@ log = logging.getLogger(__name__)
 class Worker:
     """Keeps the clocks and delivers the outbox; several may run at once (claims and flags keep them apart)."""
 
-    def __init__(self, settings: Settings, sessionmaker: async_sessionmaker, env: Environment) -> None:
+    def __init__(self, settings: Settings, sessionmaker: async_sessionmaker, mail: Mail) -> None:
         self.settings = settings
         self.sessionmaker = sessionmaker
-        self.env = env
+        self.mail = mail
         self.mailer = SmtpMailer.from_url(settings.smtp_url) if settings.smtp_url else None
-        self._wake = asyncio.Event()
-
-    def wake(self) -> None:
-        """Look at the outbox now rather than at the next poll (called after a commit that queued mail)."""
-        self._wake.set()
 
     async def run_once(self, now: datetime | None = None, batch: int = 20) -> DeliveryRun:
         """One pass over the mail due at `now` (default: the current time)."""
@@ -48,15 +43,15 @@ class Worker:
 
     async def check_clocks(self, now: datetime | None = None) -> ClockRun:
         """Alert staff before clocks run out and record breaches."""
-        return await check_clocks(self.sessionmaker, settings=self.settings, env=self.env, now=now or utcnow())
+        return await check_clocks(self.sessionmaker, mail=self.mail, now=now or utcnow())
 
     async def verify(self, now: datetime | None = None) -> int:
         """Reopen corrective actions whose failure came back during verification."""
-        return await capa.verify(self.sessionmaker, settings=self.settings, env=self.env, now=now)
+        return await corrective_actions.verify(self.sessionmaker, mail=self.mail, now=now)
 
     async def build_monthly(self, now: datetime | None = None) -> int:
         """Build last month's results where they are missing (the first pass of each month does it)."""
-        return await monthly.build_due(self.sessionmaker, settings=self.settings, env=self.env, now=now)
+        return await monthly.build_due(self.sessionmaker, mail=self.mail, now=now)
 
     async def housekeeping(self) -> None:
         """Everything but the mail: clocks, rollups, monthly results, verification of corrective actions."""
@@ -73,14 +68,14 @@ class Worker:
     async def run_forever(self) -> None:
         """Loop until cancelled; a failing pass is logged and retried, never fatal.
 
-        A wake-up (a request queued mail) delivers mail at once; the rest runs once per poll
+        A commit that queued mail wakes the loop to deliver it at once; the rest runs once per poll
         interval, so a busy intake does not pay for housekeeping on every report.
         """
         log.info("worker started (mail via %s)", "SMTP" if self.mailer else "the dev mailbox")
         next_housekeeping = 0.0
         loop = asyncio.get_running_loop()
         while True:
-            self._wake.clear()
+            self.mail.queued.clear()
             try:
                 if loop.time() >= next_housekeeping:
                     next_housekeeping = loop.time() + self.settings.worker_poll_seconds
@@ -91,4 +86,4 @@ class Worker:
             except Exception:
                 log.exception("worker pass failed")
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.settings.worker_poll_seconds)
+                await asyncio.wait_for(self.mail.queued.wait(), timeout=self.settings.worker_poll_seconds)

@@ -23,6 +23,7 @@ from portal.domain.sites import (
     validate_site_settings,
 )
 from portal.lexicon import load_lexicon
+from portal.mail import Mail
 from portal.models import Site, Staff
 from portal.routes.auth import provide_staff, requires_staff
 from portal.routes.security import page_headers
@@ -284,6 +285,7 @@ class PeopleController(AdminController):
         self,
         request: Request,
         db_session: AsyncSession,
+        mail: Mail,
         admin: Staff,
         data: dict[str, Any] = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
@@ -298,13 +300,11 @@ class PeopleController(AdminController):
                 role=str(data.get("role", "")),
                 sites=sites,
                 by=admin,
-                settings=request.app.state.settings,
-                env=request.app.state.env,
+                mail=mail,
             )
         except invites.InviteError as exc:
             form = {"email": data.get("email", ""), "role": data.get("role", ""), "site_ids": site_ids}
             return await self._page(db_session, admin, form=form, error=str(exc), status_code=400)
-        request.app.state.worker.wake()
         return Redirect(f"/staff/people?sent_to={data.get('email', '')}", status_code=303)
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.domain.gestures import Tier
+from portal.mail import Mail
 from portal.routes.errors import INTAKE_ERRORS, intake_error
 from portal.services.intake import receive_report
 from portal.services.sites import site_by_key
@@ -60,7 +61,9 @@ class ReportCreated(msgspec.Struct):
 
 
 @post("/api/v1/reports", status_code=201, tags=["reports"])
-async def create_report(request: Request, data: ReportIn, db_session: AsyncSession) -> Response[ReportCreated]:
+async def create_report(
+    request: Request, data: ReportIn, db_session: AsyncSession, mail: Mail
+) -> Response[ReportCreated]:
     """Take a report; answers with the apology and the private status link."""
     try:
         receipt = await receive_report(
@@ -71,11 +74,10 @@ async def create_report(request: Request, data: ReportIn, db_session: AsyncSessi
             client_address=request.client.host if request.client else "unknown",
             user_agent=request.headers.get("user-agent"),
             settings=request.app.state.settings,
-            env=request.app.state.env,
+            mail=mail,
         )
     except INTAKE_ERRORS as exc:
         raise intake_error(exc) from exc
-    request.app.state.worker.wake()
     body = ReportCreated(
         id=receipt.ref,
         status_url=receipt.status_url,

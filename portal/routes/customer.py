@@ -16,9 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal.domain.identity import read_unsubscribe_token
 from portal.domain.progress import CUSTOMER_STATE_LABELS, progress_steps
 from portal.domain.sites import category_label
+from portal.mail import Mail
 from portal.models import Report
 from portal.routes.security import page_headers
-from portal.services import capa, conversation, gestures
+from portal.services import conversation, corrective_actions, gesture_catalog, gesture_grants
 
 
 async def _report_or_404(db_session: AsyncSession, token: str) -> Report:
@@ -30,13 +31,13 @@ async def _report_or_404(db_session: AsyncSession, token: str) -> Report:
 
 async def _gesture_context(db_session: AsyncSession, report: Report) -> dict[str, Any]:
     """The customer's gesture: their choice and its confirmation, or what they may still pick from."""
-    choice = await gestures.customer_choice(db_session, report)
+    choice = await gesture_grants.customer_choice(db_session, report)
     description = None
     if choice and choice.gesture_id:
         description = next(
             (
                 g.description
-                for g in await gestures.catalog(db_session, report.site_id, active_only=False)
+                for g in await gesture_catalog.catalog(db_session, report.site_id, active_only=False)
                 if g.id == choice.gesture_id
             ),
             None,
@@ -44,8 +45,8 @@ async def _gesture_context(db_session: AsyncSession, report: Report) -> dict[str
     return {
         "token": report.status_token,
         "choice": choice,
-        "confirmation": gestures.confirmation(choice, description) if choice else [],
-        "offers": [] if choice else await gestures.offered(db_session, report),
+        "confirmation": gesture_grants.confirmation(choice, description) if choice else [],
+        "offers": [] if choice else await gesture_catalog.offered(db_session, report),
         "gesture_error": None,
         "picked": "",
         "wish": "",
@@ -64,7 +65,7 @@ async def _render(db_session: AsyncSession, report: Report, *, status_code: int 
         "reply": "",
         "reply_error": None,
         **await _gesture_context(db_session, report),
-        "closure": await capa.closure_for_report(db_session, report),
+        "closure": await corrective_actions.closure_for_report(db_session, report),
         **extra,
     }
     return Template("pages/status.html", context=context, status_code=status_code, headers=page_headers(private=True))
@@ -97,6 +98,7 @@ async def choose_gesture(
     request: HTMXRequest,
     token: str,
     db_session: AsyncSession,
+    mail: Mail,
     data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),
 ) -> Template | Redirect:
     """The customer picks a gesture, declines, or says what would make it right; answered where they are (panel or status page)."""
@@ -105,19 +107,17 @@ async def choose_gesture(
     kind, _, gesture_id = picked.partition(":")
     error, status_code = None, 200
     try:
-        await gestures.choose(
+        await gesture_grants.choose(
             db_session,
             report=report,
             choice=kind,
             gesture_id=int(gesture_id) if gesture_id.isdigit() else None,
             wish=wish,
-            settings=request.app.state.settings,
-            env=request.app.state.env,
+            mail=mail,
         )
-        request.app.state.worker.wake()
-    except gestures.AlreadyChosen:
+    except gesture_grants.AlreadyChosen:
         pass  # answering twice shows the first answer, which stands
-    except gestures.GestureGone as exc:
+    except gesture_grants.GestureGone as exc:
         error, status_code, picked = str(exc), 409, ""
     except ValueError as exc:
         error, status_code = str(exc), 400
@@ -154,7 +154,7 @@ async def unsubscribe_page(request: Request, token: str) -> Template:
 async def unsubscribe(request: Request, token: str, db_session: AsyncSession) -> Template:
     """Stop closure mail from this site to this address (also the RFC 8058 one-click POST from mail clients)."""
     site_id, email = _unsubscriber(request, token)
-    await capa.unsubscribe(db_session, site_id, email)
+    await corrective_actions.unsubscribe(db_session, site_id, email)
     return Template(
         "pages/unsubscribe.html",
         context={"email": email, "token": token, "done": True},

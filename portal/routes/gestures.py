@@ -20,11 +20,12 @@ from portal.domain.gestures import (
     parse_budgets,
     validate_gesture,
 )
+from portal.mail import Mail
 from portal.models import Gesture, Site, Staff, utcnow
 from portal.routes.admin import AdminController, site_or_404
 from portal.routes.security import page_headers
 from portal.routes.staff import StaffPages, render_report, report_or_404
-from portal.services import gestures
+from portal.services import gesture_catalog, gesture_grants, tasks
 
 CODES_UPLOAD_LIMIT = 1024 * 1024  # a pool of a few tens of thousands of codes in one paste
 
@@ -39,6 +40,7 @@ class RecoveryTaskController(StaffPages):
         self,
         request: Request,
         db_session: AsyncSession,
+        mail: Mail,
         staff: Staff,
         sites: list[Site],
         report_id: int,
@@ -48,16 +50,15 @@ class RecoveryTaskController(StaffPages):
         report = await report_or_404(db_session, sites, report_id)
         form = {"gesture_id": data.get("gesture_id", ""), "reason": data.get("reason", "")}
         try:
-            await gestures.grant(
+            await gesture_grants.grant(
                 db_session,
                 report=report,
                 staff=staff,
                 gesture_id=int(form["gesture_id"]) if form["gesture_id"].isdigit() else 0,
                 reason=form["reason"],
-                settings=request.app.state.settings,
-                env=request.app.state.env,
+                mail=mail,
             )
-        except gestures.OverBudget as exc:
+        except gesture_grants.OverBudget as exc:
             return await render_report(
                 db_session, staff, report, grant_error=str(exc), grant_form=form, status_code=403
             )
@@ -65,15 +66,12 @@ class RecoveryTaskController(StaffPages):
             return await render_report(
                 db_session, staff, report, grant_error=str(exc), grant_form=form, status_code=400
             )
-        request.app.state.worker.wake()
         return Redirect(f"/staff/reports/{report.id}#gestures", status_code=303)
 
     @get("/tasks")
     async def tasks(self, db_session: AsyncSession, staff: Staff, sites: list[Site], mine: bool = False) -> Template:
         """Open tasks at your sites, nearest deadline first: gestures to fulfil, wishes to answer, at-risk follow-ups."""
-        open_tasks = await gestures.open_tasks(
-            db_session, [s.id for s in sites], assignee_id=staff.id if mine else None
-        )
+        open_tasks = await tasks.open_tasks(db_session, [s.id for s in sites], assignee_id=staff.id if mine else None)
         context = {
             "staff": staff,
             "tasks": open_tasks,
@@ -88,10 +86,10 @@ class RecoveryTaskController(StaffPages):
         self, request: Request, db_session: AsyncSession, staff: Staff, sites: list[Site], task_id: int
     ) -> Redirect:
         """Mark a task done; it goes on the report's timeline."""
-        task = await gestures.task_for_staff(db_session, [s.id for s in sites], task_id)
+        task = await tasks.task_for_staff(db_session, [s.id for s in sites], task_id)
         if task is None:
             raise NotFoundException(detail="No such task.")
-        await gestures.complete_task(db_session, task, staff)
+        await tasks.complete_task(db_session, task, staff)
         return Redirect(request.headers.get("referer") or "/staff/tasks", status_code=303)
 
 
@@ -136,12 +134,12 @@ class CatalogController(AdminController):
     async def _page(
         self, db_session: AsyncSession, admin: Staff, site: Site, *, status_code: int = 200, **extra: Any
     ) -> Template:
-        catalog = await gestures.catalog(db_session, site.id, active_only=False)
+        catalog = await gesture_catalog.catalog(db_session, site.id, active_only=False)
         context = {
             "staff": admin,
             "site": site,
             "catalog": catalog,
-            "usage": await gestures.usage(db_session, catalog, utcnow(), count_all=True),
+            "usage": await gesture_catalog.usage(db_session, catalog, utcnow(), count_all=True),
             "tiers": list(Tier),
             "fulfilments": FULFILMENTS,
             "budgets": budgets_of(site.gesture_budgets),
@@ -190,7 +188,9 @@ class CatalogController(AdminController):
         """Add a gesture; money in any form is refused with the reason."""
         site = await site_or_404(db_session, site_id)
         try:
-            await gestures.add_gesture(db_session, site, validate_gesture(data, [c["slug"] for c in site.categories]))
+            await gesture_catalog.add_gesture(
+                db_session, site, validate_gesture(data, [c["slug"] for c in site.categories])
+            )
         except GestureInvalid as exc:
             return await self._page(db_session, admin, site, form=_form_data(data), errors=exc.errors, status_code=400)
         return Redirect(f"/staff/sites/{site.id}/gestures", status_code=303)
@@ -220,7 +220,7 @@ class CatalogController(AdminController):
             return await self._page(
                 db_session, admin, site, form=_form_data(data), errors=exc.errors, editing=gesture, status_code=400
             )
-        await gestures.update_gesture(db_session, gesture, spec, active=bool(data.get("active")))
+        await gesture_catalog.update_gesture(db_session, gesture, spec, active=bool(data.get("active")))
         return Redirect(f"/staff/sites/{site.id}/gestures", status_code=303)
 
     @post("/{gesture_id:int}/codes", request_max_body_size=CODES_UPLOAD_LIMIT)
@@ -244,7 +244,7 @@ class CatalogController(AdminController):
                 status_code=400,
             )
         try:
-            added = await gestures.add_codes(db_session, gesture, data.get("codes", ""))
+            added = await gesture_catalog.add_codes(db_session, gesture, data.get("codes", ""))
         except ValueError as exc:
             return await self._page(db_session, admin, site, message=str(exc), status_code=400)
         return Redirect(f"/staff/sites/{site.id}/gestures?codes_added={added}", status_code=303)

@@ -21,10 +21,11 @@ from portal.domain.repeat import RepeatLevel
 from portal.domain.sites import category_label
 from portal.domain.workflow import STATE_LABELS, TransitionError, next_states
 from portal.lexicon import load_lexicon
+from portal.mail import Mail
 from portal.models import Report, Site, Staff, utcnow
 from portal.routes.auth import provide_staff, requires_staff
 from portal.routes.security import page_headers
-from portal.services import capa, clocks, conversation, customers, gestures, queue
+from portal.services import clocks, conversation, corrective_actions, customers, gesture_grants, queue
 from portal.services.staff import visible_sites
 
 
@@ -99,7 +100,7 @@ async def render_report(
         "findings": [],
         "state_error": None,
         "update_error": None,
-        "gestures": await gestures.for_report_page(db_session, report, staff),
+        "gestures": await gesture_grants.for_report_page(db_session, report, staff),
         "tier_labels": {t.value: t.label for t in Tier},
         "grant_error": None,
         "grant_form": {"gesture_id": "", "reason": ""},
@@ -171,7 +172,7 @@ class StaffController(StaffPages):
             "assignee": assignee or "",
             "label": category_label,
             "clock_of": clock_of,
-            "open_cas": await capa.open_cas(db_session, [s.id for s in sites]),
+            "open_cas": await corrective_actions.open_cas(db_session, [s.id for s in sites]),
         }
         partial = request.htmx and request.htmx.target == "queue-rows"
         return Template(
@@ -194,10 +195,12 @@ class StaffController(StaffPages):
             "staff": staff,
             "report": report,
             "category": category_label(report.site.categories, report.category),
-            "linked_ca": await capa.ca_for_staff(db_session, [report.site_id], report.ca_id) if report.ca_id else None,
-            "ca_suggestions": await capa.suggest_for_report(db_session, report),
+            "linked_ca": await corrective_actions.ca_for_staff(db_session, [report.site_id], report.ca_id)
+            if report.ca_id
+            else None,
+            "ca_suggestions": await corrective_actions.suggest_for_report(db_session, report),
         }
-        template = "partials/report_capa.html" if request.htmx else "pages/staff_prevention.html"
+        template = "partials/report_corrective_actions.html" if request.htmx else "pages/staff_prevention.html"
         return Template(template, context=context, headers=page_headers())
 
     @post("/reports/{report_id:int}/state")
@@ -205,6 +208,7 @@ class StaffController(StaffPages):
         self,
         request: Request,
         db_session: AsyncSession,
+        mail: Mail,
         staff: Staff,
         sites: list[Site],
         report_id: int,
@@ -218,12 +222,10 @@ class StaffController(StaffPages):
                 report=report,
                 staff=staff,
                 target=data.get("state", ""),
-                settings=request.app.state.settings,
-                env=request.app.state.env,
+                mail=mail,
             )
         except TransitionError as exc:
             return await render_report(db_session, staff, report, state_error=str(exc), status_code=400)
-        request.app.state.worker.wake()
         return Redirect(f"/staff/reports/{report.id}", status_code=303)
 
     @post("/reports/{report_id:int}/updates")
@@ -231,6 +233,7 @@ class StaffController(StaffPages):
         self,
         request: Request,
         db_session: AsyncSession,
+        mail: Mail,
         staff: Staff,
         sites: list[Site],
         report_id: int,
@@ -247,14 +250,12 @@ class StaffController(StaffPages):
                 body=draft["body"],
                 override_reason=draft["override_reason"],
                 lexicon=load_lexicon(report.lang or "en"),
-                settings=request.app.state.settings,
-                env=request.app.state.env,
+                mail=mail,
             )
         except conversation.NeedsReview as exc:
             return await render_report(db_session, staff, report, draft=draft, findings=exc.findings, status_code=422)
         except ValueError as exc:
             return await render_report(db_session, staff, report, draft=draft, update_error=str(exc), status_code=400)
-        request.app.state.worker.wake()
         return Redirect(f"/staff/reports/{report.id}#timeline", status_code=303)
 
     @post("/reports/{report_id:int}/assign")
@@ -269,6 +270,7 @@ class StaffController(StaffPages):
         self,
         request: Request,
         db_session: AsyncSession,
+        mail: Mail,
         staff: Staff,
         sites: list[Site],
         data: dict[str, Any] = Body(media_type=RequestEncodingType.URL_ENCODED),
@@ -280,11 +282,15 @@ class StaffController(StaffPages):
         if data.get("action") == "assign_to_me":
             await conversation.assign(db_session, reports=reports, staff=staff)
         elif data.get("action") == "link_ca" and str(data.get("ca_id", "")).isdigit():
-            ca = await capa.ca_for_staff(db_session, [s.id for s in sites], int(data["ca_id"]))
+            ca = await corrective_actions.ca_for_staff(db_session, [s.id for s in sites], int(data["ca_id"]))
             if ca is None:
                 raise NotFoundException(detail="No such corrective action.")
-            await capa.link(
-                db_session, ca, reports, staff, settings=request.app.state.settings, env=request.app.state.env
+            await corrective_actions.link(
+                db_session,
+                ca,
+                reports,
+                staff,
+                mail=mail,
             )
         elif data.get("action") == "acknowledge":
             for report in reports:
@@ -294,8 +300,7 @@ class StaffController(StaffPages):
                         report=report,
                         staff=staff,
                         target="acknowledged",
-                        settings=request.app.state.settings,
-                        env=request.app.state.env,
+                        mail=mail,
                     )
         return Redirect(request.headers.get("referer") or "/staff", status_code=303)
 
@@ -340,7 +345,7 @@ class StaffController(StaffPages):
         tier = Tier.parse(data.get("tier"))
         if tier is None:
             return customer_template(staff, file, tier_error="Pick standard, elevated or premium.", status_code=400)
-        await gestures.set_customer_tier(db_session, site=file.site, key=file.key, tier=tier, staff=staff)
+        await customers.set_customer_tier(db_session, site=file.site, key=file.key, tier=tier, staff=staff)
         return Redirect(f"/staff/customers/{site_id}?key={quote(file.key)}", status_code=303)
 
     @get("/adherence")

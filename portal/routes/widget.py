@@ -21,10 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal.domain.identity import client_hash, verified_identity
 from portal.domain.intake import CONTEXT_FIELDS, sanitize_context
 from portal.domain.sites import DEFAULT_NO_BLAME_TEXT, origin_allowed
+from portal.mail import Mail
 from portal.models import CorrectiveAction, Site
 from portal.routes.errors import INTAKE_ERRORS, UNKNOWN_SITE, intake_error
 from portal.routes.security import page_headers
-from portal.services import capa
+from portal.services import corrective_actions
 from portal.services.intake import RateLimited, receive_report
 from portal.services.sites import site_by_key
 
@@ -115,7 +116,7 @@ async def panel(request: Request, site_key: str, db_session: AsyncSession) -> Te
         # Unsigned names and emails are not the customer's own words: let them type their own.
         values.pop("name", None)
         values.pop("email", None)
-    known = await capa.known_issues(db_session, site, values.get("page_url"))
+    known = await corrective_actions.known_issues(db_session, site, values.get("page_url"))
     return Template(
         "pages/panel.html", context=_panel(site, values=values, errors={}, known=known), headers=page_headers(site)
     )
@@ -126,6 +127,7 @@ async def panel_submit(
     request: HTMXRequest,
     site_key: str,
     db_session: AsyncSession,
+    mail: Mail,
     data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),
 ) -> Template | Redirect:
     """Submit the form; answers with the apology, or the form again with what was typed and why it failed."""
@@ -140,7 +142,7 @@ async def panel_submit(
             client_address=request.client.host if request.client else "unknown",
             user_agent=request.headers.get("user-agent"),
             settings=request.app.state.settings,
-            env=request.app.state.env,
+            mail=mail,
         )
     except INTAKE_ERRORS as exc:
         error = intake_error(exc)
@@ -152,7 +154,6 @@ async def panel_submit(
             status_code=error.status_code,
             headers={**page_headers(site), **(error.headers or {})},
         )
-    request.app.state.worker.wake()
     if not request.htmx:
         # Without JavaScript: POST, then redirect to the status page, which leads with the apology.
         return Redirect(urlsplit(receipt.status_url).path, status_code=303)
@@ -179,7 +180,7 @@ async def me_too(
     settings = request.app.state.settings
     status_code, error, headers = 200, None, page_headers(site)
     try:
-        issue = await capa.me_too(
+        issue = await corrective_actions.me_too(
             db_session,
             site,
             ca_id,

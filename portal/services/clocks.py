@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from jinja2 import Environment
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -16,10 +15,8 @@ from portal.domain.clocks import (
     WeekAdherence,
     weekly_adherence,
 )
-from portal.emails import render_mail
+from portal.mail import Mail
 from portal.models import Report, ReportEvent, Staff, StaffSite
-from portal.outbox import enqueue_mail
-from portal.settings import Settings
 
 # Per clock: the due column, the timestamp that stops it, and the flags that record alert and breach.
 CLOCKS = {
@@ -52,9 +49,7 @@ async def _on_duty(session: AsyncSession, site_id: int) -> list[Staff]:
     return [s for s in staff if s.on_duty] or staff
 
 
-async def check_clocks(
-    sessionmaker: async_sessionmaker, *, settings: Settings, env: Environment, now: datetime
-) -> ClockRun:
+async def check_clocks(sessionmaker: async_sessionmaker, *, mail: Mail, now: datetime) -> ClockRun:
     """Alert the site's on-duty staff once inside each clock's warning window; record each breach once."""
     run = ClockRun()
     async with sessionmaker() as session:
@@ -65,24 +60,13 @@ async def check_clocks(
             )
             for report in (await session.scalars(warn)).all():
                 for staff in await _on_duty(session, report.site_id):
-                    content = render_mail(
-                        env,
-                        "clock_warning",
-                        report=report,
+                    mail.clock_warning(
+                        session,
+                        report,
                         staff=staff,
+                        kind=kind,
                         clock=CLOCK_LABELS[kind],
                         minutes=int((getattr(report, due.key) - now).total_seconds() // 60),
-                        url=f"{settings.base_url}/staff/reports/{report.id}",
-                    )
-                    enqueue_mail(
-                        session,
-                        dedupe_key=f"warn:{kind}:{report.id}:{staff.id}",
-                        to_addr=staff.email,
-                        to_name=staff.name,
-                        content=content,
-                        base_url=settings.base_url,
-                        site_id=report.site_id,
-                        report_id=report.id,
                     )
                 setattr(report, warned_flag, True)
                 run.warned += 1

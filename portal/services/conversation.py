@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from jinja2 import Environment
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.domain.clocks import running_clock
 from portal.domain.lexicon import Finding, Lexicon, lint
 from portal.domain.workflow import check_message, check_transition
+from portal.mail import Mail
 from portal.models import NO_CLOCK, Report, ReportEvent, Staff, utcnow
-from portal.services.customer_mail import mail_customer
-from portal.settings import Settings
 
 RECOVERED = ("fixed", "closed")
 
@@ -47,16 +45,14 @@ async def timeline(session: AsyncSession, report: Report) -> list[ReportEvent]:
     )
 
 
-async def change_state(
-    session: AsyncSession, *, report: Report, staff: Staff, target: str, settings: Settings, env: Environment
-) -> None:
+async def change_state(session: AsyncSession, *, report: Report, staff: Staff, target: str, mail: Mail) -> None:
     """Move the report on, record who and when; the first move to fixed (or closed) sends the wrap-up once."""
     check_transition(report.state, target)
     session.add(
         ReportEvent(report_id=report.id, kind="state", staff_id=staff.id, from_state=report.state, to_state=target)
     )
     if target in RECOVERED and report.state not in RECOVERED:
-        mail_customer(session, report, "wrapup", f"wrapup:{report.id}", settings, env, staff=staff)
+        mail.wrapup(session, report, staff)
         report.priority = 0  # recovered: no longer jumps the queue
         report.recovered_at = utcnow()
         _restart_clock(report)
@@ -72,8 +68,7 @@ async def send_update(
     body: str,
     override_reason: str | None,
     lexicon: Lexicon,
-    settings: Settings,
-    env: Environment,
+    mail: Mail,
 ) -> ReportEvent:
     """Write to the customer (status page and mail); flagged wording needs a recorded reason."""
     text = check_message(body)
@@ -89,7 +84,7 @@ async def send_update(
         report.first_response_at = utcnow()
         _restart_clock(report)
     await session.flush()
-    mail_customer(session, report, "update", f"update:{event.id}", settings, env, update=text, staff=staff)
+    mail.update(session, report, event_id=event.id, text=text, staff=staff)
     await session.commit()
     return event
 

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal.domain.gestures import Tier
 from portal.domain.repeat import RepeatLevel, repeat_level
 from portal.domain.workflow import check_message
 from portal.models import CustomerNote, CustomerProfile, Report, Site, Staff, utcnow
@@ -74,3 +75,15 @@ async def add_note(session: AsyncSession, *, site: Site, key: str, staff: Staff,
     session.add(note)
     await session.commit()
     return note
+
+
+async def set_customer_tier(session: AsyncSession, *, site: Site, key: str, tier: Tier, staff: Staff) -> None:
+    """Staff set the customer's tier on their file; it counts from their next report."""
+    profile = await session.scalar(
+        select(CustomerProfile).where(CustomerProfile.site_id == site.id, CustomerProfile.customer_key == key)
+    )
+    if profile is None:
+        session.add(CustomerProfile(site_id=site.id, customer_key=key, tier=int(tier), set_by_id=staff.id))
+    else:
+        profile.tier, profile.set_by_id, profile.updated_at = int(tier), staff.id, utcnow()
+    await session.commit()

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from jinja2 import Environment
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,7 +27,7 @@ from portal.domain.intake import (
 from portal.domain.repeat import RepeatLevel, customer_key, queue_priority, repeat_level
 from portal.domain.similarity import page_path
 from portal.domain.sites import category_label, origin_allowed
-from portal.emails import render_mail
+from portal.mail import Mail
 from portal.models import (
     ApologyTemplate,
     CustomerProfile,
@@ -37,9 +36,7 @@ from portal.models import (
     Site,
     utcnow,
 )
-from portal.outbox import enqueue_mail
-from portal.services import gestures
-from portal.services.customer_mail import status_url
+from portal.services import gesture_catalog, tasks
 from portal.services.templates import published_for
 from portal.settings import Settings
 
@@ -128,7 +125,7 @@ async def submit_report(
     client_address: str,
     user_agent: str | None,
     settings: Settings,
-    env: Environment,
+    mail: Mail,
     now: datetime | None = None,
 ) -> Receipt:
     """Store the report with its context and queue the apology mail; commits before returning."""
@@ -144,7 +141,7 @@ async def submit_report(
 
     level = repeat_level(counts.earlier_from_customer) if key else RepeatLevel.FIRST
     tier = effective_tier(counts.staff_set_tier, signed_tier)
-    offers = await gestures.offers_for(
+    offers = await gesture_catalog.offers_for(
         session, site, category=draft.category, customer_tier=tier, repeat_level=level, now=now
     )
     apology = _apology_for(site, draft, level, await published_for(session, site, draft.category))
@@ -191,22 +188,17 @@ async def submit_report(
     report.site = site
     session.add(report)
     await session.flush()
-    url = status_url(settings, report.status_token)
     if level >= RepeatLevel.AT_RISK:
-        await gestures.follow_up_for(session, site, report, now, settings=settings, env=env)
-    if draft.email:
-        enqueue_mail(
-            session,
-            dedupe_key=f"apology:{report.id}",
-            to_addr=draft.email,
-            to_name=draft.name,
-            content=render_mail(env, "apology", site=site, report=report, status_url=url),
-            base_url=settings.base_url,
-            site_id=site.id,
-            report_id=report.id,
-        )
+        await tasks.follow_up_for(session, site, report, now, mail=mail)
+    mail.apology(session, report)
     await session.commit()
-    return Receipt(ref=report.ref, status_url=url, apology=apology, offers=offers, status_token=report.status_token)
+    return Receipt(
+        ref=report.ref,
+        status_url=mail.status_url(report.status_token),
+        apology=apology,
+        offers=offers,
+        status_token=report.status_token,
+    )
 
 
 def _apology_for(
@@ -247,7 +239,7 @@ async def receive_report(
     client_address: str,
     user_agent: str | None,
     settings: Settings,
-    env: Environment,
+    mail: Mail,
 ) -> Receipt:
     """The whole intake, shared by the JSON API and the panel form, for the site the key named (None: no site).
 
@@ -262,7 +254,7 @@ async def receive_report(
     if is_honeypot_filled(raw):
         return Receipt(
             ref=tokens.report_ref(),
-            status_url=status_url(settings, tokens.status_token()),
+            status_url=mail.status_url(tokens.status_token()),
             apology=_apology_for(site, draft),
             stored=False,
         )
@@ -273,5 +265,5 @@ async def receive_report(
         client_address=client_address,
         user_agent=user_agent,
         settings=settings,
-        env=env,
+        mail=mail,
     )

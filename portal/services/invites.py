@@ -6,16 +6,13 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from jinja2 import Environment
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.domain.intake import EMAIL_RE
-from portal.emails import render_mail
+from portal.mail import Mail
 from portal.models import Invite, Site, Staff, utcnow
-from portal.outbox import enqueue_mail
 from portal.services.staff import ROLES, upsert_staff
-from portal.settings import Settings
 
 INVITE_LIFETIME = timedelta(days=7)
 MIN_PASSWORD = 10
@@ -30,9 +27,7 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def invite(
-    session: AsyncSession, *, email: str, role: str, sites: list[Site], by: Staff, settings: Settings, env: Environment
-) -> Invite:
+async def invite(session: AsyncSession, *, email: str, role: str, sites: list[Site], by: Staff, mail: Mail) -> Invite:
     """Record the invitation and queue its mail in one transaction."""
     email = email.strip().lower()
     if not EMAIL_RE.match(email):
@@ -52,24 +47,7 @@ async def invite(
     )
     session.add(record)
     await session.flush()
-    content = render_mail(
-        env,
-        "invite",
-        by=by,
-        role=role,
-        sites=sites,
-        url=f"{settings.base_url}/staff/invite/{token}",
-        days=INVITE_LIFETIME.days,
-    )
-    enqueue_mail(
-        session,
-        dedupe_key=f"invite:{record.id}",
-        to_addr=email,
-        to_name=None,
-        content=content,
-        base_url=settings.base_url,
-        site_id=sites[0].id if sites else None,
-    )
+    mail.invite(session, record, token=token, by=by, sites=sites, days=INVITE_LIFETIME.days)
     await session.commit()
     return record
 

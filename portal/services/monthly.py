@@ -8,13 +8,12 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from jinja2 import Environment
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from portal.domain.hotspots import find_hotspots
-from portal.emails import render_mail
+from portal.mail import Mail
 from portal.models import (
     CorrectiveAction,
     MonthlyResult,
@@ -23,9 +22,7 @@ from portal.models import (
     StaffSite,
     utcnow,
 )
-from portal.outbox import enqueue_mail
 from portal.services import trends
-from portal.settings import Settings
 
 BASELINE_MONTHS = 3
 
@@ -93,9 +90,7 @@ async def _staff_of(session: AsyncSession, site: Site) -> Sequence[Staff]:
     return (await session.scalars(query)).all()
 
 
-async def build_due(
-    sessionmaker: async_sessionmaker, *, settings: Settings, env: Environment, now: datetime | None = None
-) -> int:
+async def build_due(sessionmaker: async_sessionmaker, *, mail: Mail, now: datetime | None = None) -> int:
     """Build last month's results for every site that has none yet; returns how many were built.
 
     The unique (site, month) row is the lock: a second worker's insert fails and its mails,
@@ -121,23 +116,7 @@ async def build_due(
                 continue
             result.site = site
             for person in await _staff_of(session, site):
-                content = render_mail(
-                    env,
-                    "monthly",
-                    result=result,
-                    data=result.data,
-                    staff=person,
-                    url=f"{settings.base_url}/staff/results/{result.id}",
-                )
-                enqueue_mail(
-                    session,
-                    dedupe_key=f"monthly:{result.id}:{person.id}",
-                    to_addr=person.email,
-                    to_name=person.name,
-                    content=content,
-                    base_url=settings.base_url,
-                    site_id=site.id,
-                )
+                mail.monthly(session, result, person=person)
             await session.commit()
             built += 1
     return built

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal.domain import tokens
 from portal.domain.sites import DEFAULT_CATEGORIES, SiteSettings, normalize_origin
 from portal.models import Site
-from portal.services.gestures import seed_defaults
+from portal.services.gesture_catalog import seed_defaults
 
 
 async def create_site(

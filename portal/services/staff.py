@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.domain.passwords import check_password, hash_password
-from portal.models import LoginFailure, Site, Staff, utcnow
+from portal.models import LoginFailure, Site, Staff, StaffSite, utcnow
 
 ROLES = ("admin", "lead", "agent")
 SIGN_IN_WINDOW = timedelta(minutes=15)
@@ -85,3 +86,18 @@ async def set_on_duty(session: AsyncSession, staff: Staff, on_duty: bool) -> Non
     """Start or end a shift: on-duty staff get the clock alerts of their sites."""
     staff.on_duty = on_duty
     await session.commit()
+
+
+def site_staff_query(site_id: int, roles: Sequence[str]) -> Select[Staff]:
+    """Active staff in these roles who work at the site (admins work at every site), by name."""
+    linked = select(StaffSite.staff_id).where(StaffSite.site_id == site_id)
+    return (
+        select(Staff)
+        .where(Staff.is_active, Staff.role.in_(roles), (Staff.role == "admin") | Staff.id.in_(linked))
+        .order_by(Staff.name, Staff.id)
+    )
+
+
+async def site_staff(session: AsyncSession, site_id: int, roles: Sequence[str]) -> list[Staff]:
+    """Active staff in these roles who work at the site (admins work at every site), by name."""
+    return list((await session.scalars(site_staff_query(site_id, roles))).all())

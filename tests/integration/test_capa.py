@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from portal.mail import Mail
 from portal.models import (
     CAEvent,
     CASuggestion,
@@ -16,8 +17,7 @@ from portal.models import (
     utcnow,
 )
 from portal.outbox import build_message
-from portal.services import capa
-from portal.templating import make_environment
+from portal.services import corrective_actions
 from tests.conftest import add_staff, csrf_token, login, report_body
 
 EGGS = [
@@ -257,13 +257,13 @@ async def test_a_recurring_report_during_verification_reopens_the_ca_and_tells_t
     ca = await new_ca(client, session, token, await reported(client, session, site, EGGS[0]))
     await save(client, ca, token)
     await move(client, ca, token, "implemented")
-    env = make_environment()
-    assert await capa.verify(sessionmaker, settings=settings, env=env) == 0  # nothing new yet
+    mail = Mail.from_settings(settings)
+    assert await corrective_actions.verify(sessionmaker, mail=mail) == 0  # nothing new yet
 
     await reported(client, session, site, "Our search finds nothing for bread.", category="website")
-    assert await capa.verify(sessionmaker, settings=settings, env=env) == 0  # unrelated: the window stays clean
+    assert await corrective_actions.verify(sessionmaker, mail=mail) == 0  # unrelated: the window stays clean
     recurring = await reported(client, session, site, "Eggs broken again, the box was packed under bottles of milk.")
-    assert await capa.verify(sessionmaker, settings=settings, env=env, now=utcnow() + timedelta(seconds=1)) == 1
+    assert await corrective_actions.verify(sessionmaker, mail=mail, now=utcnow() + timedelta(seconds=1)) == 1
     await session.refresh(ca)
     assert ca.state == "reopened"
     evidence = await session.scalar(select(CAEvent).where(CAEvent.ca_id == ca.id, CAEvent.kind == "recurrence"))

@@ -7,9 +7,9 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from portal.lexicon import load_lexicon
+from portal.mail import Mail
 from portal.models import OutboxMail, Report, ReportEvent
 from portal.services import conversation
-from portal.templating import make_environment
 from portal.worker import Worker
 from tests.conftest import add_staff, csrf_token, login, report_body
 
@@ -25,7 +25,7 @@ async def test_staff_of_the_site_are_warned_once_before_the_first_follow_up_is_d
     agent = await add_staff(session, "agent@shop.example", "agent", [site])
     await add_staff(session, "elsewhere@other.example", "agent", [other_site])
     report = await new_report(client, session, site)
-    worker = Worker(settings, sessionmaker, make_environment())
+    worker = Worker(settings, sessionmaker, Mail.from_settings(settings))
     assert (await worker.check_clocks(report.created_at + timedelta(minutes=10))).warned == 0
     run = await worker.check_clocks(report.created_at + timedelta(minutes=16))
     assert run.warned == 1
@@ -38,7 +38,7 @@ async def test_staff_of_the_site_are_warned_once_before_the_first_follow_up_is_d
 
 async def test_a_breach_is_recorded_once_on_the_timeline(client, session, sessionmaker, settings, site):
     report = await new_report(client, session, site)
-    worker = Worker(settings, sessionmaker, make_environment())
+    worker = Worker(settings, sessionmaker, Mail.from_settings(settings))
     assert (await worker.check_clocks(report.created_at + timedelta(minutes=25))).breached == 1
     assert (await worker.check_clocks(report.created_at + timedelta(minutes=30))).breached == 0
     [event] = (await session.scalars(select(ReportEvent).where(ReportEvent.kind == "breach"))).all()
@@ -52,7 +52,7 @@ async def test_a_breach_is_recorded_once_on_the_timeline(client, session, sessio
 async def test_an_update_stops_the_first_clock_and_fixing_stops_both(client, session, sessionmaker, settings, site):
     report = await new_report(client, session, site)
     staff = await add_staff(session, "agent@shop.example", "agent", [site])
-    env = make_environment()
+    mail = Mail.from_settings(settings)
     await conversation.send_update(
         session,
         report=report,
@@ -60,12 +60,11 @@ async def test_an_update_stops_the_first_clock_and_fixing_stops_both(client, ses
         body="We're on it: the parcel is at our depot.",
         override_reason=None,
         lexicon=load_lexicon("en"),
-        settings=settings,
-        env=env,
+        mail=mail,
     )
-    worker = Worker(settings, sessionmaker, env)
+    worker = Worker(settings, sessionmaker, mail)
     assert (await worker.check_clocks(report.created_at + timedelta(minutes=30))).breached == 0
-    await conversation.change_state(session, report=report, staff=staff, target="fixed", settings=settings, env=env)
+    await conversation.change_state(session, report=report, staff=staff, target="fixed", mail=mail)
     assert (await worker.check_clocks(report.created_at + timedelta(days=2))).breached == 0
 
 
@@ -92,6 +91,8 @@ async def test_alerts_go_to_staff_on_duty_when_someone_is(client, session, sessi
     ).status_code == 303
     assert "On duty: end shift" in (await client.get("/staff")).text
     report = await new_report(client, session, site)
-    await Worker(settings, sessionmaker, make_environment()).check_clocks(report.created_at + timedelta(minutes=16))
+    await Worker(settings, sessionmaker, Mail.from_settings(settings)).check_clocks(
+        report.created_at + timedelta(minutes=16)
+    )
     warnings = (await session.scalars(select(OutboxMail).where(OutboxMail.dedupe_key.like("warn:%")))).all()
     assert [m.to_addr for m in warnings] == ["working@shop.example"]

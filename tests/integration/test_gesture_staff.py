@@ -220,7 +220,7 @@ async def test_a_staff_grant_of_a_code_gesture_whose_pool_just_emptied_is_refuse
     await login(client, "lee@shop.example")
     token = csrf_token((await client.get(f"/staff/reports/{report.id}")).text)
     monkeypatch.setattr(
-        "portal.services.gestures._has_room", lambda gesture, used: True
+        "portal.services.gesture_grants.has_room", lambda gesture, used: True
     )  # as if a code was left when checked
     refused = await client.post(
         f"/staff/reports/{report.id}/gestures",

@@ -228,7 +228,7 @@ async def test_when_the_last_code_goes_to_someone_else_first_the_customer_is_off
     await client.post(f"/s/{token_of(first)}/gesture", data={"choice": f"gesture:{gesture.id}"})
 
     # As if both customers passed the "codes left" check at the same moment: the second finds the pool empty on claiming.
-    monkeypatch.setattr("portal.services.gestures._has_room", lambda gesture, used: True)
+    monkeypatch.setattr("portal.services.gesture_grants.has_room", lambda gesture, used: True)
     gone = await client.post(
         f"/s/{token_of(second)}/gesture", data={"choice": f"gesture:{gesture.id}"}, headers={"HX-Request": "true"}
     )

@@ -9,11 +9,11 @@ from email.header import decode_header, make_header
 import pytest
 from sqlalchemy import select
 
+from portal.mail import Mail
 from portal.mailer import SmtpMailer
 from portal.models import CorrectiveAction, MeToo, OutboxMail, Report, utcnow
 from portal.outbox import LEASE, MailContent, claim_due_mail, enqueue_mail
-from portal.services import capa
-from portal.templating import make_environment
+from portal.services import corrective_actions
 from portal.worker import Worker
 from tests.conftest import add_staff, login, make_settings, report_body
 from tests.smtp import SmtpServer
@@ -45,7 +45,7 @@ async def the_mail(sessionmaker) -> OutboxMail:
 
 
 def deliver(sessionmaker, settings, now=None, batch=20):
-    return Worker(settings, sessionmaker, make_environment()).run_once(now, batch)
+    return Worker(settings, sessionmaker, Mail.from_settings(settings)).run_once(now, batch)
 
 
 async def test_apology_mail_reaches_the_smtp_server(client, sessionmaker, site, smtp, smtp_settings):
@@ -184,10 +184,10 @@ async def test_closure_mail_goes_once_to_each_person_across_a_worker_restart(
         report.ca_id = ca.id
     session.add(MeToo(ca_id=ca.id, email="cy@example.com"))
     await session.commit()
-    await capa.move(session, ca, "closed", None, settings=smtp_settings, env=make_environment())
+    await corrective_actions.move(session, ca, "closed", None, mail=Mail.from_settings(smtp_settings))
     await deliver(sessionmaker, smtp_settings)  # one worker sends, then "restarts" as a new one
     await deliver(sessionmaker, smtp_settings)
-    await Worker(smtp_settings, sessionmaker, make_environment()).run_once()
+    await Worker(smtp_settings, sessionmaker, Mail.from_settings(smtp_settings)).run_once()
     closure = [m for m in smtp.inbox.messages if "what we changed" in str(make_header(decode_header(m["Subject"])))]
     assert sorted(str(m["To"]) for m in closure) == ["ana@example.com", "bo@example.com", "cy@example.com"]
     assert all(m["List-Unsubscribe"].startswith("<http://testserver.local/u/") for m in closure)

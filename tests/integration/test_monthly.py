@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from portal.db import make_engine, make_sessionmaker
+from portal.mail import Mail
 from portal.models import CorrectiveAction, MonthlyResult, OutboxMail, Report, Site
 from portal.services import monthly
-from portal.templating import make_environment
 from tests.conftest import add_staff, as_admin, csrf_token, login, report_body
 
 
@@ -41,7 +41,7 @@ async def test_two_workers_build_the_month_once_and_staff_get_one_mail(client, s
     due = await last_month_with_reports(client, session, site)
     engines = [make_engine(settings), make_engine(settings)]
     built = await asyncio.gather(
-        *(monthly.build_due(make_sessionmaker(e), settings=settings, env=make_environment(), now=due) for e in engines)
+        *(monthly.build_due(make_sessionmaker(e), mail=Mail.from_settings(settings), now=due) for e in engines)
     )
     for engine in engines:
         await engine.dispose()
@@ -54,16 +54,14 @@ async def test_two_workers_build_the_month_once_and_staff_get_one_mail(client, s
     assert [m.to_addr for m in mails] == ["lee@shop.example"]
     assert "results for" in mails[0].subject
     assert (
-        await monthly.build_due(
-            make_sessionmaker(make_engine(settings)), settings=settings, env=make_environment(), now=due
-        )
+        await monthly.build_due(make_sessionmaker(make_engine(settings)), mail=Mail.from_settings(settings), now=due)
         == 0
     )
 
 
 async def test_results_page_and_a_shared_link_that_an_admin_revokes(client, session, sessionmaker, settings, site):
     due = await last_month_with_reports(client, session, site)
-    await monthly.build_due(sessionmaker, settings=settings, env=make_environment(), now=due)
+    await monthly.build_due(sessionmaker, mail=Mail.from_settings(settings), now=due)
     result = await session.scalar(select(MonthlyResult))
     token = await as_admin(client, session)
     page = (await client.get(f"/staff/results/{result.id}")).text
@@ -87,7 +85,7 @@ async def test_only_admins_share_and_other_sites_never_see_the_results(
     client, session, sessionmaker, settings, site, other_site
 ):
     due = await last_month_with_reports(client, session, site)
-    await monthly.build_due(sessionmaker, settings=settings, env=make_environment(), now=due)
+    await monthly.build_due(sessionmaker, mail=Mail.from_settings(settings), now=due)
     result = await session.scalar(select(MonthlyResult))
     await add_staff(session, "lee@shop.example", "lead", [site])
     await add_staff(session, "otto@other.example", "lead", [other_site])

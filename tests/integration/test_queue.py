@@ -9,10 +9,10 @@ from sqlalchemy import select
 from portal.domain.identity import sign_customer
 from portal.domain.intake import validate_report
 from portal.lexicon import load_lexicon
+from portal.mail import Mail
 from portal.models import Report, utcnow
 from portal.services import conversation, queue
 from portal.services.intake import submit_report
-from portal.templating import make_environment
 from tests.conftest import add_staff
 
 
@@ -27,7 +27,7 @@ async def submit(session, site, settings, at, **fields):
         client_address=f"10.0.0.{at.second}",
         user_agent=None,
         settings=settings,
-        env=make_environment(),
+        mail=Mail.from_settings(settings),
         now=at,
     )
 
@@ -53,7 +53,7 @@ async def test_customers_at_risk_come_first_then_the_nearest_clock_until_recover
     at_risk = await session.scalar(select(Report).where(Report.description == "repeat 2"))
     staff = await add_staff(session, "agent@shop.example", "agent", [site])
     await conversation.change_state(
-        session, report=at_risk, staff=staff, target="fixed", settings=settings, env=make_environment()
+        session, report=at_risk, staff=staff, target="fixed", mail=Mail.from_settings(settings)
     )
     assert await descriptions(session, site) == ["repeat 0", "repeat 1", "newest, first time", "repeat 2"]
 
@@ -71,8 +71,7 @@ async def test_an_update_moves_a_report_to_its_recovery_clock(session, site, set
         body="It's at our depot and leaves today.",
         override_reason=None,
         lexicon=load_lexicon("en"),
-        settings=settings,
-        env=make_environment(),
+        mail=Mail.from_settings(settings),
     )
     assert older.next_due_at == older.recovery_due_at
     assert await descriptions(session, site) == [

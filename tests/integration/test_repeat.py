@@ -9,9 +9,9 @@ from sqlalchemy import select
 from portal.domain.apology import AGAIN, PILING_UP
 from portal.domain.identity import sign_customer
 from portal.domain.intake import validate_report
+from portal.mail import Mail
 from portal.models import Report, utcnow
 from portal.services.intake import submit_report
-from portal.templating import make_environment
 from tests.conftest import add_staff, login, report_body
 
 
@@ -50,7 +50,7 @@ async def test_a_forged_id_does_not_inherit_someone_elses_history(client, sessio
 
 
 async def test_other_sites_and_reports_outside_the_window_do_not_count(session, site, other_site, settings):
-    env = make_environment()
+    mail = Mail.from_settings(settings)
     draft = validate_report(signed(site, "cust-9"), [c["slug"] for c in site.categories])
     now = utcnow()
 
@@ -62,7 +62,7 @@ async def test_other_sites_and_reports_outside_the_window_do_not_count(session, 
             client_address="10.0.0.1",
             user_agent=None,
             settings=settings,
-            env=env,
+            mail=mail,
             now=at,
         )
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from portal.domain.capa import (
+from portal.domain.corrective_actions import (
     CAFields,
     CATransitionError,
     check_transition,

@@ -13,7 +13,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.domain.capa import (
+from portal.domain.corrective_actions import (
     FLOW,
     SEVERITIES,
     STATE_LABELS,
@@ -22,10 +22,11 @@ from portal.domain.capa import (
     validate_ca,
 )
 from portal.domain.sites import category_label
+from portal.mail import Mail
 from portal.models import CorrectiveAction, Report, Site, Staff, StaffSite, utcnow
 from portal.routes.security import page_headers
 from portal.routes.staff import StaffPages, report_or_404
-from portal.services import capa, queue
+from portal.services import corrective_actions, queue
 
 BOARD_COLUMNS = (*FLOW[:-1], "reopened", "closed")
 
@@ -59,7 +60,7 @@ class CAController(StaffPages):
     path = "/staff/cas"
 
     async def _ca_or_404(self, db_session: AsyncSession, sites: list[Site], ca_id: int) -> CorrectiveAction:
-        ca = await capa.ca_for_staff(db_session, [s.id for s in sites], ca_id)
+        ca = await corrective_actions.ca_for_staff(db_session, [s.id for s in sites], ca_id)
         if ca is None:
             raise NotFoundException(detail="No such corrective action.")
         return ca
@@ -73,7 +74,7 @@ class CAController(StaffPages):
         partial: bool = False,
         error: str | None = None,
     ) -> Template:
-        cas, linked, me_too = await capa.board(db_session, [s.id for s in sites])
+        cas, linked, me_too = await corrective_actions.board(db_session, [s.id for s in sites])
         columns = {state: [c for c in cas if c.state == state] for state in BOARD_COLUMNS}
         context = {
             "staff": staff,
@@ -100,14 +101,14 @@ class CAController(StaffPages):
             "ca": ca,
             "labels": STATE_LABELS,
             "next_states": {s: STATE_LABELS[s] for s in next_states(ca.state) if s != "reopened"},
-            "reports": await capa.linked_reports(db_session, ca),
-            "trend": await capa.weekly_trend(db_session, ca),
-            "suggested": await capa.suggest_for_ca(db_session, ca),
-            "suggestions": await capa.suggestions(db_session, ca),
-            "events": await capa.timeline(db_session, ca),
+            "reports": await corrective_actions.linked_reports(db_session, ca),
+            "trend": await corrective_actions.weekly_trend(db_session, ca),
+            "suggested": await corrective_actions.suggest_for_ca(db_session, ca),
+            "suggestions": await corrective_actions.suggestions(db_session, ca),
+            "events": await corrective_actions.timeline(db_session, ca),
             "owners": await _owners(db_session, ca.site),
             "severities": SEVERITIES,
-            "me_too": await capa.me_too_count(db_session, ca),
+            "me_too": await corrective_actions.me_too_count(db_session, ca),
             "label": category_label,
             "form": None,
             "typed": None,
@@ -149,7 +150,7 @@ class CAController(StaffPages):
         if site is None:
             raise NotFoundException(detail="No such site.")
         try:
-            ca = await capa.create_ca(
+            ca = await corrective_actions.create_ca(
                 db_session,
                 site=site,
                 staff=staff,
@@ -183,7 +184,7 @@ class CAController(StaffPages):
             data, [c["slug"] for c in ca.site.categories], {s.id for s in await _owners(db_session, ca.site)}
         )
         try:
-            await capa.update_ca(db_session, ca, form, staff)
+            await corrective_actions.update_ca(db_session, ca, form, staff)
         except CATransitionError as exc:
             return await self._page(
                 db_session, staff, ca, form=form, typed=data, errors=form.errors or {"form": str(exc)}, status_code=400
@@ -195,6 +196,7 @@ class CAController(StaffPages):
         self,
         request: HTMXRequest,
         db_session: AsyncSession,
+        mail: Mail,
         staff: Staff,
         sites: list[Site],
         ca_id: int,
@@ -204,20 +206,18 @@ class CAController(StaffPages):
         _require_lead(staff)
         ca = await self._ca_or_404(db_session, sites, ca_id)
         try:
-            await capa.move(
+            await corrective_actions.move(
                 db_session,
                 ca,
                 data.get("state", ""),
                 staff,
                 early_close_reason=data.get("early_close_reason", ""),
-                settings=request.app.state.settings,
-                env=request.app.state.env,
+                mail=mail,
             )
         except CATransitionError as exc:
             if request.htmx:
                 return await self._board(db_session, staff, sites, partial=True, error=f"{ca.title}: {exc}")
             return await self._page(db_session, staff, ca, state_error=str(exc), status_code=400)
-        request.app.state.worker.wake()
         if request.htmx:
             return await self._board(db_session, staff, sites, partial=True)
         return Redirect(f"/staff/cas/{ca.id}", status_code=303)
@@ -227,6 +227,7 @@ class CAController(StaffPages):
         self,
         request: Request,
         db_session: AsyncSession,
+        mail: Mail,
         staff: Staff,
         sites: list[Site],
         ca_id: int,
@@ -240,8 +241,13 @@ class CAController(StaffPages):
             reports += (
                 await db_session.scalars(select(Report).where(Report.site_id == ca.site_id, Report.ref.in_(refs)))
             ).all()
-        await capa.link(db_session, ca, reports, staff, settings=request.app.state.settings, env=request.app.state.env)
-        request.app.state.worker.wake()
+        await corrective_actions.link(
+            db_session,
+            ca,
+            reports,
+            staff,
+            mail=mail,
+        )
         return Redirect(request.headers.get("referer") or f"/staff/cas/{ca.id}", status_code=303)
 
     @post("/{ca_id:int}/unlink/{report_id:int}")
@@ -250,7 +256,7 @@ class CAController(StaffPages):
     ) -> Redirect:
         """Take a report linked by mistake off the CA."""
         ca = await self._ca_or_404(db_session, sites, ca_id)
-        await capa.unlink(db_session, ca, await report_or_404(db_session, sites, report_id), staff)
+        await corrective_actions.unlink(db_session, ca, await report_or_404(db_session, sites, report_id), staff)
         return Redirect(f"/staff/cas/{ca.id}", status_code=303)
 
     @post("/{ca_id:int}/suggestions")
@@ -265,7 +271,7 @@ class CAController(StaffPages):
         """A field-suggested action from anyone at the site."""
         ca = await self._ca_or_404(db_session, sites, ca_id)
         try:
-            await capa.add_suggestion(db_session, ca, staff, data.get("body", ""))
+            await corrective_actions.add_suggestion(db_session, ca, staff, data.get("body", ""))
         except ValueError as exc:
             return await self._page(db_session, staff, ca, state_error=str(exc), status_code=400)
         return Redirect(f"/staff/cas/{ca.id}#suggestions", status_code=303)
@@ -278,7 +284,7 @@ class CAController(StaffPages):
         _require_lead(staff)
         ca = await self._ca_or_404(db_session, sites, ca_id)
         try:
-            await capa.accept_suggestion(db_session, ca, suggestion_id, staff)
+            await corrective_actions.accept_suggestion(db_session, ca, suggestion_id, staff)
         except ValueError as exc:
             raise NotFoundException(detail=str(exc)) from exc
         return Redirect(f"/staff/cas/{ca.id}#suggestions", status_code=303)

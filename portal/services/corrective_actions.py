@@ -8,11 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from jinja2 import Environment
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from portal.domain.capa import (
+from portal.domain.corrective_actions import (
     CAFields,
     CAForm,
     CATransitionError,
@@ -20,11 +19,10 @@ from portal.domain.capa import (
     missing_for,
     page_matches,
 )
-from portal.domain.identity import unsubscribe_token
 from portal.domain.intake import EMAIL_RE
 from portal.domain.similarity import STRONG_MATCH, Doc, Index, ca_doc, report_doc
 from portal.domain.workflow import check_message
-from portal.emails import render_mail
+from portal.mail import Mail
 from portal.models import (
     CAEvent,
     CASuggestion,
@@ -36,10 +34,7 @@ from portal.models import (
     Unsubscribe,
     utcnow,
 )
-from portal.outbox import enqueue_mail
-from portal.services.customer_mail import status_url
 from portal.services.intake import RATE_WINDOW, RateLimited
-from portal.settings import Settings
 
 OPEN_STATES = ("open", "investigating", "action_planned", "implemented", "verifying", "reopened")
 SUGGESTION_WINDOW = timedelta(days=30)  # sibling reports are looked for among the site's recent ones
@@ -228,8 +223,7 @@ async def move(
     target: str,
     staff: Staff | None,
     *,
-    settings: Settings,
-    env: Environment,
+    mail: Mail,
     early_close_reason: str = "",
     note: str | None = None,
     now: datetime | None = None,
@@ -252,7 +246,7 @@ async def move(
         _record(session, ca, "verifying", None, f"Watching new reports until {ca.verification_ends_at:%d %b %Y}.", now)
     elif target == "closed":
         ca.closed_at, ca.public = now, False
-        await _send_closure_mail(session, ca, settings=settings, env=env)
+        await _send_closure_mail(session, ca, mail=mail)
     await session.commit()
 
 
@@ -296,8 +290,7 @@ async def link(
     reports: Sequence[Report],
     staff: Staff,
     *,
-    settings: Settings,
-    env: Environment,
+    mail: Mail,
 ) -> int:
     """Link reports to the CA; a report made during verification is a recurrence and reopens it."""
     newly = await _link(session, ca, reports, staff)
@@ -312,8 +305,7 @@ async def link(
             ca,
             recurring[0],
             f"Report {recurring[0].ref} was linked during verification: the failure recurred.",
-            settings=settings,
-            env=env,
+            mail=mail,
         )
     await session.commit()
     return len(newly)
@@ -327,9 +319,7 @@ async def unlink(session: AsyncSession, ca: CorrectiveAction, report: Report, st
     await session.commit()
 
 
-async def _reopen(
-    session: AsyncSession, ca: CorrectiveAction, evidence: Report, why: str, *, settings: Settings, env: Environment
-) -> None:
+async def _reopen(session: AsyncSession, ca: CorrectiveAction, evidence: Report, why: str, *, mail: Mail) -> None:
     """Reopen with the evidence on the timeline, and tell the owner."""
     now = utcnow()
     _record(session, ca, "reopened", None, why, now)
@@ -338,24 +328,7 @@ async def _reopen(
     )
     ca.verification_started_at = ca.verification_ends_at = None
     if ca.owner:
-        enqueue_mail(
-            session,
-            dedupe_key=f"ca_reopened:{ca.id}:{evidence.id}",
-            to_addr=ca.owner.email,
-            to_name=ca.owner.name,
-            content=render_mail(
-                env,
-                "ca_reopened",
-                ca=ca,
-                staff=ca.owner,
-                report=evidence,
-                why=why,
-                url=f"{settings.base_url}/staff/cas/{ca.id}",
-            ),
-            base_url=settings.base_url,
-            site_id=ca.site_id,
-            report_id=evidence.id,
-        )
+        mail.ca_reopened(session, ca, evidence=evidence, why=why)
 
 
 _DOC_COLUMNS = (Report.id, Report.description, Report.category, Report.page_url, Report.location)
@@ -456,9 +429,7 @@ async def weekly_trend(
     return [(start + timedelta(weeks=i), n) for i, n in enumerate(counts)]
 
 
-async def _send_closure_mail(
-    session: AsyncSession, ca: CorrectiveAction, *, settings: Settings, env: Environment
-) -> None:
+async def _send_closure_mail(session: AsyncSession, ca: CorrectiveAction, *, mail: Mail) -> None:
     """One mail per person who told us (reporters by their reports, "me too" subscribers), skipping those who unsubscribed."""
     reports = [r for r in await linked_reports(session, ca) if r.customer_email]
     subscribers = (await session.scalars(select(MeToo).where(MeToo.ca_id == ca.id))).all()
@@ -473,35 +444,10 @@ async def _send_closure_mail(
     for email, what in told.items():
         if email in unsubscribed:
             continue
-        first = what["reports"][-1] if what["reports"] else None  # their earliest report
-        unsubscribe = f"{settings.base_url}/u/{unsubscribe_token(settings.secret_key, ca.site_id, email)}"
-        content = render_mail(
-            env,
-            "closure",
-            ca=ca,
-            site=ca.site,
-            reports=list(reversed(what["reports"])),
-            me_too=what["me_too"],
-            name=first.customer_name if first else None,
-            unsubscribe_url=unsubscribe,
-            status_url=status_url(settings, first.status_token) if first else None,
-        )
-        enqueue_mail(
-            session,
-            dedupe_key=f"closure:{ca.id}:{email}",
-            to_addr=email,
-            to_name=first.customer_name if first else None,
-            content=content,
-            base_url=settings.base_url,
-            site_id=ca.site_id,
-            report_id=first.id if first else None,
-            unsubscribe_url=unsubscribe,
-        )
+        mail.closure(session, ca, email=email, reports=list(reversed(what["reports"])), me_too=what["me_too"])
 
 
-async def verify(
-    sessionmaker: async_sessionmaker, *, settings: Settings, env: Environment, now: datetime | None = None
-) -> int:
+async def verify(sessionmaker: async_sessionmaker, *, mail: Mail, now: datetime | None = None) -> int:
     """Watch verifying CAs: a new linked or strongly similar report reopens one. Returns how many reopened."""
     now = now or utcnow()
     reopened = 0
@@ -544,7 +490,7 @@ async def verify(
                         )
                         break
             if evidence is not None:
-                await _reopen(session, ca, evidence, why, settings=settings, env=env)
+                await _reopen(session, ca, evidence, why, mail=mail)
                 reopened += 1
         await session.commit()
     return reopened

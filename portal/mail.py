@@ -1,0 +1,231 @@
+"""Every mail Mend sends, one named method per kind.
+
+Each is rendered from `templates/emails/{kind}.txt|.html` (the subject is the text's first line),
+queued in the outbox inside the caller's transaction, and wakes the worker once that transaction
+commits, so no route or service has to remember to.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+from jinja2 import Environment
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.db import call_after_commit
+from portal.domain.identity import unsubscribe_token
+from portal.models import CorrectiveAction, GestureGrant, Invite, MeToo, MonthlyResult, Report, Site, Staff, Task
+from portal.outbox import MailContent, enqueue_mail
+from portal.settings import Settings
+from portal.templating import make_environment
+
+
+class Mail:
+    """Renders, addresses and queues mail; built once per app (and per worker) from the settings."""
+
+    def __init__(self, env: Environment, *, base_url: str, secret_key: str) -> None:
+        self.env = env
+        self.base_url = base_url
+        self.secret_key = secret_key
+        # Set after a commit that queued mail; the worker waits on it between polls.
+        self.queued = asyncio.Event()
+
+    @classmethod
+    def from_settings(cls, settings: Settings, env: Environment | None = None) -> Mail:
+        """The mail service for these settings, on the app's Jinja environment when given."""
+        return cls(env or make_environment(), base_url=settings.base_url, secret_key=settings.secret_key)
+
+    def url(self, path: str) -> str:
+        """An absolute link into the portal, for mail and snippets."""
+        return f"{self.base_url}{path}"
+
+    def status_url(self, token: str) -> str:
+        """The customer's private status page."""
+        return self.url(f"/s/{token}")
+
+    def render(self, kind: str, **context: Any) -> MailContent:
+        """Subject, text and HTML of one kind of mail."""
+        subject, _, text = self.env.get_template(f"emails/{kind}.txt").render(**context).partition("\n")
+        html = self.env.get_template(f"emails/{kind}.html").render(**context)
+        return MailContent(subject=" ".join(subject.split()), text=text.lstrip("\n"), html=html)
+
+    def _queue(
+        self,
+        session: AsyncSession,
+        kind: str,
+        *,
+        dedupe_key: str,
+        to_addr: str,
+        to_name: str | None,
+        site_id: int | None = None,
+        report_id: int | None = None,
+        unsubscribe_url: str | None = None,
+        **context: Any,
+    ) -> None:
+        enqueue_mail(
+            session,
+            dedupe_key=dedupe_key,
+            to_addr=to_addr,
+            to_name=to_name,
+            content=self.render(kind, unsubscribe_url=unsubscribe_url, **context),
+            base_url=self.base_url,
+            site_id=site_id,
+            report_id=report_id,
+            unsubscribe_url=unsubscribe_url,
+        )
+        call_after_commit(session, self.queued.set)
+
+    def _to_customer(self, session: AsyncSession, report: Report, kind: str, dedupe_key: str, **context: Any) -> None:
+        """Mail the report's customer about it (nothing when they left no email)."""
+        if not report.customer_email:
+            return
+        self._queue(
+            session,
+            kind,
+            dedupe_key=dedupe_key,
+            to_addr=report.customer_email,
+            to_name=report.customer_name,
+            site_id=report.site_id,
+            report_id=report.id,
+            site=report.site,
+            report=report,
+            status_url=self.status_url(report.status_token),
+            **context,
+        )
+
+    # To customers
+
+    def apology(self, session: AsyncSession, report: Report) -> None:
+        """The apology, right after the report."""
+        self._to_customer(session, report, "apology", f"apology:{report.id}")
+
+    def gesture(self, session: AsyncSession, report: Report, grant: GestureGrant, confirmation: list[str]) -> None:
+        """The customer's choice, or a staff grant, confirmed."""
+        self._to_customer(session, report, "gesture", f"gesture:{grant.id}", grant=grant, confirmation=confirmation)
+
+    def update(self, session: AsyncSession, report: Report, *, event_id: int, text: str, staff: Staff) -> None:
+        """A staff member's update on the report."""
+        self._to_customer(session, report, "update", f"update:{event_id}", update=text, staff=staff)
+
+    def wrapup(self, session: AsyncSession, report: Report, staff: Staff) -> None:
+        """Fixed for the customer: sent once per report, however it got there."""
+        self._to_customer(session, report, "wrapup", f"wrapup:{report.id}", staff=staff)
+
+    def closure(
+        self,
+        session: AsyncSession,
+        ca: CorrectiveAction,
+        *,
+        email: str,
+        reports: Sequence[Report],
+        me_too: Sequence[MeToo],
+    ) -> None:
+        """What we changed, to one person who told us (their reports oldest first), with one-click unsubscribe."""
+        first = reports[0] if reports else None
+        self._queue(
+            session,
+            "closure",
+            dedupe_key=f"closure:{ca.id}:{email}",
+            to_addr=email,
+            to_name=first.customer_name if first else None,
+            site_id=ca.site_id,
+            report_id=first.id if first else None,
+            unsubscribe_url=self.url(f"/u/{unsubscribe_token(self.secret_key, ca.site_id, email)}"),
+            ca=ca,
+            site=ca.site,
+            reports=reports,
+            me_too=me_too,
+            name=first.customer_name if first else None,
+            status_url=self.status_url(first.status_token) if first else None,
+        )
+
+    # To staff
+
+    def invite(
+        self, session: AsyncSession, invite: Invite, *, token: str, by: Staff, sites: Sequence[Site], days: int
+    ) -> None:
+        """An invitation with its single-use link, valid for `days`."""
+        self._queue(
+            session,
+            "invite",
+            dedupe_key=f"invite:{invite.id}",
+            to_addr=invite.email,
+            to_name=None,
+            site_id=sites[0].id if sites else None,
+            by=by,
+            role=invite.role,
+            sites=sites,
+            url=self.url(f"/staff/invite/{token}"),
+            days=days,
+        )
+
+    def follow_up(self, session: AsyncSession, report: Report, *, lead: Staff, task: Task) -> None:
+        """A lead is asked to follow up personally with an at-risk customer."""
+        self._queue(
+            session,
+            "follow_up",
+            dedupe_key=f"follow_up:{report.id}",
+            to_addr=lead.email,
+            to_name=lead.name,
+            site_id=report.site_id,
+            report_id=report.id,
+            report=report,
+            site=report.site,
+            staff=lead,
+            task=task,
+            url=self.url(f"/staff/reports/{report.id}"),
+        )
+
+    def clock_warning(
+        self, session: AsyncSession, report: Report, *, staff: Staff, kind: str, clock: str, minutes: int
+    ) -> None:
+        """A recovery clock is about to run out."""
+        self._queue(
+            session,
+            "clock_warning",
+            dedupe_key=f"warn:{kind}:{report.id}:{staff.id}",
+            to_addr=staff.email,
+            to_name=staff.name,
+            site_id=report.site_id,
+            report_id=report.id,
+            report=report,
+            staff=staff,
+            clock=clock,
+            minutes=minutes,
+            url=self.url(f"/staff/reports/{report.id}"),
+        )
+
+    def ca_reopened(self, session: AsyncSession, ca: CorrectiveAction, *, evidence: Report, why: str) -> None:
+        """The failure came back during verification: the owner hears why."""
+        assert ca.owner is not None
+        self._queue(
+            session,
+            "ca_reopened",
+            dedupe_key=f"ca_reopened:{ca.id}:{evidence.id}",
+            to_addr=ca.owner.email,
+            to_name=ca.owner.name,
+            site_id=ca.site_id,
+            report_id=evidence.id,
+            ca=ca,
+            staff=ca.owner,
+            report=evidence,
+            why=why,
+            url=self.url(f"/staff/cas/{ca.id}"),
+        )
+
+    def monthly(self, session: AsyncSession, result: MonthlyResult, *, person: Staff) -> None:
+        """Last month's results, to each of the site's staff."""
+        self._queue(
+            session,
+            "monthly",
+            dedupe_key=f"monthly:{result.id}:{person.id}",
+            to_addr=person.email,
+            to_name=person.name,
+            site_id=result.site_id,
+            result=result,
+            data=result.data,
+            staff=person,
+            url=self.url(f"/staff/results/{result.id}"),
+        )

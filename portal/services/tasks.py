@@ -1,0 +1,106 @@
+"""Tasks for people: fulfilling a gesture, answering a wish, and a lead's personal follow-up with an at-risk customer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.domain.gestures import FULFILMENT_HOURS
+from portal.mail import Mail
+from portal.models import GestureGrant, Report, ReportEvent, Site, Staff, Task, utcnow
+from portal.services.staff import site_staff_query
+
+
+def customer_label(report: Report) -> str:
+    """How a task names the customer: their name, else their email, else the report."""
+    return report.customer_name or report.customer_email or f"the customer of {report.ref}"
+
+
+def add_task(session: AsyncSession, report: Report, grant: GestureGrant, kind: str, title: str, now: datetime) -> Task:
+    """A gesture to fulfil or a wish to answer, due within the fulfilment deadline."""
+    task = Task(
+        site_id=report.site_id,
+        report_id=report.id,
+        grant_id=grant.id,
+        kind=kind,
+        title=title,
+        due_at=now + timedelta(hours=FULFILMENT_HOURS),
+    )
+    session.add(task)
+    return task
+
+
+async def follow_up_for(session: AsyncSession, site: Site, report: Report, now: datetime, *, mail: Mail) -> Task | None:
+    """A named lead must follow up personally with an at-risk customer: the on-duty lead with fewest open follow-ups, told by mail.
+
+    One open follow-up per customer: their next report while it is open goes to the same conversation, not a new task.
+    """
+    already = await session.scalar(
+        select(Task.id)
+        .join(Report, Report.id == Task.report_id)
+        .where(
+            Task.site_id == site.id,
+            Task.kind == "follow_up",
+            Task.done_at.is_(None),
+            Report.customer_key == report.customer_key,
+        )
+        .limit(1)
+    )
+    if already:
+        return None
+    open_follow_ups = (
+        select(func.count())
+        .where(Task.assignee_id == Staff.id, Task.kind == "follow_up", Task.done_at.is_(None))
+        .correlate(Staff)
+        .scalar_subquery()
+    )
+    lead = await session.scalar(
+        site_staff_query(site.id, ["lead"])
+        .order_by(None)
+        .order_by(Staff.on_duty.desc(), open_follow_ups, Staff.id)
+        .limit(1)
+    )
+    task = Task(
+        site_id=site.id,
+        report_id=report.id,
+        kind="follow_up",
+        assignee_id=lead.id if lead else None,
+        title=f"Follow up personally with {customer_label(report)}: small failures are piling up",
+        due_at=now + timedelta(hours=site.follow_up_hours),
+        created_at=now,
+    )
+    session.add(task)
+    if lead:
+        mail.follow_up(session, report, lead=lead, task=task)
+    return task
+
+
+async def open_tasks(session: AsyncSession, site_ids: Sequence[int], *, assignee_id: int | None = None) -> list[Task]:
+    """Tasks not yet done at these sites, the nearest deadline first."""
+    query = (
+        select(Task).where(Task.site_id.in_(site_ids), Task.done_at.is_(None)).order_by(Task.due_at, Task.id).limit(500)
+    )
+    if assignee_id is not None:
+        query = query.where(Task.assignee_id == assignee_id)
+    return list((await session.scalars(query)).all())
+
+
+async def report_tasks(session: AsyncSession, report: Report) -> list[Task]:
+    """Every task on one report."""
+    return list((await session.scalars(select(Task).where(Task.report_id == report.id).order_by(Task.id))).all())
+
+
+async def task_for_staff(session: AsyncSession, site_ids: Sequence[int], task_id: int) -> Task | None:
+    """A task, if it belongs to one of these sites."""
+    return await session.scalar(select(Task).where(Task.id == task_id, Task.site_id.in_(site_ids)))
+
+
+async def complete_task(session: AsyncSession, task: Task, staff: Staff) -> None:
+    """Mark a task done (once); it leaves a line on the report's timeline."""
+    if task.done_at is None:
+        task.done_at, task.done_by_id = utcnow(), staff.id
+        session.add(ReportEvent(report_id=task.report_id, kind="task", staff_id=staff.id, body=task.title))
+    await session.commit()
