@@ -78,7 +78,6 @@ def create_app(settings: Settings) -> Litestar:
         engine_instance=engine,
         session_config=AsyncSessionConfig(expire_on_commit=False),
         session_dependency_key="db_session",
-        before_send_handler="autocommit_include_redirects",
     )
     # 32 bytes derived from the secret: the cookie backend wants an AES key, not a passphrase.
     cookie_key = hashlib.sha256(f"session:{settings.secret_key}".encode()).digest()

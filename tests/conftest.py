@@ -5,22 +5,29 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from datetime import datetime
+from typing import Any
 
+import argon2
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from portal import migrate
 from portal.app import create_app
 from portal.db import make_engine, make_sessionmaker
-from portal.models import Base, Site, Staff
+from portal.domain import passwords
+from portal.domain.intake import validate_report
+from portal.mail import Mail
+from portal.models import Base, Report, Site, Staff
+from portal.services.intake import submit_report
 from portal.services.sites import create_site
 from portal.services.staff import upsert_staff
 from portal.settings import Settings
+from tests.html import soup
 
 TEST_SECRET = "test-secret-key-0123456789"
 BASE_URL = "http://testserver.local"
@@ -36,6 +43,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 def pytest_report_header() -> str:
     return f"database: {os.environ.get('PORTAL_DATABASE_URL') or 'SQLite (temporary file)'}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """argon2 at its lowest cost: at production cost, hashing takes half the integration tests' time."""
+    hasher = argon2.PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passwords, "_hasher", hasher)
+        patch.setattr(passwords, "_DUMMY_HASH", hasher.hash("no such account"))
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -156,9 +173,9 @@ async def as_admin(client: AsyncTestClient, session: AsyncSession) -> str:
 
 def csrf_token(html: str) -> str:
     """The CSRF token a page embeds in its forms."""
-    match = re.search(r'name="_csrf_token" value="([^"]+)"', html)
-    assert match, "page has no CSRF field"
-    return match.group(1)
+    field = soup(html).select_one('input[name="_csrf_token"]')
+    assert field, "page has no CSRF field"
+    return str(field["value"])
 
 
 def report_body(site: Site, **fields: object) -> dict[str, object]:
@@ -170,3 +187,40 @@ def report_body(site: Site, **fields: object) -> dict[str, object]:
     }
     body.update(fields)
     return body
+
+
+ReportFactory = Callable[..., Awaitable[Report]]
+
+
+@pytest.fixture
+def make_report(client: AsyncTestClient, session: AsyncSession, settings: Settings) -> ReportFactory:
+    """Makes a report the way a customer does, through POST /api/v1/reports, and returns its stored row
+    with the API's JSON answer kept on it as `.receipt`. Given `at`, it goes to the intake service
+    instead, since only there can a report be dated in the past (and there is no receipt)."""
+
+    async def make(
+        site: Site, *, at: datetime | None = None, headers: dict[str, str] | None = None, **fields: Any
+    ) -> Report:
+        body = report_body(site, **fields)
+        if at is None:
+            response = await client.post("/api/v1/reports", json=body, headers=headers)
+            assert response.status_code == 201, response.text
+            receipt = response.json()
+            ref = receipt["id"]
+        else:
+            made = await submit_report(
+                session,
+                site=site,
+                draft=validate_report(body, [c["slug"] for c in site.categories]),
+                client_address="10.0.0.1",
+                user_agent=None,
+                settings=settings,
+                mail=Mail.from_settings(settings),
+                now=at,
+            )
+            receipt, ref = None, made.ref
+        report = await session.scalar(select(Report).where(Report.ref == ref))
+        report.receipt = receipt
+        return report
+
+    return make

@@ -11,7 +11,6 @@ from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import Body
 from litestar.response import Redirect, Template
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.domain.apology import PLACEHOLDERS
@@ -26,10 +25,19 @@ from portal.lexicon import load_lexicon
 from portal.mail import Mail
 from portal.models import Site, Staff
 from portal.routes.auth import provide_staff, requires_staff
+from portal.routes.errors import found
 from portal.routes.security import page_headers
 from portal.services import invites, templates
-from portal.services.sites import create_site, embed_snippet, rotate_secret, update_site
-from portal.services.staff import ROLES
+from portal.services.sites import (
+    all_sites,
+    create_site,
+    embed_snippet,
+    rotate_secret,
+    site_by_id,
+    sites_by_ids,
+    update_site,
+)
+from portal.services.staff import ROLES, all_staff
 
 
 async def provide_admin(staff: Staff) -> Staff:
@@ -105,7 +113,7 @@ class SiteAdminController(AdminController):
     @get("/")
     async def list_sites(self, db_session: AsyncSession, admin: Staff) -> Template:
         """Every site, with a way in to its settings."""
-        sites = (await db_session.scalars(select(Site).order_by(Site.name))).all()
+        sites = await all_sites(db_session)
         return Template("pages/admin_sites.html", context={"staff": admin, "sites": sites}, headers=page_headers())
 
     @get("/new")
@@ -251,10 +259,7 @@ class TemplateController(AdminController):
 
 
 async def site_or_404(db_session: AsyncSession, site_id: int) -> Site:
-    site = await db_session.get(Site, site_id)
-    if site is None:
-        raise NotFoundException(detail="No such site.")
-    return site
+    return found(await site_by_id(db_session, site_id), "No such site.")
 
 
 class PeopleController(AdminController):
@@ -265,8 +270,8 @@ class PeopleController(AdminController):
     async def _page(self, db_session: AsyncSession, admin: Staff, *, status_code: int = 200, **extra: Any) -> Template:
         context = {
             "staff": admin,
-            "people": (await db_session.scalars(select(Staff).order_by(Staff.email))).all(),
-            "sites": (await db_session.scalars(select(Site).order_by(Site.name))).all(),
+            "people": await all_staff(db_session),
+            "sites": await all_sites(db_session),
             "roles": ROLES,
             "form": {"email": "", "role": "agent", "site_ids": []},
             "error": None,
@@ -292,7 +297,7 @@ class PeopleController(AdminController):
         """Invite someone by email to a role and sites."""
         raw_ids = data.get("site_ids") or []
         site_ids = [int(i) for i in ([raw_ids] if isinstance(raw_ids, str) else raw_ids) if str(i).isdigit()]
-        sites = list((await db_session.scalars(select(Site).where(Site.id.in_(site_ids)))).all())
+        sites = await sites_by_ids(db_session, site_ids)
         try:
             await invites.invite(
                 db_session,

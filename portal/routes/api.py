@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import msgspec
 from litestar import Request, Response, get, post
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal.db import ping
 from portal.domain.gestures import Tier
 from portal.mail import Mail
 from portal.routes.errors import INTAKE_ERRORS, intake_error
@@ -94,7 +94,7 @@ async def create_report(
 async def health(db_session: AsyncSession) -> Response[dict[str, str]]:
     """200 when the database answers, 503 when it does not."""
     try:
-        await db_session.execute(text("SELECT 1"))
+        await ping(db_session)
     except Exception as exc:  # report any database failure as unhealthy
         return Response({"status": "error", "database": f"unavailable: {type(exc).__name__}"}, status_code=503)
     return Response({"status": "ok", "database": "ok"})

@@ -22,6 +22,7 @@ from portal.services.staff import (
     authenticate,
     set_on_duty,
     sign_out_everywhere,
+    staff_by_id,
 )
 
 
@@ -33,7 +34,7 @@ def requires_staff(connection: ASGIConnection, _: BaseRouteHandler) -> None:
 
 async def provide_staff(request: Request, db_session: AsyncSession) -> Staff:
     """The signed-in staff member; a deactivated account is signed out at once."""
-    staff = await db_session.get(Staff, request.session.get("staff_id"))
+    staff = await staff_by_id(db_session, request.session.get("staff_id"))
     if staff is None or not staff.is_active or staff.session_epoch != request.session.get("epoch"):
         request.clear_session()
         raise NotAuthorizedException()

@@ -10,7 +10,6 @@ from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import Body
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.domain.corrective_actions import (
@@ -23,10 +22,12 @@ from portal.domain.corrective_actions import (
 )
 from portal.domain.sites import category_label
 from portal.mail import Mail
-from portal.models import CorrectiveAction, Report, Site, Staff, StaffSite, utcnow
+from portal.models import CorrectiveAction, Site, Staff, utcnow
+from portal.routes.errors import found
 from portal.routes.security import page_headers
-from portal.routes.staff import StaffPages, report_or_404
+from portal.routes.staff_base import StaffPages, report_or_404
 from portal.services import corrective_actions, queue
+from portal.services.staff import site_staff
 
 BOARD_COLUMNS = (*FLOW[:-1], "reopened", "closed")
 
@@ -45,13 +46,7 @@ def _require_lead(staff: Staff) -> None:
 
 async def _owners(db_session: AsyncSession, site: Site) -> list[Staff]:
     """Who may own a CA at this site: its leads, and admins."""
-    linked = select(StaffSite.staff_id).where(StaffSite.site_id == site.id)
-    query = (
-        select(Staff)
-        .where(Staff.is_active, (Staff.role == "admin") | ((Staff.role == "lead") & Staff.id.in_(linked)))
-        .order_by(Staff.name)
-    )
-    return list((await db_session.scalars(query)).all())
+    return await site_staff(db_session, site.id, ["lead", "admin"])
 
 
 class CAController(StaffPages):
@@ -60,10 +55,9 @@ class CAController(StaffPages):
     path = "/staff/cas"
 
     async def _ca_or_404(self, db_session: AsyncSession, sites: list[Site], ca_id: int) -> CorrectiveAction:
-        ca = await corrective_actions.ca_for_staff(db_session, [s.id for s in sites], ca_id)
-        if ca is None:
-            raise NotFoundException(detail="No such corrective action.")
-        return ca
+        return found(
+            await corrective_actions.ca_at_sites(db_session, [s.id for s in sites], ca_id), "No such corrective action."
+        )
 
     async def _board(
         self,
@@ -146,9 +140,7 @@ class CAController(StaffPages):
         site_id = (
             reports[0].site_id if reports else int(data["site_id"]) if str(data.get("site_id", "")).isdigit() else None
         )
-        site = next((s for s in sites if s.id == site_id), None)
-        if site is None:
-            raise NotFoundException(detail="No such site.")
+        site = found(next((s for s in sites if s.id == site_id), None), "No such site.")
         try:
             ca = await corrective_actions.create_ca(
                 db_session,
@@ -238,9 +230,7 @@ class CAController(StaffPages):
         reports = await queue.reports_for_staff(db_session, [ca.site_id], _ids(data.get("report_ids")))
         refs = [r.strip().upper() for r in str(data.get("refs") or "").replace(",", " ").split() if r.strip()]
         if refs:
-            reports += (
-                await db_session.scalars(select(Report).where(Report.site_id == ca.site_id, Report.ref.in_(refs)))
-            ).all()
+            reports += await queue.reports_by_refs(db_session, ca.site_id, refs)
         await corrective_actions.link(
             db_session,
             ca,

@@ -10,7 +10,6 @@ from litestar.exceptions import NotFoundException
 from litestar.params import Body
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.domain.identity import read_unsubscribe_token
@@ -18,15 +17,16 @@ from portal.domain.progress import CUSTOMER_STATE_LABELS, progress_steps
 from portal.domain.sites import category_label
 from portal.mail import Mail
 from portal.models import Report
+from portal.routes.errors import found
 from portal.routes.security import page_headers
 from portal.services import conversation, corrective_actions, gesture_catalog, gesture_grants
 
 
 async def _report_or_404(db_session: AsyncSession, token: str) -> Report:
-    report = await db_session.scalar(select(Report).where(Report.status_token == token))
-    if report is None:
-        raise NotFoundException(detail="This status link doesn't exist. Check that the whole link was copied.")
-    return report
+    return found(
+        await conversation.report_by_status_token(db_session, token),
+        "This status link doesn't exist. Check that the whole link was copied.",
+    )
 
 
 async def _gesture_context(db_session: AsyncSession, report: Report) -> dict[str, Any]:

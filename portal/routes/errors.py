@@ -1,6 +1,8 @@
-"""Intake outcomes as HTTP errors, shared by the JSON API and the panel."""
+"""HTTP errors shared by the routes: the 404 for what is missing or out of reach, and intake's refusals."""
 
 from __future__ import annotations
+
+from typing import TypeVar
 
 from litestar.exceptions import (
     ClientException,
@@ -14,6 +16,15 @@ from portal.domain.intake import Invalid
 from portal.services.intake import OriginRefused, RateLimited, UnknownSite
 
 UNKNOWN_SITE = "We don't know this site key. Check the data-site attribute of the embed snippet."
+
+T = TypeVar("T")
+
+
+def found(thing: T | None, detail: str) -> T:
+    """`thing`, or a 404 saying `detail` when there is none (or it belongs to a site the caller may not see)."""
+    if thing is None:
+        raise NotFoundException(detail=detail)
+    return thing
 
 
 def intake_error(exc: Exception) -> HTTPException:

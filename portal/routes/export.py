@@ -9,7 +9,7 @@ from litestar.response import Stream
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.models import Site
-from portal.routes.staff import StaffPages, chosen_sites
+from portal.routes.staff_base import StaffPages, chosen_sites
 from portal.services import export
 from portal.services.trends import Period
 

@@ -6,7 +6,6 @@ from typing import Any
 
 from litestar import Request, get, post
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import NotFoundException
 from litestar.params import Body
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,8 +22,10 @@ from portal.domain.gestures import (
 from portal.mail import Mail
 from portal.models import Gesture, Site, Staff, utcnow
 from portal.routes.admin import AdminController, site_or_404
+from portal.routes.errors import found
 from portal.routes.security import page_headers
-from portal.routes.staff import StaffPages, render_report, report_or_404
+from portal.routes.staff import render_report
+from portal.routes.staff_base import StaffPages, report_or_404
 from portal.services import gesture_catalog, gesture_grants, tasks
 
 CODES_UPLOAD_LIMIT = 1024 * 1024  # a pool of a few tens of thousands of codes in one paste
@@ -86,9 +87,7 @@ class RecoveryTaskController(StaffPages):
         self, request: Request, db_session: AsyncSession, staff: Staff, sites: list[Site], task_id: int
     ) -> Redirect:
         """Mark a task done; it goes on the report's timeline."""
-        task = await tasks.task_for_staff(db_session, [s.id for s in sites], task_id)
-        if task is None:
-            raise NotFoundException(detail="No such task.")
+        task = found(await tasks.task_for_staff(db_session, [s.id for s in sites], task_id), "No such task.")
         await tasks.complete_task(db_session, task, staff)
         return Redirect(request.headers.get("referer") or "/staff/tasks", status_code=303)
 
@@ -153,10 +152,7 @@ class CatalogController(AdminController):
         return Template("pages/admin_gestures.html", context=context, status_code=status_code, headers=page_headers())
 
     async def _gesture_or_404(self, db_session: AsyncSession, site: Site, gesture_id: int) -> Gesture:
-        gesture = await db_session.get(Gesture, gesture_id)
-        if gesture is None or gesture.site_id != site.id:
-            raise NotFoundException(detail="No such gesture.")
-        return gesture
+        return found(await gesture_catalog.gesture_of_site(db_session, site.id, gesture_id), "No such gesture.")
 
     @get("/")
     async def list_gestures(
@@ -260,10 +256,9 @@ class CatalogController(AdminController):
         """How many gestures of each tier agents and leads may grant a month on their own."""
         site = await site_or_404(db_session, site_id)
         try:
-            site.gesture_budgets = parse_budgets(data)
+            await gesture_catalog.set_budgets(db_session, site, parse_budgets(data))
         except GestureInvalid as exc:
             return await self._page(db_session, admin, site, message=" ".join(exc.errors.values()), status_code=400)
-        await db_session.commit()
         return Redirect(f"/staff/sites/{site.id}/gestures?budgets_saved=true", status_code=303)
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, get, post
-from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.exceptions import PermissionDeniedException
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.models import MonthlyResult, Site, Staff
+from portal.routes.errors import found
 from portal.routes.security import page_headers
-from portal.routes.staff import StaffPages
+from portal.routes.staff_base import StaffPages
 from portal.services import monthly
 
 
@@ -21,10 +22,9 @@ class ResultsController(StaffPages):
     path = "/staff/results"
 
     async def _result_or_404(self, db_session: AsyncSession, sites: list[Site], result_id: int) -> MonthlyResult:
-        result = await monthly.result_for_staff(db_session, [s.id for s in sites], result_id)
-        if result is None:
-            raise NotFoundException(detail="No such monthly results.")
-        return result
+        return found(
+            await monthly.result_for_staff(db_session, [s.id for s in sites], result_id), "No such monthly results."
+        )
 
     def _page(self, staff: Staff, result: MonthlyResult, **extra: Any) -> Template:
         context = {"staff": staff, "result": result, "data": result.data, "share_url": None, **extra}
@@ -66,9 +66,9 @@ class ResultsController(StaffPages):
 @get("/r/{token:str}", include_in_schema=False)
 async def shared_result(token: str, db_session: AsyncSession) -> Template:
     """The results as shared company-wide: read-only, until an admin revokes the link."""
-    result = await monthly.shared(db_session, token)
-    if result is None:
-        raise NotFoundException(detail="This link doesn't work (any more). Ask an admin for a new one.")
+    result = found(
+        await monthly.shared(db_session, token), "This link doesn't work (any more). Ask an admin for a new one."
+    )
     return Template(
         "pages/shared_result.html", context={"result": result, "data": result.data}, headers=page_headers(private=True)
     )

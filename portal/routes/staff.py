@@ -6,10 +6,9 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from litestar import Controller, Request, get, post
-from litestar.di import Provide
+from litestar import Request, get, post
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.exceptions import PermissionDeniedException
 from litestar.params import Body, QueryParameter
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
@@ -23,15 +22,10 @@ from portal.domain.workflow import STATE_LABELS, TransitionError, next_states
 from portal.lexicon import load_lexicon
 from portal.mail import Mail
 from portal.models import Report, Site, Staff, utcnow
-from portal.routes.auth import provide_staff, requires_staff
+from portal.routes.errors import found
 from portal.routes.security import page_headers
+from portal.routes.staff_base import StaffPages, report_or_404
 from portal.services import clocks, conversation, corrective_actions, customers, gesture_grants, queue
-from portal.services.staff import visible_sites
-
-
-async def provide_sites(staff: Staff, db_session: AsyncSession) -> list[Site]:
-    """The sites this staff member may see."""
-    return await visible_sites(db_session, staff)
 
 
 def clock_of(report: Report, now: datetime | None = None) -> Clock | None:
@@ -49,10 +43,7 @@ async def customer_or_404(
     db_session: AsyncSession, sites: list[Site], site_id: int, key: str
 ) -> customers.CustomerFile:
     site = next((s for s in sites if s.id == site_id), None)
-    file = await customers.customer_file(db_session, site, key) if site and key else None
-    if file is None:
-        raise NotFoundException(detail="No such customer.")
-    return file
+    return found(await customers.customer_file(db_session, site, key) if site and key else None, "No such customer.")
 
 
 def customer_template(staff: Staff, file: customers.CustomerFile, *, status_code: int = 200, **extra: Any) -> Template:
@@ -72,13 +63,6 @@ def customer_template(staff: Staff, file: customers.CustomerFile, *, status_code
 def _number(value: str | None) -> int | None:
     """A numeric filter from a form: "Any" sends an empty string, which means no filter."""
     return int(value) if value and value.isdigit() else None
-
-
-async def report_or_404(db_session: AsyncSession, sites: list[Site], report_id: int) -> Report:
-    report = await queue.report_for_staff(db_session, [s.id for s in sites], report_id)
-    if report is None:
-        raise NotFoundException(detail="No such report.")
-    return report
 
 
 async def render_report(
@@ -107,24 +91,6 @@ async def render_report(
         **extra,
     }
     return Template("pages/staff_report.html", context=context, status_code=status_code, headers=page_headers())
-
-
-class StaffPages(Controller):
-    """Pages behind the staff login, given the staff member and the sites they may see."""
-
-    guards = [requires_staff]
-    dependencies = {"staff": Provide(provide_staff), "sites": Provide(provide_sites)}
-    include_in_schema = False
-
-
-def chosen_sites(sites: list[Site], site: str | None) -> list[Site]:
-    """The site a page's `site` filter names (all the viewer's sites when empty); another site is a 404."""
-    if not site:
-        return sites
-    chosen = [s for s in sites if str(s.id) == site]
-    if not chosen:
-        raise NotFoundException(detail="No such site.")
-    return chosen
 
 
 class StaffController(StaffPages):
@@ -195,7 +161,7 @@ class StaffController(StaffPages):
             "staff": staff,
             "report": report,
             "category": category_label(report.site.categories, report.category),
-            "linked_ca": await corrective_actions.ca_for_staff(db_session, [report.site_id], report.ca_id)
+            "linked_ca": await corrective_actions.ca_at_sites(db_session, [report.site_id], report.ca_id)
             if report.ca_id
             else None,
             "ca_suggestions": await corrective_actions.suggest_for_report(db_session, report),
@@ -282,9 +248,10 @@ class StaffController(StaffPages):
         if data.get("action") == "assign_to_me":
             await conversation.assign(db_session, reports=reports, staff=staff)
         elif data.get("action") == "link_ca" and str(data.get("ca_id", "")).isdigit():
-            ca = await corrective_actions.ca_for_staff(db_session, [s.id for s in sites], int(data["ca_id"]))
-            if ca is None:
-                raise NotFoundException(detail="No such corrective action.")
+            ca = found(
+                await corrective_actions.ca_at_sites(db_session, [s.id for s in sites], int(data["ca_id"])),
+                "No such corrective action.",
+            )
             await corrective_actions.link(
                 db_session,
                 ca,
@@ -377,9 +344,7 @@ class StaffController(StaffPages):
     @get("/mail/{mail_id:int}")
     async def mail_message(self, db_session: AsyncSession, staff: Staff, sites: list[Site], mail_id: int) -> Template:
         """One mail as the customer receives it."""
-        mail = await queue.mail_for_staff(db_session, [s.id for s in sites], mail_id)
-        if mail is None:
-            raise NotFoundException(detail="No such mail.")
+        mail = found(await queue.mail_for_staff(db_session, [s.id for s in sites], mail_id), "No such mail.")
         return Template("pages/staff_mail_message.html", context={"staff": staff, "mail": mail}, headers=page_headers())
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal.domain.hotspots import WEEKDAYS
 from portal.models import Site, Staff
 from portal.routes.security import page_headers
-from portal.routes.staff import StaffPages, chosen_sites
+from portal.routes.staff_base import StaffPages, chosen_sites
 from portal.services import trends
 
 HEAT_LEVELS = 5

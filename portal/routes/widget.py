@@ -23,7 +23,7 @@ from portal.domain.intake import CONTEXT_FIELDS, sanitize_context
 from portal.domain.sites import DEFAULT_NO_BLAME_TEXT, origin_allowed
 from portal.mail import Mail
 from portal.models import CorrectiveAction, Site
-from portal.routes.errors import INTAKE_ERRORS, UNKNOWN_SITE, intake_error
+from portal.routes.errors import INTAKE_ERRORS, UNKNOWN_SITE, found, intake_error
 from portal.routes.security import page_headers
 from portal.services import corrective_actions
 from portal.services.intake import RateLimited, receive_report
@@ -101,10 +101,7 @@ def _panel(
 
 
 async def _site_or_404(db_session: AsyncSession, site_key: str) -> Site:
-    site = await site_by_key(db_session, site_key)
-    if site is None:
-        raise NotFoundException(detail=UNKNOWN_SITE)
-    return site
+    return found(await site_by_key(db_session, site_key), UNKNOWN_SITE)
 
 
 @get("/w/{site_key:str}", include_in_schema=False)
@@ -191,11 +188,11 @@ async def me_too(
     except LookupError as exc:
         raise NotFoundException(detail=str(exc)) from exc
     except RateLimited as exc:
-        issue, status_code = await db_session.get(CorrectiveAction, ca_id), 429
+        issue, status_code = await corrective_actions.ca_at_sites(db_session, [site.id], ca_id), 429
         error = f"That's several in a minute. Please wait {exc.retry_after} seconds and try again."
         headers["Retry-After"] = str(exc.retry_after)
     except ValueError as exc:
-        issue, error, status_code = await db_session.get(CorrectiveAction, ca_id), str(exc), 400
+        issue, error, status_code = await corrective_actions.ca_at_sites(db_session, [site.id], ca_id), str(exc), 400
     context = {"site": site, "issue": issue, "error": error, "email": data.get("email", ""), "done": error is None}
     template = "partials/known_issue.html" if request.htmx else "pages/known_issue.html"
     return Template(template, context=context, status_code=status_code, headers=headers)

@@ -34,6 +34,11 @@ def _restart_clock(report: Report) -> None:
     report.next_due_at = clock.due_at if clock else NO_CLOCK
 
 
+async def report_by_status_token(session: AsyncSession, token: str) -> Report | None:
+    """The report behind a customer's private status link."""
+    return await session.scalar(select(Report).where(Report.status_token == token))
+
+
 async def timeline(session: AsyncSession, report: Report) -> list[ReportEvent]:
     """The report's events, oldest first."""
     return list(

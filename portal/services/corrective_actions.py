@@ -89,7 +89,7 @@ async def me_too_count(session: AsyncSession, ca: CorrectiveAction) -> int:
     return await session.scalar(select(func.count()).where(MeToo.ca_id == ca.id)) or 0
 
 
-async def ca_for_staff(session: AsyncSession, site_ids: Sequence[int], ca_id: int) -> CorrectiveAction | None:
+async def ca_at_sites(session: AsyncSession, site_ids: Sequence[int], ca_id: int) -> CorrectiveAction | None:
     """A CA, if it belongs to one of these sites."""
     return await session.scalar(
         select(CorrectiveAction).where(CorrectiveAction.id == ca_id, CorrectiveAction.site_id.in_(site_ids))

@@ -20,6 +20,11 @@ async def catalog(session: AsyncSession, site_id: int, *, active_only: bool = Tr
     return list((await session.scalars(query)).all())
 
 
+async def gesture_of_site(session: AsyncSession, site_id: int, gesture_id: int) -> Gesture | None:
+    """One gesture of the site's catalog (None for another site's)."""
+    return await session.scalar(select(Gesture).where(Gesture.id == gesture_id, Gesture.site_id == site_id))
+
+
 def seed_defaults(session: AsyncSession, site: Site) -> None:
     """Give a new site Mend's default catalog (in the caller's transaction)."""
     session.add_all(
@@ -34,6 +39,12 @@ async def add_gesture(session: AsyncSession, site: Site, spec: GestureSpec) -> G
     session.add(gesture)
     await session.commit()
     return gesture
+
+
+async def set_budgets(session: AsyncSession, site: Site, budgets: dict[str, list[int]]) -> None:
+    """Save how many gestures of each tier each role may grant a month on their own authority."""
+    site.gesture_budgets = budgets
+    await session.commit()
 
 
 def _fields(spec: GestureSpec) -> dict[str, object]:

@@ -113,6 +113,11 @@ async def report_for_staff(session: AsyncSession, site_ids: list[int], report_id
     return await session.scalar(select(Report).where(Report.id == report_id, Report.site_id.in_(site_ids)))
 
 
+async def reports_by_refs(session: AsyncSession, site_id: int, refs: list[str]) -> list[Report]:
+    """The site's reports with these references (as typed by staff); unknown ones are left out."""
+    return list((await session.scalars(select(Report).where(Report.site_id == site_id, Report.ref.in_(refs)))).all())
+
+
 async def list_mail(
     session: AsyncSession, site_ids: list[int], state: str | None = None, limit: int = 100
 ) -> list[OutboxMail]:

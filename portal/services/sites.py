@@ -37,6 +37,21 @@ async def create_site(
     return site
 
 
+async def all_sites(session: AsyncSession) -> list[Site]:
+    """Every site, by name (admins' lists)."""
+    return list((await session.scalars(select(Site).order_by(Site.name))).all())
+
+
+async def sites_by_ids(session: AsyncSession, ids: list[int]) -> list[Site]:
+    """The sites with these ids, by name; unknown ids are skipped."""
+    return list((await session.scalars(select(Site).where(Site.id.in_(ids)).order_by(Site.name))).all())
+
+
+async def site_by_id(session: AsyncSession, site_id: int) -> Site | None:
+    """One site by its id."""
+    return await session.get(Site, site_id)
+
+
 async def site_by_key(session: AsyncSession, key: str) -> Site | None:
     """The site with this public key, if any."""
     return await session.scalar(select(Site).where(Site.key == key))

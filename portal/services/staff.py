@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.domain.passwords import check_password, hash_password
 from portal.models import LoginFailure, Site, Staff, StaffSite, utcnow
+from portal.services.sites import all_sites
 
 ROLES = ("admin", "lead", "agent")
 SIGN_IN_WINDOW = timedelta(minutes=15)
@@ -75,10 +76,20 @@ async def sign_out_everywhere(session: AsyncSession, staff: Staff) -> None:
     await session.commit()
 
 
+async def staff_by_id(session: AsyncSession, staff_id: int | None) -> Staff | None:
+    """One account by id (None for none)."""
+    return await session.get(Staff, staff_id) if staff_id is not None else None
+
+
+async def all_staff(session: AsyncSession) -> list[Staff]:
+    """Everyone with an account, by email (the admins' people page)."""
+    return list((await session.scalars(select(Staff).order_by(Staff.email))).all())
+
+
 async def visible_sites(session: AsyncSession, staff: Staff) -> list[Site]:
     """Admins see every site; everyone else sees the sites they belong to."""
     if staff.role == "admin":
-        return list((await session.scalars(select(Site).order_by(Site.name))).all())
+        return await all_sites(session)
     return sorted(staff.sites, key=lambda s: s.name)
 
 
