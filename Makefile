@@ -39,6 +39,7 @@ bench: $(VENV)/.dev-installed
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/cog --check --diff --check-fail-msg='run `make docs`' README.md
 
 # README.md's settings table and command reference are generated from portal/settings.py and portal/cli.py.

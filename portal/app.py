@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import hashlib
 from collections.abc import AsyncIterator
+from typing import Any
 
 from advanced_alchemy.extensions.litestar import (
     AsyncSessionConfig,
@@ -26,6 +27,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 from portal.db import make_engine, make_sessionmaker
+from portal.i18n import LANGUAGES, STAFF_LANGUAGES, choose_language, parse_accept_language, set_locale
 from portal.mail import Mail
 from portal.routes import (
     admin,
@@ -46,11 +48,11 @@ from portal.templating import make_environment
 from portal.worker import Worker
 
 
-def _wants_html(request: Request) -> bool:
+def _wants_html(request: Request[Any, Any, Any]) -> bool:
     return not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", "")
 
 
-def _error_page(request: Request, exc: HTTPException) -> Response:
+def _error_page(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     """HTML pages get a readable error page; the API and scripts keep Litestar's JSON errors."""
     if isinstance(exc, NotAuthorizedException) and request.url.path.startswith("/staff"):
         return Redirect(f"/staff/login?next={request.url.path}", status_code=303)
@@ -65,6 +67,13 @@ def _error_page(request: Request, exc: HTTPException) -> Response:
         status_code=exc.status_code,
         headers=exc.headers,
     )
+
+
+def _browser_language(request: Request[Any, Any, Any]) -> None:
+    """Start every request in the browser's language; routes that know better (a report's customer, a
+    staff member's profile, a site's languages) set theirs."""
+    offered = STAFF_LANGUAGES if request.url.path.startswith("/staff") else LANGUAGES
+    set_locale(choose_language(parse_accept_language(request.headers.get("accept-language")), offered))
 
 
 def create_app(settings: Settings) -> Litestar:
@@ -136,6 +145,7 @@ def create_app(settings: Settings) -> Litestar:
             exclude=["/api/", "/w/", "/s/", "/u/"],
         ),
         exception_handlers={HTTPException: _error_page},
+        before_request=_browser_language,
         openapi_config=OpenAPIConfig(title="Mend", version="1.0.0", path="/schema"),
         request_max_body_size=settings.max_body_bytes,
         lifespan=[lifespan],

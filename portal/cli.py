@@ -12,6 +12,7 @@ import secrets
 import sys
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.db import in_session, make_engine, make_sessionmaker
 from portal.domain.sites import OriginError
@@ -123,7 +124,7 @@ def cmd_demo(settings: Settings, _: argparse.Namespace) -> None:
 
     password = os.environ.get("PORTAL_DEMO_PASSWORD") or secrets.token_urlsafe(9)
 
-    async def work(session):  # type: ignore[no-untyped-def]
+    async def work(session: AsyncSession) -> None:
         site = await session.scalar(select(Site).where(Site.key == DEMO_SITE_KEY))
         if site is None:
             site = await create_site(

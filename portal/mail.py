@@ -16,7 +16,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.db import call_after_commit
 from portal.domain.identity import unsubscribe_token
-from portal.models import CorrectiveAction, GestureGrant, Invite, MeToo, MonthlyResult, Report, Site, Staff, Task
+from portal.i18n import DEFAULT_LANGUAGE, use_locale
+from portal.models import (
+    CorrectiveAction,
+    Gesture,
+    GestureGrant,
+    Invite,
+    MeToo,
+    MonthlyResult,
+    Report,
+    Site,
+    Staff,
+    Task,
+)
 from portal.outbox import MailContent, enqueue_mail
 from portal.settings import Settings
 from portal.templating import make_environment
@@ -45,10 +57,11 @@ class Mail:
         """The customer's private status page."""
         return self.url(f"/s/{token}")
 
-    def render(self, kind: str, **context: Any) -> MailContent:
-        """Subject, text and HTML of one kind of mail."""
-        subject, _, text = self.env.get_template(f"emails/{kind}.txt").render(**context).partition("\n")
-        html = self.env.get_template(f"emails/{kind}.html").render(**context)
+    def render(self, kind: str, locale: str = DEFAULT_LANGUAGE, **context: Any) -> MailContent:
+        """Subject, text and HTML of one kind of mail, in `locale`."""
+        with use_locale(locale):
+            subject, _, text = self.env.get_template(f"emails/{kind}.txt").render(**context).partition("\n")
+            html = self.env.get_template(f"emails/{kind}.html").render(**context)
         return MailContent(subject=" ".join(subject.split()), text=text.lstrip("\n"), html=html)
 
     def _queue(
@@ -59,6 +72,7 @@ class Mail:
         dedupe_key: str,
         to_addr: str,
         to_name: str | None,
+        locale: str,
         site_id: int | None = None,
         report_id: int | None = None,
         unsubscribe_url: str | None = None,
@@ -69,7 +83,7 @@ class Mail:
             dedupe_key=dedupe_key,
             to_addr=to_addr,
             to_name=to_name,
-            content=self.render(kind, unsubscribe_url=unsubscribe_url, **context),
+            content=self.render(kind, locale, unsubscribe_url=unsubscribe_url, **context),
             base_url=self.base_url,
             site_id=site_id,
             report_id=report_id,
@@ -87,6 +101,7 @@ class Mail:
             dedupe_key=dedupe_key,
             to_addr=report.customer_email,
             to_name=report.customer_name,
+            locale=report.lang or report.site.default_language,
             site_id=report.site_id,
             report_id=report.id,
             site=report.site,
@@ -101,9 +116,9 @@ class Mail:
         """The apology, right after the report."""
         self._to_customer(session, report, "apology", f"apology:{report.id}")
 
-    def gesture(self, session: AsyncSession, report: Report, grant: GestureGrant, confirmation: list[str]) -> None:
+    def gesture(self, session: AsyncSession, report: Report, grant: GestureGrant, gesture: Gesture | None) -> None:
         """The customer's choice, or a staff grant, confirmed."""
-        self._to_customer(session, report, "gesture", f"gesture:{grant.id}", grant=grant, confirmation=confirmation)
+        self._to_customer(session, report, "gesture", f"gesture:{grant.id}", grant=grant, gesture=gesture)
 
     def update(self, session: AsyncSession, report: Report, *, event_id: int, text: str, staff: Staff) -> None:
         """A staff member's update on the report."""
@@ -130,6 +145,7 @@ class Mail:
             dedupe_key=f"closure:{ca.id}:{email}",
             to_addr=email,
             to_name=first.customer_name if first else None,
+            locale=(first.lang if first else me_too[0].lang) or ca.site.default_language,
             site_id=ca.site_id,
             report_id=first.id if first else None,
             unsubscribe_url=self.url(f"/u/{unsubscribe_token(self.secret_key, ca.site_id, email)}"),
@@ -153,6 +169,7 @@ class Mail:
             dedupe_key=f"invite:{invite.id}",
             to_addr=invite.email,
             to_name=None,
+            locale=by.language or DEFAULT_LANGUAGE,
             site_id=sites[0].id if sites else None,
             by=by,
             role=invite.role,
@@ -169,6 +186,7 @@ class Mail:
             dedupe_key=f"follow_up:{report.id}",
             to_addr=lead.email,
             to_name=lead.name,
+            locale=lead.language or DEFAULT_LANGUAGE,
             site_id=report.site_id,
             report_id=report.id,
             report=report,
@@ -188,6 +206,7 @@ class Mail:
             dedupe_key=f"warn:{kind}:{report.id}:{staff.id}",
             to_addr=staff.email,
             to_name=staff.name,
+            locale=staff.language or DEFAULT_LANGUAGE,
             site_id=report.site_id,
             report_id=report.id,
             report=report,
@@ -206,6 +225,7 @@ class Mail:
             dedupe_key=f"ca_reopened:{ca.id}:{evidence.id}",
             to_addr=ca.owner.email,
             to_name=ca.owner.name,
+            locale=ca.owner.language or DEFAULT_LANGUAGE,
             site_id=ca.site_id,
             report_id=evidence.id,
             ca=ca,
@@ -223,6 +243,7 @@ class Mail:
             dedupe_key=f"monthly:{result.id}:{person.id}",
             to_addr=person.email,
             to_name=person.name,
+            locale=person.language or DEFAULT_LANGUAGE,
             site_id=result.site_id,
             result=result,
             data=result.data,

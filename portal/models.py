@@ -75,6 +75,11 @@ class Site(Base):
         Integer, default=4, server_default="4"
     )  # a lead's personal follow-up at risk
     gesture_budgets: Mapped[dict[str, list[int]] | None] = mapped_column(JSON)  # None: the defaults
+    # Languages the widget speaks here; the site's own texts are written in the default one and
+    # translated into the others in `translations` ({lang: {"no_blame_text": ...}}).
+    languages: Mapped[list[str]] = mapped_column(JSON, default=lambda: ["en"])
+    default_language: Mapped[str] = mapped_column(String(10), default="en", server_default="en")
+    translations: Mapped[dict[str, dict[str, str]]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = _now_default()
 
 
@@ -91,6 +96,7 @@ class Staff(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # bumped to sign out everywhere
     on_duty: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # gets the clock alerts
+    language: Mapped[str | None] = mapped_column(String(10))  # the portal's language; None: the browser's
     created_at: Mapped[datetime] = _now_default()
 
     sites: Mapped[list[Site]] = relationship(secondary="staff_site", lazy="selectin")
@@ -240,6 +246,7 @@ class ApologyTemplate(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
     category: Mapped[str | None] = mapped_column(String(40))  # None: any category without its own
+    lang: Mapped[str] = mapped_column(String(10), default="en", server_default="en")
     body: Mapped[str] = mapped_column(Text)
     published: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = _now_default()
@@ -296,6 +303,7 @@ class Gesture(Base):
     fulfilment: Mapped[str] = mapped_column(String(10))  # task or code
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    translations: Mapped[dict[str, dict[str, str]]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = _now_default()
 
 
@@ -411,6 +419,7 @@ class CorrectiveAction(Base):
     public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     public_wording: Mapped[str] = mapped_column(Text, default="")
     page_pattern: Mapped[str] = mapped_column(String(300), default="")
+    translations: Mapped[dict[str, dict[str, str]]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = _now_default()
 
     owner: Mapped[Staff | None] = relationship(lazy="joined", foreign_keys=[owner_id])
@@ -463,6 +472,7 @@ class MeToo(Base):
     ca_id: Mapped[int] = mapped_column(ForeignKey("corrective_action.id", ondelete="CASCADE"))
     email: Mapped[str] = mapped_column(String(320))
     client_hash: Mapped[str | None] = mapped_column(String(64), index=True)  # to slow down floods, as on intake
+    lang: Mapped[str] = mapped_column(String(10), default="en", server_default="en")  # of the closure mail
     created_at: Mapped[datetime] = _now_default()
 
 

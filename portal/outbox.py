@@ -100,7 +100,9 @@ def build_message(mail: OutboxMail, mail_from: str) -> EmailMessage:
     return message
 
 
-async def claim_due_mail(sessionmaker: async_sessionmaker, *, now: datetime, limit: int = 20) -> list[OutboxMail]:
+async def claim_due_mail(
+    sessionmaker: async_sessionmaker[AsyncSession], *, now: datetime, limit: int = 20
+) -> list[OutboxMail]:
     """Claim up to `limit` due mails for this worker (pending and due, or with an expired lease)."""
     due = or_(
         and_(OutboxMail.state == "pending", OutboxMail.next_attempt_at <= now),
@@ -129,7 +131,7 @@ async def claim_due_mail(sessionmaker: async_sessionmaker, *, now: datetime, lim
         return list((await session.scalars(claim)).all())
 
 
-async def _finish(sessionmaker: async_sessionmaker, mail: OutboxMail, **values: object) -> None:
+async def _finish(sessionmaker: async_sessionmaker[AsyncSession], mail: OutboxMail, **values: object) -> None:
     async with sessionmaker() as session, session.begin():
         await session.execute(
             update(OutboxMail)
@@ -148,7 +150,7 @@ class DeliveryRun:
 
 
 async def deliver_due_mail(
-    sessionmaker: async_sessionmaker,
+    sessionmaker: async_sessionmaker[AsyncSession],
     send: Send | None,
     *,
     mail_from: str,

@@ -105,12 +105,12 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
         """Build settings from PORTAL_* variables; refuse the dev secret outside development."""
         env = os.environ if env is None else env
-        values: dict[str, object] = {
+        values: dict[str, Any] = {
             f.name: f.metadata["env"].read(env, f.default) for f in fields(cls) if f.metadata["env"] is not None
         }
         values["cookie_secure"] = str(values["base_url"]).startswith("https://")
         values.update(overrides)
-        settings = cls(**values)  # type: ignore[arg-type]
+        settings = cls(**values)
         settings.check()
         return settings
 

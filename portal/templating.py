@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from portal import gesture_texts, i18n, site_texts
 from portal.domain.repeat import RepeatLevel
 from portal.settings import ROOT
 
@@ -17,7 +18,22 @@ def make_environment() -> Environment:
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    # Newstyle gettext: `{{ _("Hi %(name)s", name=n) }}` is escaped and formatted like `{% trans %}`.
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]  # added by the i18n extension
+    env.globals["lang"] = i18n.current_locale
+    env.globals["html_lang"] = i18n.html_lang
+    env.globals["text_direction"] = i18n.text_direction
+    env.globals["language_name"] = lambda code: i18n.LANGUAGE_NAMES.get(code or "", code or "—")
+    env.globals["languages"] = i18n.LANGUAGES
+    env.globals["category_text"] = site_texts.category_text
+    env.globals["no_blame_text"] = site_texts.no_blame_text
+    env.globals["text_of"] = site_texts.text_of
+    env.globals["confirmation"] = gesture_texts.confirmation
+    env.filters["moment"] = i18n.format_moment
+    env.filters["day"] = i18n.format_day
+    env.filters["clock"] = i18n.format_clock
     env.globals["htmx_file"] = HTMX_FILE
     env.globals["repeat_label"] = lambda level: RepeatLevel(min(level, RepeatLevel.CHURN_RISK)).label
     return env

@@ -7,7 +7,7 @@ import contextlib
 import logging
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from portal.mail import Mail
 from portal.mailer import SmtpMailer
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 class Worker:
     """Keeps the clocks and delivers the outbox; several may run at once (claims and flags keep them apart)."""
 
-    def __init__(self, settings: Settings, sessionmaker: async_sessionmaker, mail: Mail) -> None:
+    def __init__(self, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], mail: Mail) -> None:
         self.settings = settings
         self.sessionmaker = sessionmaker
         self.mail = mail

@@ -20,6 +20,7 @@ from portal import migrate
 from portal.app import create_app
 from portal.db import make_engine, make_sessionmaker
 from portal.domain import passwords
+from portal.domain.identity import sign_customer
 from portal.domain.intake import validate_report
 from portal.mail import Mail
 from portal.models import Base, Report, Site, Staff
@@ -187,6 +188,11 @@ def report_body(site: Site, **fields: object) -> dict[str, object]:
     }
     body.update(fields)
     return body
+
+
+def signed_as(site: Site, customer_id: str) -> dict[str, str]:
+    """The identity fields a site's host page signs for a customer it knows."""
+    return {"customer_id": customer_id, "customer_sig": sign_customer(site.secret, customer_id)}
 
 
 ReportFactory = Callable[..., Awaitable[Report]]

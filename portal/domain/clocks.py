@@ -10,10 +10,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from portal.i18n import N_
+from portal.i18n import gettext as _
+
 FIRST_RESPONSE_MINUTES = 20
 RECOVERY_HOURS = 24
 WARN_BEFORE = {"first_response": timedelta(minutes=5), "recovery": timedelta(hours=1)}
-CLOCK_LABELS = {"first_response": "first follow-up", "recovery": "recovery"}
+CLOCK_LABELS = {"first_response": N_("first follow-up"), "recovery": N_("recovery")}
 
 
 @dataclass(frozen=True)
@@ -32,14 +35,18 @@ class Clock:
     def label(self) -> str:
         """'12 min left for first follow-up', 'recovery overdue by 2 h 5 min'."""
         span = _span(abs(self.remaining))
-        name = CLOCK_LABELS[self.kind]
-        return f"{name} overdue by {span}" if self.breached else f"{span} left for {name}"
+        name = _(CLOCK_LABELS[self.kind])
+        if self.breached:
+            return _("%(clock)s overdue by %(span)s", clock=name, span=span)
+        return _("%(span)s left for %(clock)s", span=span, clock=name)
 
 
 def _span(delta: timedelta) -> str:
     minutes = int(delta.total_seconds() // 60)
     hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+    if hours:
+        return _("%(hours)s h %(minutes)s min", hours=hours, minutes=minutes)
+    return _("%(minutes)s min", minutes=minutes)
 
 
 def due_times(created_at: datetime, first_response_minutes: int, recovery_hours: int) -> tuple[datetime, datetime]:

@@ -14,31 +14,34 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from urllib.parse import urlsplit
 
+from portal.i18n import N_, format_moment
+from portal.i18n import gettext as _
+
 FLOW = ("open", "investigating", "action_planned", "implemented", "verifying", "closed")
 STATES = (*FLOW, "reopened")
 STATE_LABELS = {
-    "open": "Open",
-    "investigating": "Investigating",
-    "action_planned": "Action planned",
-    "implemented": "Implemented",
-    "verifying": "Verifying",
-    "closed": "Closed",
-    "reopened": "Reopened",
+    "open": N_("Open"),
+    "investigating": N_("Investigating"),
+    "action_planned": N_("Action planned"),
+    "implemented": N_("Implemented"),
+    "verifying": N_("Verifying"),
+    "closed": N_("Closed"),
+    "reopened": N_("Reopened"),
 }
-SEVERITIES = ("low", "medium", "high", "critical")
+SEVERITIES = (N_("low"), N_("medium"), N_("high"), N_("critical"))  # also the values in forms and exports
 DEFAULT_VERIFICATION_DAYS = 14
 MAX_WHYS = 5
 
 # What each state needs before a CA may be in it (fields of CAFields, with what to say when missing).
 NEEDS: dict[str, list[tuple[str, str]]] = {
-    "investigating": [("problem", "a problem statement"), ("owner_id", "an owner")],
+    "investigating": [("problem", N_("a problem statement")), ("owner_id", N_("an owner"))],
     "action_planned": [
-        ("root_cause", "a root cause (answer at least one “why?”)"),
-        ("corrective_action", "the corrective action"),
+        ("root_cause", N_("a root cause (answer at least one “why?”)")),
+        ("corrective_action", N_("the corrective action")),
     ],
-    "implemented": [("preventive_action", "the preventive action")],
+    "implemented": [("preventive_action", N_("the preventive action"))],
     "verifying": [],
-    "closed": [("closure_summary", "a customer-facing closure summary")],
+    "closed": [("closure_summary", N_("a customer-facing closure summary"))],
 }
 
 
@@ -66,9 +69,11 @@ class CAFields:
 
 
 def missing_for(target: str, ca: CAFields) -> list[str]:
-    """What is missing for the CA to be in `target`: the needs of every flow state up to it."""
+    """What is missing for the CA to be in `target`: the needs of every flow state up to it, in words."""
     reach = FLOW[: FLOW.index(target) + 1] if target in FLOW else ()
-    return [what for state in reach for name, what in NEEDS.get(state, []) if not str(getattr(ca, name) or "").strip()]
+    return [
+        _(what) for state in reach for name, what in NEEDS.get(state, []) if not str(getattr(ca, name) or "").strip()
+    ]
 
 
 def next_states(state: str) -> list[str]:
@@ -86,14 +91,20 @@ def next_states(state: str) -> list[str]:
 def check_transition(ca: CAFields, target: str, *, now: datetime, early_close_reason: str = "") -> None:
     """Raise CATransitionError unless the CA may move to `target` now."""
     if target not in STATES:
-        raise CATransitionError("Pick one of the listed states.")
+        raise CATransitionError(_("Pick one of the listed states."))
     if target not in next_states(ca.state):
         raise CATransitionError(
-            f"A CA that is {STATE_LABELS[ca.state].lower()} cannot move to {STATE_LABELS[target].lower()}."
+            _(
+                "A CA that is %(current)s cannot move to %(target)s.",
+                current=_(STATE_LABELS[ca.state]).lower(),
+                target=_(STATE_LABELS[target]).lower(),
+            )
         )
     missing = missing_for(target, ca)
     if missing:
-        raise CATransitionError(f"Before “{STATE_LABELS[target]}”, add {', '.join(missing)}.")
+        raise CATransitionError(
+            _("Before “%(state)s”, add %(missing)s.", state=_(STATE_LABELS[target]), missing=", ".join(missing))
+        )
     if (
         target == "closed"
         and ca.verification_ends_at
@@ -101,8 +112,10 @@ def check_transition(ca: CAFields, target: str, *, now: datetime, early_close_re
         and not early_close_reason.strip()
     ):
         raise CATransitionError(
-            f"The verification window runs until {ca.verification_ends_at:%d %b %Y %H:%M} UTC. "
-            "Closing before then needs a reason, which is recorded."
+            _(
+                "The verification window runs until %(until)s UTC. Closing before then needs a reason, which is recorded.",
+                until=format_moment(ca.verification_ends_at, None, "short"),
+            )
         )
 
 
@@ -135,10 +148,11 @@ class CAForm:
     errors: dict[str, str] = field(default_factory=dict)
 
 
-def _text(form: Mapping[str, object], key: str, limit: int, errors: dict[str, str], label: str) -> str:
+def _text(form: Mapping[str, object], key: str, limit: int, errors: dict[str, str], too_long: str) -> str:
+    """A text field; `too_long` (N_-marked, with `%(limit)s`) is the error when it is longer than `limit`."""
     value = str(form.get(key) or "").strip()
     if len(value) > limit:
-        errors[key] = f"{label} can be at most {limit} characters."
+        errors[key] = _(too_long, limit=limit)
     return value
 
 
@@ -147,48 +161,57 @@ def validate_ca(form: Mapping[str, object], categories: list[str], owner_ids: se
     errors: dict[str, str] = {}
     title = " ".join(str(form.get("title") or "").split())
     if not title or len(title) > 200:
-        errors["title"] = "Give the CA a title of at most 200 characters."
+        errors["title"] = _("Give the CA a title of at most 200 characters.")
     category = str(form.get("category") or "") or None
     if category and category not in categories:
-        errors["category"] = "Pick one of the site's categories."
+        errors["category"] = _("Pick one of the site's categories.")
     severity = str(form.get("severity") or "medium")
     if severity not in SEVERITIES:
-        errors["severity"] = "Pick low, medium, high or critical."
+        errors["severity"] = _("Pick low, medium, high or critical.")
     control = {"yes": True, "no": False}.get(str(form.get("within_control") or ""))
     owner = str(form.get("owner_id") or "")
     owner_id = int(owner) if owner.isdigit() else None
     if owner and owner_id not in owner_ids:
-        errors["owner_id"] = "The owner must be a lead or admin of this site."
+        errors["owner_id"] = _("The owner must be a lead or admin of this site.")
     due_on = None
     if form.get("due_on"):
         try:
             due_on = date.fromisoformat(str(form["due_on"]))
         except ValueError:
-            errors["due_on"] = "Give the due date as YYYY-MM-DD."
+            errors["due_on"] = _("Give the due date as YYYY-MM-DD.")
     days = str(form.get("verification_days") or DEFAULT_VERIFICATION_DAYS)
     if not days.isdigit() or not 1 <= int(days) <= 365:
-        errors["verification_days"] = "The verification window is a number of days from 1 to 365."
-    pattern = _text(form, "page_pattern", 300, errors, "The page pattern")
+        errors["verification_days"] = _("The verification window is a number of days from 1 to 365.")
+    pattern = _text(form, "page_pattern", 300, errors, N_("The page pattern can be at most %(limit)s characters."))
     if pattern and not pattern.startswith("/"):
-        errors["page_pattern"] = "The page pattern is a path such as /checkout/* (it starts with /)."
-    public, public_wording = bool(form.get("public")), _text(form, "public_wording", 500, errors, "The public wording")
+        errors["page_pattern"] = _("The page pattern is a path such as /checkout/* (it starts with /).")
+    public = bool(form.get("public"))
+    public_wording = _text(
+        form, "public_wording", 500, errors, N_("The public wording can be at most %(limit)s characters.")
+    )
     if public and not public_wording:
-        errors["public_wording"] = "A known issue needs the public wording customers will see."
+        errors["public_wording"] = _("A known issue needs the public wording customers will see.")
     raw_whys = form.get("whys")
     return CAForm(
         title=title,
-        problem=_text(form, "problem", 4000, errors, "The problem statement"),
+        problem=_text(form, "problem", 4000, errors, N_("The problem statement can be at most %(limit)s characters.")),
         category=category,
         severity=severity,
         within_control=control,
         owner_id=owner_id,
         due_on=due_on,
-        containment=_text(form, "containment", 4000, errors, "Containment"),
+        containment=_text(form, "containment", 4000, errors, N_("Containment can be at most %(limit)s characters.")),
         whys=parse_whys(raw_whys if isinstance(raw_whys, (list, str)) else None),
-        corrective_action=_text(form, "corrective_action", 4000, errors, "The corrective action"),
-        preventive_action=_text(form, "preventive_action", 4000, errors, "The preventive action"),
+        corrective_action=_text(
+            form, "corrective_action", 4000, errors, N_("The corrective action can be at most %(limit)s characters.")
+        ),
+        preventive_action=_text(
+            form, "preventive_action", 4000, errors, N_("The preventive action can be at most %(limit)s characters.")
+        ),
         verification_days=int(days) if days.isdigit() else DEFAULT_VERIFICATION_DAYS,
-        closure_summary=_text(form, "closure_summary", 2000, errors, "The closure summary"),
+        closure_summary=_text(
+            form, "closure_summary", 2000, errors, N_("The closure summary can be at most %(limit)s characters.")
+        ),
         public=public,
         public_wording=public_wording,
         page_pattern=pattern,

@@ -12,6 +12,11 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 
 from portal.domain.repeat import RepeatLevel
+from portal.i18n import N_
+from portal.i18n import gettext as _
+
+# How people see each tier, lowest first; the English word is also the tier's value in forms and signatures.
+TIER_LABELS = (N_("standard"), N_("elevated"), N_("premium"))
 
 
 class Tier(IntEnum):
@@ -23,8 +28,8 @@ class Tier(IntEnum):
 
     @property
     def label(self) -> str:
-        """How people see the tier."""
-        return self.name.lower()
+        """How people see the tier (in English: translate it where it is shown)."""
+        return TIER_LABELS[self.value - 1]
 
     @classmethod
     def parse(cls, value: str | int | None) -> Tier | None:
@@ -35,8 +40,8 @@ class Tier(IntEnum):
 
 
 FULFILMENTS = {
-    "task": "A person does it (a task with a 24-hour deadline)",
-    "code": "Automatic: a single-use code from a pool",
+    "task": N_("A person does it (a task with a 24-hour deadline)"),
+    "code": N_("Automatic: a single-use code from a pool"),
 }
 OFFER_LIMIT = 3
 FULFILMENT_HOURS = 24
@@ -78,19 +83,19 @@ DEFAULT_CATALOG = [
 
 # Money is a different process (refunds, credits): a gesture is something we do, not something we pay.
 _MONEY_PATTERNS = [
-    (re.compile(r"[$€£¥₹]\s*\d|\d\s*[$€£¥₹]"), "an amount of money"),
+    (re.compile(r"[$€£¥₹]\s*\d|\d\s*[$€£¥₹]"), N_("an amount of money")),
     (
         re.compile(r"\b\d+(?:[.,]\d+)?\s*(?:usd|eur|gbp|chf|cad|aud|dollars?|euros?|pounds?|bucks)\b", re.I),
-        "an amount of money",
+        N_("an amount of money"),
     ),
-    (re.compile(r"\b(?:usd|eur|gbp|chf|cad|aud)\s*\d", re.I), "an amount of money"),
-    (re.compile(r"\b\d+\s*%\s*(?:off|discount)|\bdiscount\b", re.I), "a discount"),
+    (re.compile(r"\b(?:usd|eur|gbp|chf|cad|aud)\s*\d", re.I), N_("an amount of money")),
+    (re.compile(r"\b\d+\s*%\s*(?:off|discount)|\bdiscount\b", re.I), N_("a discount")),
     (
         re.compile(
             r"\b(?:cash|refunds?|refunded|money[- ]back|reimburse\w*|store credit|account credit|gift ?cards?|vouchers?\s+(?:worth|for|of))\b",
             re.I,
         ),
-        "cash, a refund or a credit",
+        N_("cash, a refund or a credit"),
     ),
 ]
 
@@ -101,9 +106,11 @@ def money_problem(*texts: str) -> str | None:
         for pattern, what in _MONEY_PATTERNS:
             match = pattern.search(text or "")
             if match:
-                return (
-                    f"“{match.group(0).strip()}” reads as {what}. Gestures here are small things we do, never money: "
-                    "cash, refunds and money-off discounts go through your refund process instead."
+                return _(
+                    "“%(words)s” reads as %(what)s. Gestures here are small things we do, never money: "
+                    "cash, refunds and money-off discounts go through your refund process instead.",
+                    words=match.group(0).strip(),
+                    what=_(what),
                 )
     return None
 
@@ -159,6 +166,10 @@ def offer_gestures(
 # elevated, premium). Admins have no limit.
 DEFAULT_BUDGETS: dict[str, list[int]] = {"agent": [10, 2, 0], "lead": [40, 10, 3]}
 BUDGET_ROLES = ("agent", "lead")
+BUDGET_ERRORS = {
+    "agent": N_("The agents' %(tier)s budget must be a whole number from 0 to 10000."),
+    "lead": N_("The leads' %(tier)s budget must be a whole number from 0 to 10000."),
+}
 ROLE_ORDER = ("agent", "lead", "admin")
 
 
@@ -216,12 +227,12 @@ class GestureInvalid(ValueError):
         self.errors = errors
 
 
-def _cap(value: str, label: str, errors: dict[str, str], key: str) -> int | None:
+def _cap(value: str, errors: dict[str, str], key: str, message: str) -> int | None:
     value = (value or "").strip()
     if not value:
         return None
     if not value.isdigit() or not 0 < int(value) <= 100_000:
-        errors[key] = f"{label} must be a whole number from 1 to 100000, or empty for no cap."
+        errors[key] = message
         return None
     return int(value)
 
@@ -232,22 +243,35 @@ def validate_gesture(form: Mapping[str, object], site_categories: Sequence[str])
     name = " ".join(str(form.get("name") or "").split())
     description = str(form.get("description") or "").strip()
     if not name or len(name) > 120:
-        errors["name"] = "Give the gesture a name of at most 120 characters."
+        errors["name"] = _("Give the gesture a name of at most 120 characters.")
     if not description or len(description) > 500:
-        errors["description"] = "Say in at most 500 characters what the customer gets."
+        errors["description"] = _("Say in at most 500 characters what the customer gets.")
     tier = Tier.parse(str(form.get("tier") or ""))
     if tier is None:
-        errors["tier"] = "Pick standard, elevated or premium."
+        errors["tier"] = _("Pick standard, elevated or premium.")
+    # A form sends one ticked category as a string and several as a list.
     raw_categories = form.get("categories") or []
-    categories = [raw_categories] if isinstance(raw_categories, str) else list(raw_categories)  # type: ignore[arg-type]
+    if isinstance(raw_categories, str):
+        raw_categories = [raw_categories]
+    categories = [str(c) for c in raw_categories] if isinstance(raw_categories, Iterable) else []
     unknown = [c for c in categories if c not in site_categories]
     if unknown:
-        errors["categories"] = f"Unknown categories: {', '.join(unknown)}."
+        errors["categories"] = _("Unknown categories: %(categories)s.", categories=", ".join(unknown))
     fulfilment = str(form.get("fulfilment") or "")
     if fulfilment not in FULFILMENTS:
-        errors["fulfilment"] = "Pick how it is fulfilled: by a person, or with codes from a pool."
-    daily_cap = _cap(str(form.get("daily_cap") or ""), "The daily cap", errors, "daily_cap")
-    monthly_cap = _cap(str(form.get("monthly_cap") or ""), "The monthly cap", errors, "monthly_cap")
+        errors["fulfilment"] = _("Pick how it is fulfilled: by a person, or with codes from a pool.")
+    daily_cap = _cap(
+        str(form.get("daily_cap") or ""),
+        errors,
+        "daily_cap",
+        _("The daily cap must be a whole number from 1 to 100000, or empty for no cap."),
+    )
+    monthly_cap = _cap(
+        str(form.get("monthly_cap") or ""),
+        errors,
+        "monthly_cap",
+        _("The monthly cap must be a whole number from 1 to 100000, or empty for no cap."),
+    )
     if "name" not in errors and "description" not in errors:
         problem = money_problem(name, description)
         if problem:
@@ -268,7 +292,7 @@ def parse_budgets(form: Mapping[str, object]) -> dict[str, list[int]]:
             key = f"budget_{role}_{tier.value}"
             value = str(form.get(key) or "0").strip()
             if not value.isdigit() or int(value) > 10_000:
-                errors[key] = f"The {role}s' {tier.label} budget must be a whole number from 0 to 10000."
+                errors[key] = _(BUDGET_ERRORS[role], tier=_(tier.label))
                 value = "0"
             budgets[role].append(int(value))
     if errors:

@@ -17,21 +17,33 @@ from dataclasses import dataclass
 
 from scipy.stats import binom
 
+from portal.i18n import N_
+from portal.i18n import gettext as _
+
 ALPHA = 0.05
 MIN_REPORTS = 5
 MIN_RATIO = 1.5
-WEEKDAYS = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
-# The host's busy level (0–100) and the site's reports in the hour before, in bands.
+WEEKDAYS = (
+    N_("Mondays"),
+    N_("Tuesdays"),
+    N_("Wednesdays"),
+    N_("Thursdays"),
+    N_("Fridays"),
+    N_("Saturdays"),
+    N_("Sundays"),
+)
+# The host's busy level (0–100) and the site's reports in the hour before, in bands. The English label is
+# also the band's value in the rollups and in hotspot links: translate it where it is shown.
 BUSY_BANDS = (
-    (0, 49, "below 50 % busy"),
-    (50, 69, "50–69 % busy"),
-    (70, 89, "70–89 % busy"),
-    (90, 100, "90 % busy or more"),
+    (0, 49, N_("below 50 % busy")),
+    (50, 69, N_("50–69 % busy")),
+    (70, 89, N_("70–89 % busy")),
+    (90, 100, N_("90 % busy or more")),
 )
 RATE_BANDS = (
-    (0, 4, "0–4 reports in the hour before"),
-    (5, 19, "5–19 reports in the hour before"),
-    (20, None, "20+ reports in the hour before"),
+    (0, 4, N_("0–4 reports in the hour before")),
+    (5, 19, N_("5–19 reports in the hour before")),
+    (20, None, N_("20+ reports in the hour before")),
 )
 
 
@@ -62,7 +74,12 @@ class Hotspot:
 
 def hour_label(weekday: int, hour: int) -> str:
     """`Wednesdays 15:00–16:00` for a weekday (Monday 0) and hour of the customer's local time."""
-    return f"{WEEKDAYS[weekday]} {hour:02d}:00–{(hour + 1) % 24:02d}:00"
+    return _(
+        "%(weekdays)s %(start)s–%(end)s",
+        weekdays=_(WEEKDAYS[weekday]),
+        start=f"{hour:02d}:00",
+        end=f"{(hour + 1) % 24:02d}:00",
+    )
 
 
 def find_hotspots(

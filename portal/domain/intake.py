@@ -14,6 +14,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from portal.domain.gestures import Tier
+from portal.i18n import N_
+from portal.i18n import gettext as _
 
 MAX_DESCRIPTION = 2000
 MAX_SUGGESTION = 1000
@@ -22,7 +24,6 @@ HONEYPOT_FIELD = "website"
 EMAIL_RE = re.compile(
     r"^[^@\s<>()\[\],;:\"\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
 )
-LANG_RE = re.compile(r"^[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$")
 VIEWPORT_RE = re.compile(r"^\d{1,5}x\d{1,5}$")
 HEX_SIG_RE = re.compile(r"^[0-9a-fA-F]{64}$")
 CUSTOMER_TIERS = tuple(t.label for t in Tier)  # the host's words for a tier, covered by the signature
@@ -49,7 +50,6 @@ class ReportDraft:
     busy: int | None = None
     location: str | None = None
     tz_offset_min: int | None = None
-    lang: str | None = None
 
 
 class Invalid(Exception):
@@ -78,9 +78,9 @@ def _line(raw: Mapping[str, Any], field: str, limit: int, errors: dict[str, str]
     if not value:
         return None
     if LINE_BREAK_RE.search(value) or CONTROL_RE.search(value):
-        errors[field] = f"{label} must be on one line, without control characters."
+        errors[field] = _("%(field)s must be on one line, without control characters.", field=_(label))
     elif len(value) > limit:
-        errors[field] = f"{label} can be at most {limit} characters."
+        errors[field] = _("%(field)s can be at most %(limit)s characters.", field=_(label), limit=limit)
     return value
 
 
@@ -89,16 +89,16 @@ def _int(raw: Mapping[str, Any], field: str, low: int, high: int, errors: dict[s
     if value is None or value == "":
         return None
     if isinstance(value, bool):
-        errors[field] = f"{label} must be a whole number."
+        errors[field] = _("%(field)s must be a whole number.", field=_(label))
         return None
     try:
         number = int(value) if not isinstance(value, float) or value.is_integer() else None
     except (TypeError, ValueError):
         number = None
     if number is None:
-        errors[field] = f"{label} must be a whole number."
+        errors[field] = _("%(field)s must be a whole number.", field=_(label))
     elif not low <= number <= high:
-        errors[field] = f"{label} must be between {low} and {high}."
+        errors[field] = _("%(field)s must be between %(low)s and %(high)s.", field=_(label), low=low, high=high)
     return number
 
 
@@ -107,7 +107,7 @@ def _url(raw: Mapping[str, Any], field: str, errors: dict[str, str], label: str)
     if value and field not in errors:
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            errors[field] = f"{label} must be an http or https address."
+            errors[field] = _("%(field)s must be an http or https address.", field=_(label))
     return value
 
 
@@ -117,43 +117,42 @@ def validate_report(raw: Mapping[str, Any], category_slugs: list[str]) -> Report
     category = _text(raw, "category")
     description = _text(raw, "description")
     if CONTROL_RE.search(description):
-        errors["description"] = "The description contains characters we can't store."
+        errors["description"] = _("The description contains characters we can't store.")
     if not description and not category:
-        errors["description"] = "Tell us in a few words what went wrong, or pick what it was about."
+        errors["description"] = _("Tell us in a few words what went wrong, or pick what it was about.")
     elif len(description) > MAX_DESCRIPTION:
-        errors["description"] = (
-            f"The description can be at most {MAX_DESCRIPTION} characters (it has {len(description)})."
+        errors["description"] = _(
+            "The description can be at most %(limit)s characters (it has %(length)s).",
+            limit=MAX_DESCRIPTION,
+            length=len(description),
         )
     if category and category not in category_slugs:
-        errors["category"] = "Pick one of the listed topics."
+        errors["category"] = _("Pick one of the listed topics.")
     suggestion = _text(raw, "suggestion") or None
     if suggestion and len(suggestion) > MAX_SUGGESTION:
-        errors["suggestion"] = f"The suggestion can be at most {MAX_SUGGESTION} characters."
+        errors["suggestion"] = _("The suggestion can be at most %(limit)s characters.", limit=MAX_SUGGESTION)
     elif suggestion and CONTROL_RE.search(suggestion):
-        errors["suggestion"] = "The suggestion contains characters we can't store."
+        errors["suggestion"] = _("The suggestion contains characters we can't store.")
 
-    email = _line(raw, "email", 320, errors, "Email")
+    email = _line(raw, "email", 320, errors, N_("Email"))
     if email and "email" not in errors and not EMAIL_RE.match(email):
-        errors["email"] = "That doesn't look like an email address (name@example.com)."
-    name = _line(raw, "name", 120, errors, "Name")
-    customer_id = _line(raw, "customer_id", 200, errors, "Customer id")
-    customer_sig = _line(raw, "customer_sig", 64, errors, "Customer signature")
+        errors["email"] = _("That doesn't look like an email address (name@example.com).")
+    name = _line(raw, "name", 120, errors, N_("Name"))
+    customer_id = _line(raw, "customer_id", 200, errors, N_("Customer id"))
+    customer_sig = _line(raw, "customer_sig", 64, errors, N_("Customer signature"))
     if customer_sig and "customer_sig" not in errors and not HEX_SIG_RE.match(customer_sig):
-        errors["customer_sig"] = "The customer signature must be 64 hex characters."
-    customer_tier = _line(raw, "customer_tier", 20, errors, "Customer tier")
+        errors["customer_sig"] = _("The customer signature must be 64 hex characters.")
+    customer_tier = _line(raw, "customer_tier", 20, errors, N_("Customer tier"))
     if customer_tier and "customer_tier" not in errors and customer_tier not in CUSTOMER_TIERS:
-        errors["customer_tier"] = "The customer tier must be standard, elevated or premium."
-    page_url = _url(raw, "page_url", errors, "Page address")
-    referrer = _url(raw, "referrer", errors, "Referrer")
-    viewport = _line(raw, "viewport", 20, errors, "Viewport")
+        errors["customer_tier"] = _("The customer tier must be standard, elevated or premium.")
+    page_url = _url(raw, "page_url", errors, N_("Page address"))
+    referrer = _url(raw, "referrer", errors, N_("Referrer"))
+    viewport = _line(raw, "viewport", 20, errors, N_("Viewport"))
     if viewport and "viewport" not in errors and not VIEWPORT_RE.match(viewport):
-        errors["viewport"] = "Viewport must look like 1280x720."
-    lang = _line(raw, "lang", 35, errors, "Language")
-    if lang and "lang" not in errors and not LANG_RE.match(lang):
-        errors["lang"] = "Language must be a language tag such as en or fr-CA."
-    location = _line(raw, "location", 200, errors, "Location")
-    busy = _int(raw, "busy", 0, 100, errors, "Busy level")
-    tz_offset_min = _int(raw, "tz_offset_min", -14 * 60, 14 * 60, errors, "Timezone offset")
+        errors["viewport"] = _("Viewport must look like 1280x720.")
+    location = _line(raw, "location", 200, errors, N_("Location"))
+    busy = _int(raw, "busy", 0, 100, errors, N_("Busy level"))
+    tz_offset_min = _int(raw, "tz_offset_min", -14 * 60, 14 * 60, errors, N_("Timezone offset"))
 
     if errors:
         raise Invalid(errors)
@@ -172,7 +171,6 @@ def validate_report(raw: Mapping[str, Any], category_slugs: list[str]) -> Report
         busy=busy,
         location=location,
         tz_offset_min=tz_offset_min,
-        lang=lang,
     )
 
 

@@ -6,6 +6,7 @@ applies them. Every finding carries the offending phrase, the reason and a sugge
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import tomllib
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ class Lexicon:
     apology: re.Pattern[str]
     apology_within_words: int
     first_person: re.Pattern[str]
+    missing: dict[str, tuple[str, str]]  # missing_apology / missing_ownership: (reason, suggestion)
 
     @classmethod
     def from_toml(cls, source: str) -> Lexicon:
@@ -54,12 +56,16 @@ class Lexicon:
             apology=re.compile(essentials["apology"], re.IGNORECASE),
             apology_within_words=int(essentials["apology_within_words"]),
             first_person=re.compile(essentials["first_person"], re.IGNORECASE),
+            missing={
+                kind: (essentials[f"{kind}_reason"], essentials[f"{kind}_suggestion"])
+                for kind in ("missing_apology", "missing_ownership")
+            },
         )
 
     def extended(self, entries: list[dict[str, Any]]) -> Lexicon:
         """This lexicon plus a site's own entries ({kind, pattern, reason, suggestion})."""
         added = tuple(_rule(entry["kind"], entry) for entry in entries)
-        return Lexicon(self.rules + added, self.apology, self.apology_within_words, self.first_person)
+        return dataclasses.replace(self, rules=self.rules + added)
 
 
 def _rule(kind: str, entry: dict[str, Any]) -> Rule:
@@ -96,21 +102,10 @@ def lint(text: str, lexicon: Lexicon, *, follow_up: bool = False) -> list[Findin
     if follow_up:
         return sorted(findings, key=lambda f: f.start)
     if apology is None or len(text[: apology.start()].split()) > lexicon.apology_within_words:
+        reason, suggestion = lexicon.missing["missing_apology"]
         findings.append(
-            Finding(
-                "missing_apology",
-                text[:60],
-                f"No apology in the first {lexicon.apology_within_words} words: the customer should not have to search for it.",
-                "Open with it: 'I'm sorry ...'",
-            )
+            Finding("missing_apology", text[:60], reason.format(words=lexicon.apology_within_words), suggestion)
         )
     if not lexicon.first_person.search(text):
-        findings.append(
-            Finding(
-                "missing_ownership",
-                text[:60],
-                "Nobody owns the failure in the first person.",
-                "Say who owns it: 'That's on us' or 'I got this wrong'.",
-            )
-        )
+        findings.append(Finding("missing_ownership", text[:60], *lexicon.missing["missing_ownership"]))
     return sorted(findings, key=lambda f: f.start)

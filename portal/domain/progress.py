@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from portal.domain.workflow import STATES
+from portal.i18n import N_
 
 CUSTOMER_STATE_LABELS = {
-    "new": "Received",
-    "acknowledged": "Seen by our team",
-    "in_progress": "Being worked on",
-    "fixed": "Fixed for you",
-    "closed": "Done",
+    "new": N_("Received"),
+    "acknowledged": N_("Seen by our team"),
+    "in_progress": N_("Being worked on"),
+    "fixed": N_("Fixed for you"),
+    "closed": N_("Done"),
 }
 
 
@@ -26,14 +27,14 @@ class Step:
 
 
 _STEPS = (
-    ("new", "We have your report", "It reached us, and the apology above went out straight away."),
+    ("new", N_("We have your report"), N_("It reached us, and the apology above went out straight away.")),
     (
         "acknowledged",
-        "A person looks at it",
-        "Someone from our team follows up within 20 minutes during opening hours.",
+        N_("A person looks at it"),
+        N_("Someone from our team follows up within 20 minutes during opening hours."),
     ),
-    ("fixed", "We put it right for you", "We aim to have it sorted for you within 24 hours."),
-    ("closed", "We stop it happening again", "We look for the cause and tell you what we changed."),
+    ("fixed", N_("We put it right for you"), N_("We aim to have it sorted for you within 24 hours.")),
+    ("closed", N_("We stop it happening again"), N_("We look for the cause and tell you what we changed.")),
 )
 
 

@@ -11,6 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
 # How much each signal counts; text dominates, the context breaks ties between similar wordings.
@@ -137,23 +138,26 @@ def page_path(url: str | None) -> str:
     return "/".join(":id" if _NUMERIC_SEGMENT.match(part) else part for part in path.split("/"))
 
 
+K = TypeVar("K")  # what a Doc is known by: a report's or a CA's id
+
+
 @dataclass(frozen=True)
-class Doc:
+class Doc(Generic[K]):
     """Something to compare: a report, or a CA with everything linked to it."""
 
-    key: object
+    key: K
     text: str
     category: str | None = None
     paths: frozenset[str] = field(default_factory=frozenset)
     locations: frozenset[str] = field(default_factory=frozenset)
 
 
-def report_doc(key: object, description: str, category: str | None, page_url: str | None, location: str | None) -> Doc:
+def report_doc(key: K, description: str, category: str | None, page_url: str | None, location: str | None) -> Doc[K]:
     """A report as a Doc."""
     return Doc(key, description, category, frozenset({page_path(page_url)} - {""}), frozenset({location or ""} - {""}))
 
 
-def ca_doc(key: object, title: str, problem: str, category: str | None, linked: Sequence[Doc]) -> Doc:
+def ca_doc(key: K, title: str, problem: str, category: str | None, linked: Sequence[Doc[Any]]) -> Doc[K]:
     """A CA as a Doc: its own words and its linked reports' words, pages and locations."""
     return Doc(
         key,
@@ -164,10 +168,10 @@ def ca_doc(key: object, title: str, problem: str, category: str | None, linked: 
     )
 
 
-class Index:
+class Index(Generic[K]):
     """TF-IDF vectors for a set of documents, weighted by how rare each term is among them."""
 
-    def __init__(self, docs: Iterable[Doc]) -> None:
+    def __init__(self, docs: Iterable[Doc[K]]) -> None:
         self.docs = list(docs)
         counts = [Counter(terms(d.text)) for d in self.docs]
         df = Counter(t for c in counts for t in c)
@@ -180,7 +184,7 @@ class Index:
         norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
         return {t: w / norm for t, w in weights.items()}
 
-    def rank(self, query: Doc, *, k: int = 3, exclude: Iterable[object] = ()) -> list[tuple[Doc, float]]:
+    def rank(self, query: Doc[Any], *, k: int = 3, exclude: Iterable[object] = ()) -> list[tuple[Doc[K], float]]:
         """The `k` documents most like `query`, best first, with their scores (0–1)."""
         q = self._vector(Counter(terms(query.text)))
         skip = set(exclude)
@@ -193,7 +197,7 @@ class Index:
         return scored[:k]
 
 
-def similarity(q: dict[str, float], v: dict[str, float], query: Doc, doc: Doc) -> float:
+def similarity(q: dict[str, float], v: dict[str, float], query: Doc[Any], doc: Doc[Any]) -> float:
     """Weighted sum of text cosine and matching category, page path and location."""
     cosine = sum(w * v.get(t, 0.0) for t, w in q.items())
     return (

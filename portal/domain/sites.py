@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
+from portal.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_
+from portal.i18n import gettext as _
+
+# English originals; the catalogs translate them where they are shown, until a site writes its own.
 DEFAULT_CATEGORIES: list[dict[str, str]] = [
-    {"slug": "delivery", "label": "Late or missing delivery"},
-    {"slug": "website", "label": "Page slow or broken"},
-    {"slug": "billing", "label": "Wrong charge"},
-    {"slug": "order", "label": "Wrong or damaged item"},
-    {"slug": "service", "label": "Help that didn't help"},
-    {"slug": "other", "label": "Something else"},
+    {"slug": "delivery", "label": N_("Late or missing delivery")},
+    {"slug": "website", "label": N_("Page slow or broken")},
+    {"slug": "billing", "label": N_("Wrong charge")},
+    {"slug": "order", "label": N_("Wrong or damaged item")},
+    {"slug": "service", "label": N_("Help that didn't help")},
+    {"slug": "other", "label": N_("Something else")},
 ]
 
-DEFAULT_NO_BLAME_TEXT = (
+DEFAULT_NO_BLAME_TEXT = N_(
     "No slip is too small to tell us about. Nobody gets into trouble because of what you write "
     "here: we use it to fix the cause, so it doesn't happen to you or anyone else again."
 )
@@ -48,6 +54,11 @@ def origin_allowed(origin: str | None, allowed: list[str], own_origin: str) -> b
     return origin == normalize_origin(own_origin) or "*" in allowed or origin in allowed
 
 
+def translated(original: str, translations: Mapping[str, Mapping[str, str]] | None, field: str, lang: str) -> str:
+    """A site's own text in `lang`: the translation an admin wrote, else the original (in the site's default language)."""
+    return ((translations or {}).get(lang) or {}).get(field) or original
+
+
 def category_label(categories: list[dict[str, str]], slug: str) -> str:
     """The label shown for a category slug (the slug itself when the site no longer lists it)."""
     return next((c["label"] for c in categories if c["slug"] == slug), slug)
@@ -67,6 +78,8 @@ class SiteSettings:
     first_response_minutes: int
     recovery_hours: int
     follow_up_hours: int
+    languages: list[str]
+    default_language: str
 
 
 def _slug(label: str) -> str:
@@ -75,7 +88,7 @@ def _slug(label: str) -> str:
 
 def parse_categories(text: str) -> list[dict[str, str]]:
     """One category per line, `slug: Label` or just `Label` (the slug is made from it)."""
-    categories = []
+    categories: list[dict[str, str]] = []
     for line in text.splitlines():
         if not line.strip():
             continue
@@ -92,39 +105,45 @@ def format_categories(categories: list[dict[str, str]]) -> str:
     return "\n".join(f"{c['slug']}: {c['label']}" for c in categories)
 
 
-def validate_site_settings(form: dict[str, str]) -> SiteSettings:
+def validate_site_settings(form: Mapping[str, Any]) -> SiteSettings:
     """Check an admin's site form; raise SiteSettingsInvalid naming each bad field."""
     errors: dict[str, str] = {}
-    name = form.get("name", "").strip()
+    name = str(form.get("name", "")).strip()
     if not name or len(name) > 200:
-        errors["name"] = "Give the site a name (up to 200 characters)."
+        errors["name"] = _("Give the site a name (up to 200 characters).")
     origins = []
-    for line in form.get("allowed_origins", "").split():
+    for line in str(form.get("allowed_origins", "")).split():
         try:
             origins.append(normalize_origin(line))
         except OriginError:
-            errors["allowed_origins"] = f"{line!r} is not an origin like https://shop.example."
+            errors["allowed_origins"] = _("%(value)s is not an origin like https://shop.example.", value=repr(line))
     if not origins and "allowed_origins" not in errors:
-        errors["allowed_origins"] = "List at least one origin where the widget may appear."
-    categories = parse_categories(form.get("categories", ""))
+        errors["allowed_origins"] = _("List at least one origin where the widget may appear.")
+    categories = parse_categories(str(form.get("categories", "")))
     if not categories:
-        errors["categories"] = "List at least one category, one per line."
-    no_blame = form.get("no_blame_text", "").strip()
+        errors["categories"] = _("List at least one category, one per line.")
+    no_blame = str(form.get("no_blame_text", "")).strip()
     if len(no_blame) > 600:
-        errors["no_blame_text"] = "Keep the no-blame text under 600 characters."
-    signer_name = form.get("signer_name", "").strip()
+        errors["no_blame_text"] = _("Keep the no-blame text under 600 characters.")
+    signer_name = str(form.get("signer_name", "")).strip()
     if not signer_name or len(signer_name) > 120 or "\n" in signer_name:
-        errors["signer_name"] = "Apologies are signed by a named person: give their name."
+        errors["signer_name"] = _("Apologies are signed by a named person: give their name.")
     numbers = {
-        "repeat_window_days": (1, 730, "The repeat window is a number of days from 1 to 730."),
-        "first_response_minutes": (1, 24 * 60, "The first follow-up target is a number of minutes from 1 to 1440."),
-        "recovery_hours": (1, 24 * 14, "The recovery target is a number of hours from 1 to 336."),
-        "follow_up_hours": (1, 24 * 7, "The lead's follow-up target is a number of hours from 1 to 168."),
+        "repeat_window_days": (1, 730, N_("The repeat window is a number of days from 1 to 730.")),
+        "first_response_minutes": (1, 24 * 60, N_("The first follow-up target is a number of minutes from 1 to 1440.")),
+        "recovery_hours": (1, 24 * 14, N_("The recovery target is a number of hours from 1 to 336.")),
+        "follow_up_hours": (1, 24 * 7, N_("The lead's follow-up target is a number of hours from 1 to 168.")),
     }
     for field, (low, high, message) in numbers.items():
-        value = form.get(field, "").strip()
+        value = str(form.get(field, "")).strip()
         if not value.isdigit() or not low <= int(value) <= high:
-            errors[field] = message
+            errors[field] = _(message)
+    raw_languages = form.get("languages") or []
+    picked = [raw_languages] if isinstance(raw_languages, str) else list(raw_languages)
+    default_language = str(form.get("default_language") or DEFAULT_LANGUAGE)
+    languages = [lang for lang in LANGUAGES if lang in picked or lang == default_language]
+    if default_language not in LANGUAGES:
+        errors["default_language"] = _("Pick the language the site's own texts are written in.")
     if errors:
         raise SiteSettingsInvalid(errors)
     return SiteSettings(
@@ -133,11 +152,13 @@ def validate_site_settings(form: dict[str, str]) -> SiteSettings:
         categories=categories,
         no_blame_text=no_blame or None,
         signer_name=signer_name,
-        signer_role=form.get("signer_role", "").strip()[:120],
+        signer_role=str(form.get("signer_role", "")).strip()[:120],
         repeat_window_days=int(form["repeat_window_days"]),
         first_response_minutes=int(form["first_response_minutes"]),
         recovery_hours=int(form["recovery_hours"]),
         follow_up_hours=int(form["follow_up_hours"]),
+        languages=languages,
+        default_language=default_language,
     )
 
 

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+from portal.i18n import N_
+from portal.i18n import gettext as _
+
 STATES = ("new", "acknowledged", "in_progress", "fixed", "closed")
 STATE_LABELS = {
-    "new": "New",
-    "acknowledged": "Acknowledged",
-    "in_progress": "In progress",
-    "fixed": "Fixed for the customer",
-    "closed": "Closed (recovery done)",
+    "new": N_("New"),
+    "acknowledged": N_("Acknowledged"),
+    "in_progress": N_("In progress"),
+    "fixed": N_("Fixed for the customer"),
+    "closed": N_("Closed (recovery done)"),
+}
+# How a state reads on a badge in staff lists.
+STATE_NAMES = {
+    "new": N_("new"),
+    "acknowledged": N_("acknowledged"),
+    "in_progress": N_("in progress"),
+    "fixed": N_("fixed"),
+    "closed": N_("closed"),
 }
 MAX_MESSAGE = 4000
 
@@ -26,7 +37,11 @@ def check_transition(current: str, target: str) -> None:
     """Raise TransitionError unless `current` may move to `target`."""
     if target not in next_states(current):
         raise TransitionError(
-            f"A report that is {STATE_LABELS.get(current, current).lower()} cannot move to {STATE_LABELS.get(target, target).lower()}."
+            _(
+                "A report that is %(current)s cannot move to %(target)s.",
+                current=_(STATE_LABELS.get(current, current)).lower(),
+                target=_(STATE_LABELS.get(target, target)).lower(),
+            )
         )
 
 
@@ -34,7 +49,7 @@ def check_message(body: str) -> str:
     """A message to or from a customer: not empty, not endless."""
     text = body.strip()
     if not text:
-        raise ValueError("Write a message first.")
+        raise ValueError(_("Write a message first."))
     if len(text) > MAX_MESSAGE:
-        raise ValueError(f"Messages can be at most {MAX_MESSAGE} characters.")
+        raise ValueError(_("Messages can be at most %(limit)s characters.", limit=MAX_MESSAGE))
     return text

@@ -3,6 +3,7 @@ and people (who has access, invitations)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from litestar import Controller, Request, get, post
@@ -11,6 +12,7 @@ from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import Body
 from litestar.response import Redirect, Template
+from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.domain.apology import PLACEHOLDERS
@@ -21,13 +23,14 @@ from portal.domain.sites import (
     format_categories,
     validate_site_settings,
 )
+from portal.i18n import gettext as _
 from portal.lexicon import load_lexicon
 from portal.mail import Mail
 from portal.models import Site, Staff
 from portal.routes.auth import provide_staff, requires_staff
 from portal.routes.errors import found
 from portal.routes.security import page_headers
-from portal.services import invites, templates
+from portal.services import invites, site_translations, templates
 from portal.services.sites import (
     all_sites,
     create_site,
@@ -47,7 +50,7 @@ async def provide_admin(staff: Staff) -> Staff:
     return staff
 
 
-def _form_of(site: Site | None) -> dict[str, str]:
+def _form_of(site: Site | None) -> dict[str, Any]:
     if site is None:
         return {
             "name": "",
@@ -60,6 +63,8 @@ def _form_of(site: Site | None) -> dict[str, str]:
             "first_response_minutes": "20",
             "recovery_hours": "24",
             "follow_up_hours": "4",
+            "languages": ["en"],
+            "default_language": "en",
         }
     return {
         "name": site.name,
@@ -72,14 +77,16 @@ def _form_of(site: Site | None) -> dict[str, str]:
         "first_response_minutes": str(site.first_response_minutes),
         "recovery_hours": str(site.recovery_hours),
         "follow_up_hours": str(site.follow_up_hours),
+        "languages": site.languages,
+        "default_language": site.default_language,
     }
 
 
 def _page(
-    request: Request,
+    request: Request[Any, Any, Any],
     staff: Staff,
     site: Site | None,
-    form: dict[str, str],
+    form: Mapping[str, Any],
     errors: dict[str, str],
     status_code: int = 200,
     **extra: Any,
@@ -92,6 +99,7 @@ def _page(
         "default_no_blame": DEFAULT_NO_BLAME_TEXT,
         "snippet": embed_snippet(request.app.state.settings.base_url, site) if site else None,
         "saved": False,
+        "untranslated": site_translations.untranslated_counts(site) if site else {},
         **extra,
     }
     return Template("pages/admin_site.html", context=context, status_code=status_code, headers=page_headers())
@@ -117,17 +125,17 @@ class SiteAdminController(AdminController):
         return Template("pages/admin_sites.html", context={"staff": admin, "sites": sites}, headers=page_headers())
 
     @get("/new")
-    async def new_site(self, request: Request, admin: Staff) -> Template:
+    async def new_site(self, request: Request[Any, Any, Any], admin: Staff) -> Template:
         """An empty site form with the default categories."""
         return _page(request, admin, None, _form_of(None), {})
 
     @post("/")
     async def create(
         self,
-        request: Request,
+        request: Request[Any, Any, Any],
         db_session: AsyncSession,
         admin: Staff,
-        data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),
+        data: dict[str, Any] = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
         """Create a site from the form."""
         try:
@@ -146,7 +154,7 @@ class SiteAdminController(AdminController):
 
     @get("/{site_id:int}")
     async def edit(
-        self, request: Request, db_session: AsyncSession, admin: Staff, site_id: int, saved: bool = False
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, admin: Staff, site_id: int, saved: bool = False
     ) -> Template:
         """The site's settings and its embed snippet."""
         site = await site_or_404(db_session, site_id)
@@ -155,11 +163,11 @@ class SiteAdminController(AdminController):
     @post("/{site_id:int}")
     async def save(
         self,
-        request: Request,
+        request: Request[Any, Any, Any],
         db_session: AsyncSession,
         admin: Staff,
         site_id: int,
-        data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),
+        data: dict[str, Any] = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
         """Save the settings, or show the form again with what was typed and what is wrong."""
         site = await site_or_404(db_session, site_id)
@@ -174,6 +182,55 @@ class SiteAdminController(AdminController):
         """Replace the signing secret."""
         await rotate_secret(db_session, await site_or_404(db_session, site_id))
         return Redirect(f"/staff/sites/{site_id}?saved=true", status_code=303)
+
+
+class TranslationController(AdminController):
+    """/staff/sites/{id}/translations: the site's own texts in each of its other languages."""
+
+    path = "/staff/sites/{site_id:int}/translations"
+
+    async def _page(self, db_session: AsyncSession, admin: Staff, site: Site, lang: str, **extra: Any) -> Template:
+        texts = await site_translations.texts_for(db_session, site, lang)
+        context = {
+            "staff": admin,
+            "site": site,
+            "lang": lang,
+            "texts": texts,
+            "missing": sum(1 for t in texts if not t.translation),
+            "saved": None,
+            **extra,
+        }
+        return Template("pages/admin_translations.html", context=context, headers=page_headers())
+
+    def _language(self, site: Site, lang: str | None) -> str:
+        others = [code for code in site.languages if code != site.default_language]
+        if lang in others:
+            return lang
+        if lang is None and others:
+            return others[0]
+        raise NotFoundException(detail=_("This site does not speak that language: enable it in the site's settings."))
+
+    @get("/")
+    async def texts(
+        self, db_session: AsyncSession, admin: Staff, site_id: int, lang: str | None = None, saved: int | None = None
+    ) -> Template:
+        """Every text of the site's own next to its translation; the untranslated ones stand out."""
+        site = await site_or_404(db_session, site_id)
+        return await self._page(db_session, admin, site, self._language(site, lang), saved=saved)
+
+    @post("/")
+    async def save(
+        self,
+        db_session: AsyncSession,
+        admin: Staff,
+        site_id: int,
+        data: dict[str, Any] = Body(media_type=RequestEncodingType.URL_ENCODED),
+    ) -> Redirect:
+        """Save the translations into one language."""
+        site = await site_or_404(db_session, site_id)
+        lang = self._language(site, str(data.get("lang", "")))
+        changed = await site_translations.save_translations(db_session, site, lang, data)
+        return Redirect(f"/staff/sites/{site.id}/translations?lang={lang}&saved={changed}", status_code=303)
 
 
 class TemplateController(AdminController):
@@ -288,7 +345,7 @@ class PeopleController(AdminController):
     @post("/invites")
     async def send_invite(
         self,
-        request: Request,
+        request: Request[Any, Any, Any],
         db_session: AsyncSession,
         mail: Mail,
         admin: Staff,
@@ -327,7 +384,7 @@ async def invite_page(token: str, db_session: AsyncSession) -> Template:
 
 @post("/staff/invite/{token:str}", include_in_schema=False)
 async def accept_invite(
-    request: Request,
+    request: Request[Any, Any, Any],
     token: str,
     db_session: AsyncSession,
     data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),
@@ -348,4 +405,11 @@ async def accept_invite(
     return Redirect("/staff", status_code=303)
 
 
-handlers = [SiteAdminController, TemplateController, PeopleController, invite_page, accept_invite]
+handlers: list[ControllerRouterHandler] = [
+    SiteAdminController,
+    TranslationController,
+    TemplateController,
+    PeopleController,
+    invite_page,
+    accept_invite,
+]

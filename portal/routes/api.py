@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
 from litestar import Request, Response, get, post
+from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.db import ping
 from portal.domain.gestures import Tier
+from portal.i18n import customer_language, set_locale
 from portal.mail import Mail
 from portal.routes.errors import INTAKE_ERRORS, intake_error
 from portal.services.intake import receive_report
@@ -62,19 +66,29 @@ class ReportCreated(msgspec.Struct):
 
 @post("/api/v1/reports", status_code=201, tags=["reports"])
 async def create_report(
-    request: Request, data: ReportIn, db_session: AsyncSession, mail: Mail
+    request: Request[Any, Any, Any], data: ReportIn, db_session: AsyncSession, mail: Mail
 ) -> Response[ReportCreated]:
     """Take a report; answers with the apology and the private status link."""
+    site = await site_by_key(db_session, data.site_key)
+    raw = msgspec.structs.asdict(data)
+    lang = customer_language(
+        site.languages if site else None,
+        site.default_language if site else None,
+        raw,
+        request.headers.get("accept-language"),
+    )
+    set_locale(lang)
     try:
         receipt = await receive_report(
             db_session,
-            site=await site_by_key(db_session, data.site_key),
-            raw=msgspec.structs.asdict(data),
+            site=site,
+            raw=raw,
             origin=request.headers.get("origin"),
             client_address=request.client.host if request.client else "unknown",
             user_agent=request.headers.get("user-agent"),
             settings=request.app.state.settings,
             mail=mail,
+            lang=lang,
         )
     except INTAKE_ERRORS as exc:
         raise intake_error(exc) from exc
@@ -100,4 +114,4 @@ async def health(db_session: AsyncSession) -> Response[dict[str, str]]:
     return Response({"status": "ok", "database": "ok"})
 
 
-handlers = [create_report, health]
+handlers: list[ControllerRouterHandler] = [create_report, health]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from litestar import Request, get, post
 from litestar.connection import ASGIConnection
@@ -12,9 +13,12 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.handlers import BaseRouteHandler
 from litestar.params import Body
 from litestar.response import Redirect, Template
+from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.domain.identity import client_hash
+from portal.i18n import gettext as _
+from portal.i18n import ngettext, set_locale
 from portal.models import Staff
 from portal.routes.security import page_headers
 from portal.services.staff import (
@@ -26,18 +30,20 @@ from portal.services.staff import (
 )
 
 
-def requires_staff(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+def requires_staff(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     """Guard: a staff session must exist (the redirect to the login page is the error handler's)."""
     if not connection.session.get("staff_id"):
         raise NotAuthorizedException()
 
 
-async def provide_staff(request: Request, db_session: AsyncSession) -> Staff:
+async def provide_staff(request: Request[Any, Any, Any], db_session: AsyncSession) -> Staff:
     """The signed-in staff member; a deactivated account is signed out at once."""
     staff = await staff_by_id(db_session, request.session.get("staff_id"))
     if staff is None or not staff.is_active or staff.session_epoch != request.session.get("epoch"):
         request.clear_session()
         raise NotAuthorizedException()
+    if staff.language:
+        set_locale(staff.language)
     return staff
 
 
@@ -54,7 +60,9 @@ async def login_page(next: str | None = None) -> Template:
 
 @post("/staff/login", include_in_schema=False)
 async def login(
-    request: Request, db_session: AsyncSession, data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED)
+    request: Request[Any, Any, Any],
+    db_session: AsyncSession,
+    data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),
 ) -> Template | Redirect:
     """Check the credentials and start a session."""
     target = _safe_next(data.get("next"))
@@ -63,11 +71,15 @@ async def login(
     try:
         staff = await authenticate(db_session, data.get("email", ""), data.get("password", ""), client=client)
     except SignInThrottled as exc:
-        minutes = math.ceil(exc.retry_after / 60)
-        error = f"Too many failed sign-ins. Please wait {minutes} minute{'s' if minutes > 1 else ''} and try again."
+        error = ngettext(
+            "Too many failed sign-ins. Please wait %(num)s minute and try again.",
+            "Too many failed sign-ins. Please wait %(num)s minutes and try again.",
+            math.ceil(exc.retry_after / 60),
+        )
         return _login_page(target, data.get("email", ""), error, 429, {"Retry-After": str(exc.retry_after)})
     if staff is None:
-        return _login_page(target, data.get("email", ""), "That email and password don't match an active account.", 400)
+        error = _("That email and password don't match an active account.")
+        return _login_page(target, data.get("email", ""), error, 400)
     request.set_session({"staff_id": staff.id, "epoch": staff.session_epoch})
     return Redirect(target, status_code=303)
 
@@ -85,7 +97,7 @@ def _login_page(
 
 
 @post("/staff/logout", include_in_schema=False)
-async def logout(request: Request) -> Redirect:
+async def logout(request: Request[Any, Any, Any]) -> Redirect:
     """End the session."""
     request.clear_session()
     return Redirect("/staff/login", status_code=303)
@@ -97,7 +109,7 @@ async def logout(request: Request) -> Redirect:
     dependencies={"staff": Provide(provide_staff)},
     include_in_schema=False,
 )
-async def logout_everywhere(request: Request, db_session: AsyncSession, staff: Staff) -> Redirect:
+async def logout_everywhere(request: Request[Any, Any, Any], db_session: AsyncSession, staff: Staff) -> Redirect:
     """End this staff member's sessions on every device."""
     await sign_out_everywhere(db_session, staff)
     request.clear_session()
@@ -106,7 +118,7 @@ async def logout_everywhere(request: Request, db_session: AsyncSession, staff: S
 
 @post("/staff/duty", guards=[requires_staff], dependencies={"staff": Provide(provide_staff)}, include_in_schema=False)
 async def toggle_duty(
-    request: Request,
+    request: Request[Any, Any, Any],
     db_session: AsyncSession,
     staff: Staff,
     data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),
@@ -116,4 +128,4 @@ async def toggle_duty(
     return Redirect(request.headers.get("referer") or "/staff", status_code=303)
 
 
-handlers = [login_page, login, logout, logout_everywhere, toggle_duty]
+handlers: list[ControllerRouterHandler] = [login_page, login, logout, logout_everywhere, toggle_duty]

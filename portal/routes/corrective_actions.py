@@ -10,6 +10,7 @@ from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import Body
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
+from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.domain.corrective_actions import (
@@ -20,7 +21,7 @@ from portal.domain.corrective_actions import (
     next_states,
     validate_ca,
 )
-from portal.domain.sites import category_label
+from portal.i18n import gettext as _
 from portal.mail import Mail
 from portal.models import CorrectiveAction, Site, Staff, utcnow
 from portal.routes.errors import found
@@ -40,7 +41,7 @@ def _ids(raw: Any) -> list[int]:
 def _require_lead(staff: Staff) -> None:
     if staff.role not in ("lead", "admin"):
         raise PermissionDeniedException(
-            detail="Quality leads and admins run corrective actions; you can propose one and link reports."
+            detail=_("Quality leads and admins run corrective actions; you can propose one and link reports.")
         )
 
 
@@ -56,7 +57,8 @@ class CAController(StaffPages):
 
     async def _ca_or_404(self, db_session: AsyncSession, sites: list[Site], ca_id: int) -> CorrectiveAction:
         return found(
-            await corrective_actions.ca_at_sites(db_session, [s.id for s in sites], ca_id), "No such corrective action."
+            await corrective_actions.ca_at_sites(db_session, [s.id for s in sites], ca_id),
+            _("No such corrective action."),
         )
 
     async def _board(
@@ -103,7 +105,6 @@ class CAController(StaffPages):
             "owners": await _owners(db_session, ca.site),
             "severities": SEVERITIES,
             "me_too": await corrective_actions.me_too_count(db_session, ca),
-            "label": category_label,
             "form": None,
             "typed": None,
             "errors": {},
@@ -140,7 +141,7 @@ class CAController(StaffPages):
         site_id = (
             reports[0].site_id if reports else int(data["site_id"]) if str(data.get("site_id", "")).isdigit() else None
         )
-        site = found(next((s for s in sites if s.id == site_id), None), "No such site.")
+        site = found(next((s for s in sites if s.id == site_id), None), _("No such site."))
         try:
             ca = await corrective_actions.create_ca(
                 db_session,
@@ -208,7 +209,8 @@ class CAController(StaffPages):
             )
         except CATransitionError as exc:
             if request.htmx:
-                return await self._board(db_session, staff, sites, partial=True, error=f"{ca.title}: {exc}")
+                error = _("%(title)s: %(problem)s", title=ca.title, problem=str(exc))
+                return await self._board(db_session, staff, sites, partial=True, error=error)
             return await self._page(db_session, staff, ca, state_error=str(exc), status_code=400)
         if request.htmx:
             return await self._board(db_session, staff, sites, partial=True)
@@ -217,7 +219,7 @@ class CAController(StaffPages):
     @post("/{ca_id:int}/links")
     async def link(
         self,
-        request: Request,
+        request: Request[Any, Any, Any],
         db_session: AsyncSession,
         mail: Mail,
         staff: Staff,
@@ -280,4 +282,4 @@ class CAController(StaffPages):
         return Redirect(f"/staff/cas/{ca.id}#suggestions", status_code=303)
 
 
-handlers = [CAController]
+handlers: list[ControllerRouterHandler] = [CAController]

@@ -6,46 +6,47 @@ from typing import Any
 
 from litestar import Request, get, post
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import NotFoundException
 from litestar.params import Body
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
+from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.domain.identity import read_unsubscribe_token
 from portal.domain.progress import CUSTOMER_STATE_LABELS, progress_steps
 from portal.domain.sites import category_label
+from portal.gesture_texts import confirmation
+from portal.i18n import _, choose_language, parse_accept_language, set_locale
 from portal.mail import Mail
 from portal.models import Report
 from portal.routes.errors import found
 from portal.routes.security import page_headers
-from portal.services import conversation, corrective_actions, gesture_catalog, gesture_grants
+from portal.services import conversation, gesture_catalog, gesture_grants, known_issues
+from portal.services.sites import site_by_id
 
 
 async def _report_or_404(db_session: AsyncSession, token: str) -> Report:
-    return found(
+    """The report behind a status link; the page speaks the language the customer reported in."""
+    report = found(
         await conversation.report_by_status_token(db_session, token),
-        "This status link doesn't exist. Check that the whole link was copied.",
+        _("This status link doesn't exist. Check that the whole link was copied."),
     )
+    set_locale(report.lang or report.site.default_language)
+    return report
 
 
 async def _gesture_context(db_session: AsyncSession, report: Report) -> dict[str, Any]:
     """The customer's gesture: their choice and its confirmation, or what they may still pick from."""
     choice = await gesture_grants.customer_choice(db_session, report)
-    description = None
-    if choice and choice.gesture_id:
-        description = next(
-            (
-                g.description
-                for g in await gesture_catalog.catalog(db_session, report.site_id, active_only=False)
-                if g.id == choice.gesture_id
-            ),
-            None,
-        )
+    gesture = (
+        await gesture_catalog.gesture_of_site(db_session, report.site_id, choice.gesture_id)
+        if choice and choice.gesture_id
+        else None
+    )
     return {
         "token": report.status_token,
         "choice": choice,
-        "confirmation": gesture_grants.confirmation(choice, description) if choice else [],
+        "confirmation": confirmation(choice, gesture) if choice else [],
         "offers": [] if choice else await gesture_catalog.offered(db_session, report),
         "gesture_error": None,
         "picked": "",
@@ -65,7 +66,7 @@ async def _render(db_session: AsyncSession, report: Report, *, status_code: int 
         "reply": "",
         "reply_error": None,
         **await _gesture_context(db_session, report),
-        "closure": await corrective_actions.closure_for_report(db_session, report),
+        "closure": await known_issues.closure_for_report(db_session, report),
         **extra,
     }
     return Template("pages/status.html", context=context, status_code=status_code, headers=page_headers(private=True))
@@ -79,7 +80,7 @@ async def status_page(token: str, db_session: AsyncSession) -> Template:
 
 @post("/s/{token:str}/replies", include_in_schema=False)
 async def reply(
-    request: Request,
+    request: Request[Any, Any, Any],
     token: str,
     db_session: AsyncSession,
     data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),
@@ -132,17 +133,23 @@ async def choose_gesture(
     return await _render(db_session, report, status_code=status_code, **extra)
 
 
-def _unsubscriber(request: Request, token: str) -> tuple[int, str]:
-    found = read_unsubscribe_token(request.app.state.settings.secret_key, token)
-    if found is None:
-        raise NotFoundException(detail="This unsubscribe link isn't valid. Check that the whole link was copied.")
-    return found
+async def _unsubscriber(request: Request[Any, Any, Any], db_session: AsyncSession, token: str) -> tuple[int, str]:
+    """The site and address an unsubscribe link names; its page speaks one of the site's languages."""
+    site_id, email = found(
+        read_unsubscribe_token(request.app.state.settings.secret_key, token),
+        _("This unsubscribe link isn't valid. Check that the whole link was copied."),
+    )
+    site = await site_by_id(db_session, site_id)
+    if site:
+        accepted = parse_accept_language(request.headers.get("accept-language"))
+        set_locale(choose_language(accepted, site.languages, site.default_language))
+    return site_id, email
 
 
 @get("/u/{token:str}", include_in_schema=False)
-async def unsubscribe_page(request: Request, token: str) -> Template:
+async def unsubscribe_page(request: Request[Any, Any, Any], token: str, db_session: AsyncSession) -> Template:
     """Confirm before unsubscribing: link scanners follow GET links, people press buttons."""
-    _, email = _unsubscriber(request, token)
+    _site_id, email = await _unsubscriber(request, db_session, token)
     return Template(
         "pages/unsubscribe.html",
         context={"email": email, "token": token, "done": False},
@@ -151,10 +158,10 @@ async def unsubscribe_page(request: Request, token: str) -> Template:
 
 
 @post("/u/{token:str}", include_in_schema=False)
-async def unsubscribe(request: Request, token: str, db_session: AsyncSession) -> Template:
+async def unsubscribe(request: Request[Any, Any, Any], token: str, db_session: AsyncSession) -> Template:
     """Stop closure mail from this site to this address (also the RFC 8058 one-click POST from mail clients)."""
-    site_id, email = _unsubscriber(request, token)
-    await corrective_actions.unsubscribe(db_session, site_id, email)
+    site_id, email = await _unsubscriber(request, db_session, token)
+    await known_issues.unsubscribe(db_session, site_id, email)
     return Template(
         "pages/unsubscribe.html",
         context={"email": email, "token": token, "done": True},
@@ -162,4 +169,4 @@ async def unsubscribe(request: Request, token: str, db_session: AsyncSession) ->
     )
 
 
-handlers = [status_page, reply, choose_gesture, unsubscribe_page, unsubscribe]
+handlers: list[ControllerRouterHandler] = [status_page, reply, choose_gesture, unsubscribe_page, unsubscribe]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Request, get
 from litestar.exceptions import NotFoundException
 from litestar.response import Template
+from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.domain.identity import sign_customer
@@ -15,7 +18,7 @@ DEMO_CUSTOMER = {"id": "cust-1001", "name": "Alex Morgan", "email": "alex@exampl
 
 
 @get("/demo", include_in_schema=False)
-async def demo_page(request: Request, db_session: AsyncSession, signed_in: bool = True) -> Template:
+async def demo_page(request: Request[Any, Any, Any], db_session: AsyncSession, signed_in: bool = True) -> Template:
     """The demo shop; `?signed_in=false` shows the widget for an anonymous visitor."""
     site = await site_by_key(db_session, DEMO_SITE_KEY)
     if site is None:
@@ -26,4 +29,4 @@ async def demo_page(request: Request, db_session: AsyncSession, signed_in: bool 
     return Template("pages/demo.html", context=context)
 
 
-handlers = [demo_page]
+handlers: list[ControllerRouterHandler] = [demo_page]

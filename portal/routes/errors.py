@@ -13,9 +13,11 @@ from litestar.exceptions import (
 from litestar.status_codes import HTTP_429_TOO_MANY_REQUESTS
 
 from portal.domain.intake import Invalid
+from portal.i18n import N_
+from portal.i18n import gettext as _
 from portal.services.intake import OriginRefused, RateLimited, UnknownSite
 
-UNKNOWN_SITE = "We don't know this site key. Check the data-site attribute of the embed snippet."
+UNKNOWN_SITE = N_("We don't know this site key. Check the data-site attribute of the embed snippet.")
 
 T = TypeVar("T")
 
@@ -30,16 +32,19 @@ def found(thing: T | None, detail: str) -> T:
 def intake_error(exc: Exception) -> HTTPException:
     """The HTTP error a refused report maps to, with a message a person can act on."""
     if isinstance(exc, UnknownSite):
-        return NotFoundException(detail=UNKNOWN_SITE)
+        return NotFoundException(detail=_(UNKNOWN_SITE))
     if isinstance(exc, OriginRefused):
         return PermissionDeniedException(detail=str(exc))
     if isinstance(exc, Invalid):
         fields = ", ".join(exc.errors)
-        return ClientException(detail=f"Please check: {fields}.", extra={"fields": exc.errors})
+        return ClientException(detail=_("Please check: %(fields)s.", fields=fields), extra={"fields": exc.errors})
     if isinstance(exc, RateLimited):
         return HTTPException(
             status_code=HTTP_429_TOO_MANY_REQUESTS,
-            detail=f"That's several reports in a minute. Please wait {exc.retry_after} seconds and send again.",
+            detail=_(
+                "That's several reports in a minute. Please wait %(seconds)s seconds and send again.",
+                seconds=exc.retry_after,
+            ),
             headers={"Retry-After": str(exc.retry_after)},
         )
     raise exc

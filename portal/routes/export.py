@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
 from litestar import Request, get
 from litestar.exceptions import NotFoundException
 from litestar.params import QueryParameter
 from litestar.response import Stream
+from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal.i18n import gettext as _
 from portal.models import Site
 from portal.routes.staff_base import StaffPages, chosen_sites
 from portal.services import export
@@ -24,20 +28,20 @@ class ExportController(StaffPages):
     @get("/{filename:str}")
     async def download(
         self,
-        request: Request,
+        request: Request[Any, Any, Any],
         db_session: AsyncSession,
         sites: list[Site],
         filename: str,
         site: str | None = None,
-        first: str | None = QueryParameter(name="from", default=None),
-        last: str | None = QueryParameter(name="to", default=None),
+        first: Annotated[str | None, QueryParameter(name="from")] = None,
+        last: Annotated[str | None, QueryParameter(name="to")] = None,
         category: str | None = None,
-        state_name: str | None = QueryParameter(name="state", default=None),
+        state_name: Annotated[str | None, QueryParameter(name="state")] = None,
     ) -> Stream:
         """reports.csv, reports.json (with context, clocks and CA), cas.csv or cas.json (with the why-chain, plan and linked reports)."""
-        what, _, fmt = filename.partition(".")
+        what, _dot, fmt = filename.partition(".")
         if what not in ("reports", "cas") or fmt not in FORMATS:
-            raise NotFoundException(detail="Export reports or cas, as .csv or .json.")
+            raise NotFoundException(detail=_("Export reports or cas, as .csv or .json."))
         ids, period = [s.id for s in chosen_sites(sites, site)], Period.parse(first, last)
         if what == "reports":
             query, columns = (
@@ -61,4 +65,4 @@ class ExportController(StaffPages):
         return Stream(body, media_type=FORMATS[fmt], headers=headers)
 
 
-handlers = [ExportController]
+handlers: list[ControllerRouterHandler] = [ExportController]

@@ -8,6 +8,7 @@ from litestar import Request, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
+from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.domain.gestures import (
@@ -19,6 +20,8 @@ from portal.domain.gestures import (
     parse_budgets,
     validate_gesture,
 )
+from portal.i18n import gettext as _
+from portal.i18n import ngettext
 from portal.mail import Mail
 from portal.models import Gesture, Site, Staff, utcnow
 from portal.routes.admin import AdminController, site_or_404
@@ -39,7 +42,7 @@ class RecoveryTaskController(StaffPages):
     @post("/reports/{report_id:int}/gestures")
     async def grant(
         self,
-        request: Request,
+        request: Request[Any, Any, Any],
         db_session: AsyncSession,
         mail: Mail,
         staff: Staff,
@@ -84,10 +87,10 @@ class RecoveryTaskController(StaffPages):
 
     @post("/tasks/{task_id:int}/done")
     async def done(
-        self, request: Request, db_session: AsyncSession, staff: Staff, sites: list[Site], task_id: int
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, staff: Staff, sites: list[Site], task_id: int
     ) -> Redirect:
         """Mark a task done; it goes on the report's timeline."""
-        task = found(await tasks.task_for_staff(db_session, [s.id for s in sites], task_id), "No such task.")
+        task = found(await tasks.task_for_staff(db_session, [s.id for s in sites], task_id), _("No such task."))
         await tasks.complete_task(db_session, task, staff)
         return Redirect(request.headers.get("referer") or "/staff/tasks", status_code=303)
 
@@ -152,7 +155,7 @@ class CatalogController(AdminController):
         return Template("pages/admin_gestures.html", context=context, status_code=status_code, headers=page_headers())
 
     async def _gesture_or_404(self, db_session: AsyncSession, site: Site, gesture_id: int) -> Gesture:
-        return found(await gesture_catalog.gesture_of_site(db_session, site.id, gesture_id), "No such gesture.")
+        return found(await gesture_catalog.gesture_of_site(db_session, site.id, gesture_id), _("No such gesture."))
 
     @get("/")
     async def list_gestures(
@@ -164,13 +167,12 @@ class CatalogController(AdminController):
         budgets_saved: bool = False,
     ) -> Template:
         """The catalog, a form for a new gesture, and the budgets."""
-        message = (
-            f"{codes_added} new codes added."
-            if codes_added is not None
-            else "Budgets saved."
-            if budgets_saved
-            else None
-        )
+        message = None
+        if codes_added is not None:
+            # English says "1 new codes added." too (as before); other languages get their plural forms.
+            message = ngettext("%(num)s new codes added.", "%(num)s new codes added.", codes_added)
+        elif budgets_saved:
+            message = _("Budgets saved.")
         return await self._page(db_session, admin, await site_or_404(db_session, site_id), message=message)
 
     @post("/")
@@ -236,7 +238,7 @@ class CatalogController(AdminController):
                 db_session,
                 admin,
                 site,
-                message="That gesture is fulfilled by a person; it has no code pool.",
+                message=_("That gesture is fulfilled by a person; it has no code pool."),
                 status_code=400,
             )
         try:
@@ -262,4 +264,4 @@ class CatalogController(AdminController):
         return Redirect(f"/staff/sites/{site.id}/gestures?budgets_saved=true", status_code=303)
 
 
-handlers = [RecoveryTaskController, CatalogController]
+handlers: list[ControllerRouterHandler] = [RecoveryTaskController, CatalogController]

@@ -7,8 +7,10 @@ from typing import Any
 from litestar import Request, get, post
 from litestar.exceptions import PermissionDeniedException
 from litestar.response import Redirect, Template
+from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal.i18n import gettext as _
 from portal.models import MonthlyResult, Site, Staff
 from portal.routes.errors import found
 from portal.routes.security import page_headers
@@ -23,7 +25,7 @@ class ResultsController(StaffPages):
 
     async def _result_or_404(self, db_session: AsyncSession, sites: list[Site], result_id: int) -> MonthlyResult:
         return found(
-            await monthly.result_for_staff(db_session, [s.id for s in sites], result_id), "No such monthly results."
+            await monthly.result_for_staff(db_session, [s.id for s in sites], result_id), _("No such monthly results.")
         )
 
     def _page(self, staff: Staff, result: MonthlyResult, **extra: Any) -> Template:
@@ -45,11 +47,11 @@ class ResultsController(StaffPages):
 
     @post("/{result_id:int}/share")
     async def share(
-        self, request: Request, db_session: AsyncSession, staff: Staff, sites: list[Site], result_id: int
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, staff: Staff, sites: list[Site], result_id: int
     ) -> Template:
         """A read-only link for the whole company (admins); shown once, replacing any earlier link."""
         if staff.role != "admin":
-            raise PermissionDeniedException(detail="Only admins share results outside the staff pages.")
+            raise PermissionDeniedException(detail=_("Only admins share results outside the staff pages."))
         result = await self._result_or_404(db_session, sites, result_id)
         token = await monthly.share(db_session, result)
         return self._page(staff, result, share_url=f"{request.app.state.settings.base_url}/r/{token}")
@@ -58,7 +60,7 @@ class ResultsController(StaffPages):
     async def revoke(self, db_session: AsyncSession, staff: Staff, sites: list[Site], result_id: int) -> Redirect:
         """Stop the shared link from working."""
         if staff.role != "admin":
-            raise PermissionDeniedException(detail="Only admins revoke shared links.")
+            raise PermissionDeniedException(detail=_("Only admins revoke shared links."))
         await monthly.revoke(db_session, await self._result_or_404(db_session, sites, result_id))
         return Redirect(f"/staff/results/{result_id}", status_code=303)
 
@@ -67,11 +69,11 @@ class ResultsController(StaffPages):
 async def shared_result(token: str, db_session: AsyncSession) -> Template:
     """The results as shared company-wide: read-only, until an admin revokes the link."""
     result = found(
-        await monthly.shared(db_session, token), "This link doesn't work (any more). Ask an admin for a new one."
+        await monthly.shared(db_session, token), _("This link doesn't work (any more). Ask an admin for a new one.")
     )
     return Template(
         "pages/shared_result.html", context={"result": result, "data": result.data}, headers=page_headers(private=True)
     )
 
 
-handlers = [ResultsController, shared_result]
+handlers: list[ControllerRouterHandler] = [ResultsController, shared_result]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from litestar import Request, get, post
@@ -12,13 +12,15 @@ from litestar.exceptions import PermissionDeniedException
 from litestar.params import Body, QueryParameter
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
+from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.domain.clocks import Clock, running_clock
+from portal.domain.corrective_actions import STATE_LABELS as CA_STATE_LABELS
 from portal.domain.gestures import Tier
 from portal.domain.repeat import RepeatLevel
-from portal.domain.sites import category_label
-from portal.domain.workflow import STATE_LABELS, TransitionError, next_states
+from portal.domain.workflow import STATE_LABELS, STATE_NAMES, TransitionError, next_states
+from portal.i18n import gettext as _
 from portal.lexicon import load_lexicon
 from portal.mail import Mail
 from portal.models import Report, Site, Staff, utcnow
@@ -26,6 +28,7 @@ from portal.routes.errors import found
 from portal.routes.security import page_headers
 from portal.routes.staff_base import StaffPages, report_or_404
 from portal.services import clocks, conversation, corrective_actions, customers, gesture_grants, queue
+from portal.site_texts import category_text
 
 
 def clock_of(report: Report, now: datetime | None = None) -> Clock | None:
@@ -43,7 +46,7 @@ async def customer_or_404(
     db_session: AsyncSession, sites: list[Site], site_id: int, key: str
 ) -> customers.CustomerFile:
     site = next((s for s in sites if s.id == site_id), None)
-    return found(await customers.customer_file(db_session, site, key) if site and key else None, "No such customer.")
+    return found(await customers.customer_file(db_session, site, key) if site and key else None, _("No such customer."))
 
 
 def customer_template(staff: Staff, file: customers.CustomerFile, *, status_code: int = 200, **extra: Any) -> Template:
@@ -54,6 +57,7 @@ def customer_template(staff: Staff, file: customers.CustomerFile, *, status_code
         "note": "",
         "note_error": None,
         "clock_of": clock_of,
+        "state_names": STATE_NAMES,
         "tiers": list(Tier),
         **extra,
     }
@@ -72,7 +76,7 @@ async def render_report(
     context: dict[str, Any] = {
         "staff": staff,
         "report": report,
-        "category": category_label(report.site.categories, report.category),
+        "category": category_text(report.site, report.category),
         "events": await conversation.timeline(db_session, report),
         "clock": clock_of(report),
         "customer": await customers.customer_file(db_session, report.site, report.customer_key)
@@ -80,6 +84,7 @@ async def render_report(
         else None,
         "next_states": {s: STATE_LABELS[s] for s in next_states(report.state)},
         "state_labels": STATE_LABELS,
+        "state_names": STATE_NAMES,
         "draft": {"body": "", "override_reason": ""},
         "findings": [],
         "state_error": None,
@@ -107,7 +112,7 @@ class StaffController(StaffPages):
         sites: list[Site],
         site: str | None = None,
         category: str | None = None,
-        state_name: str | None = QueryParameter(name="state", default=None),
+        state_name: Annotated[str | None, QueryParameter(name="state")] = None,
         level: str | None = None,
         assignee: str | None = None,
         due: str | None = None,
@@ -124,7 +129,7 @@ class StaffController(StaffPages):
             after=queue.Cursor.decode(after),
         )
         page = await queue.list_reports(db_session, [s.id for s in sites], filters)
-        categories = sorted({(c["slug"], c["label"]) for s in sites for c in s.categories})
+        categories = sorted({(c["slug"], category_text(s, c["slug"])) for s in sites for c in s.categories})
         context = {
             "staff": staff,
             "sites": sites,
@@ -132,11 +137,11 @@ class StaffController(StaffPages):
             "filters": filters,
             "categories": categories,
             "states": STATE_LABELS,
+            "state_names": STATE_NAMES,
             "page": page,
             "next_cursor": page.next_cursor.encode() if page.next_cursor else None,
             "levels": {lvl.value: lvl.label for lvl in RepeatLevel},
             "assignee": assignee or "",
-            "label": category_label,
             "clock_of": clock_of,
             "open_cas": await corrective_actions.open_cas(db_session, [s.id for s in sites]),
         }
@@ -160,11 +165,12 @@ class StaffController(StaffPages):
         context = {
             "staff": staff,
             "report": report,
-            "category": category_label(report.site.categories, report.category),
+            "category": category_text(report.site, report.category),
             "linked_ca": await corrective_actions.ca_at_sites(db_session, [report.site_id], report.ca_id)
             if report.ca_id
             else None,
             "ca_suggestions": await corrective_actions.suggest_for_report(db_session, report),
+            "ca_labels": CA_STATE_LABELS,
         }
         template = "partials/report_corrective_actions.html" if request.htmx else "pages/staff_prevention.html"
         return Template(template, context=context, headers=page_headers())
@@ -172,7 +178,7 @@ class StaffController(StaffPages):
     @post("/reports/{report_id:int}/state")
     async def move_report(
         self,
-        request: Request,
+        request: Request[Any, Any, Any],
         db_session: AsyncSession,
         mail: Mail,
         staff: Staff,
@@ -197,7 +203,7 @@ class StaffController(StaffPages):
     @post("/reports/{report_id:int}/updates")
     async def send_update(
         self,
-        request: Request,
+        request: Request[Any, Any, Any],
         db_session: AsyncSession,
         mail: Mail,
         staff: Staff,
@@ -234,7 +240,7 @@ class StaffController(StaffPages):
     @post("/reports/bulk")
     async def bulk(
         self,
-        request: Request,
+        request: Request[Any, Any, Any],
         db_session: AsyncSession,
         mail: Mail,
         staff: Staff,
@@ -250,7 +256,7 @@ class StaffController(StaffPages):
         elif data.get("action") == "link_ca" and str(data.get("ca_id", "")).isdigit():
             ca = found(
                 await corrective_actions.ca_at_sites(db_session, [s.id for s in sites], int(data["ca_id"])),
-                "No such corrective action.",
+                _("No such corrective action."),
             )
             await corrective_actions.link(
                 db_session,
@@ -308,10 +314,10 @@ class StaffController(StaffPages):
         """Leads and admins set the customer's tier; it shapes the gestures offered from their next report."""
         file = await customer_or_404(db_session, sites, site_id, data.get("key", ""))
         if staff.role not in ("lead", "admin"):
-            raise PermissionDeniedException(detail="Only leads and admins set a customer's tier.")
+            raise PermissionDeniedException(detail=_("Only leads and admins set a customer's tier."))
         tier = Tier.parse(data.get("tier"))
         if tier is None:
-            return customer_template(staff, file, tier_error="Pick standard, elevated or premium.", status_code=400)
+            return customer_template(staff, file, tier_error=_("Pick standard, elevated or premium."), status_code=400)
         await customers.set_customer_tier(db_session, site=file.site, key=file.key, tier=tier, staff=staff)
         return Redirect(f"/staff/customers/{site_id}?key={quote(file.key)}", status_code=303)
 
@@ -325,11 +331,11 @@ class StaffController(StaffPages):
     @get("/mail")
     async def mail_page(
         self,
-        request: Request,
+        request: Request[Any, Any, Any],
         db_session: AsyncSession,
         staff: Staff,
         sites: list[Site],
-        state_name: str | None = QueryParameter(name="state", default=None),
+        state_name: Annotated[str | None, QueryParameter(name="state")] = None,
     ) -> Template:
         """The outbox: what was sent, what waits for a retry, and dead letters (the dev mailbox without SMTP)."""
         mails = await queue.list_mail(db_session, [s.id for s in sites], state=state_name or None)
@@ -344,8 +350,8 @@ class StaffController(StaffPages):
     @get("/mail/{mail_id:int}")
     async def mail_message(self, db_session: AsyncSession, staff: Staff, sites: list[Site], mail_id: int) -> Template:
         """One mail as the customer receives it."""
-        mail = found(await queue.mail_for_staff(db_session, [s.id for s in sites], mail_id), "No such mail.")
+        mail = found(await queue.mail_for_staff(db_session, [s.id for s in sites], mail_id), _("No such mail."))
         return Template("pages/staff_mail_message.html", context={"staff": staff, "mail": mail}, headers=page_headers())
 
 
-handlers = [StaffController]
+handlers: list[ControllerRouterHandler] = [StaffController]

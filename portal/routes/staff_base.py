@@ -6,6 +6,7 @@ from litestar import Controller
 from litestar.di import Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal.i18n import gettext as _
 from portal.models import Report, Site, Staff
 from portal.routes.auth import provide_staff, requires_staff
 from portal.routes.errors import found
@@ -20,7 +21,7 @@ async def provide_sites(staff: Staff, db_session: AsyncSession) -> list[Site]:
 
 async def report_or_404(db_session: AsyncSession, sites: list[Site], report_id: int) -> Report:
     """The report if it is at one of the viewer's sites; a 404 otherwise."""
-    return found(await queue.report_for_staff(db_session, [s.id for s in sites], report_id), "No such report.")
+    return found(await queue.report_for_staff(db_session, [s.id for s in sites], report_id), _("No such report."))
 
 
 class StaffPages(Controller):
@@ -35,4 +36,4 @@ def chosen_sites(sites: list[Site], site: str | None) -> list[Site]:
     """The site a page's `site` filter names (all the viewer's sites when empty); another site is a 404."""
     if not site:
         return sites
-    return found([s for s in sites if str(s.id) == site] or None, "No such site.")
+    return found([s for s in sites if str(s.id) == site] or None, _("No such site."))

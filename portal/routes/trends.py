@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
+from babel.dates import get_day_names
 from litestar import get
 from litestar.exceptions import NotFoundException
 from litestar.params import QueryParameter
 from litestar.response import Template
+from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.domain.hotspots import WEEKDAYS
+from portal.i18n import current_locale
+from portal.i18n import gettext as _
 from portal.models import Site, Staff
 from portal.routes.security import page_headers
 from portal.routes.staff_base import StaffPages, chosen_sites
@@ -36,6 +39,11 @@ def chart(
     }
 
 
+def _series(counts: list[tuple[str, int]], name: str) -> tuple[list[str], dict[str, list[int]]]:
+    """A chart's labels and its one named series, from (label, count) pairs."""
+    return [label for label, _n in counts], {name: [n for _label, n in counts]}
+
+
 class TrendsController(StaffPages):
     """/staff/trends: when, where and under what load failures happen; every filter is in the URL."""
 
@@ -48,26 +56,24 @@ class TrendsController(StaffPages):
         staff: Staff,
         sites: list[Site],
         site: str | None = None,
-        first: str | None = QueryParameter(name="from", default=None),
-        last: str | None = QueryParameter(name="to", default=None),
+        first: Annotated[str | None, QueryParameter(name="from")] = None,
+        last: Annotated[str | None, QueryParameter(name="to")] = None,
     ) -> Template:
         """Charts with their tables, and hotspot call-outs, for a site (or all yours) and a date range."""
         chosen = chosen_sites(sites, site)
         period = trends.Period.parse(first, last)
         t = await trends.trends(db_session, chosen, period)
+        reports, chosen_label = _("Reports"), _("Chosen")
         charts = {
             "categories": chart("bar", [w.strftime("%d %b") for w in t.weeks], t.categories, stacked=True),
-            "locations": chart(
-                "bar", [k for k, _ in t.locations], {"Reports": [n for _, n in t.locations]}, horizontal=True
-            ),
-            "pages": chart("bar", [k for k, _ in t.pages], {"Reports": [n for _, n in t.pages]}, horizontal=True),
-            "busy": chart("bar", [k for k, _ in t.busy], {"Reports": [n for _, n in t.busy]}),
-            "rate": chart("bar", [k for k, _ in t.rate], {"Reports": [n for _, n in t.rate]}),
-            "levels": chart("bar", [k for k, _ in t.levels], {"Reports": [n for _, n in t.levels]}),
-            "gestures": chart(
-                "bar", [k for k, _ in t.gestures], {"Chosen": [n for _, n in t.gestures]}, horizontal=True
-            ),
+            "locations": chart("bar", *_series(t.locations, reports), horizontal=True),
+            "pages": chart("bar", *_series(t.pages, reports), horizontal=True),
+            "busy": chart("bar", *_series(t.busy, reports)),
+            "rate": chart("bar", *_series(t.rate, reports)),
+            "levels": chart("bar", *_series(t.levels, reports)),
+            "gestures": chart("bar", *_series(t.gestures, chosen_label), horizontal=True),
         }
+        days = get_day_names("abbreviated", locale=current_locale())
         context = {
             "staff": staff,
             "sites": sites,
@@ -75,7 +81,7 @@ class TrendsController(StaffPages):
             "period": period,
             "t": t,
             "charts": charts,
-            "weekdays": WEEKDAYS,
+            "weekdays": [days[i] for i in range(7)],  # Monday first
             "heat_class": lambda n: f"heat-{0 if not n else 1 + (HEAT_LEVELS - 1) * n // max(t.heat_max, 1)}",
             "hotspots": await trends.hotspots(db_session, chosen, period),
         }
@@ -90,8 +96,8 @@ class TrendsController(StaffPages):
         dimension: str,
         value: str,
         site: str | None = None,
-        first: str | None = QueryParameter(name="from", default=None),
-        last: str | None = QueryParameter(name="to", default=None),
+        first: Annotated[str | None, QueryParameter(name="from")] = None,
+        last: Annotated[str | None, QueryParameter(name="to")] = None,
     ) -> Template:
         """The reports behind one hotspot, and a way to open a corrective action for them."""
         chosen = chosen_sites(sites, site)
@@ -112,4 +118,4 @@ class TrendsController(StaffPages):
         return Template("pages/staff_hotspot.html", context=context, headers=page_headers())
 
 
-handlers = [TrendsController]
+handlers: list[ControllerRouterHandler] = [TrendsController]

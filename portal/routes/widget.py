@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,16 +16,19 @@ from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import Body
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
+from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.domain.identity import client_hash, verified_identity
 from portal.domain.intake import CONTEXT_FIELDS, sanitize_context
-from portal.domain.sites import DEFAULT_NO_BLAME_TEXT, origin_allowed
+from portal.domain.sites import origin_allowed
+from portal.i18n import customer_language, set_locale
+from portal.i18n import gettext as _
 from portal.mail import Mail
 from portal.models import CorrectiveAction, Site
 from portal.routes.errors import INTAKE_ERRORS, UNKNOWN_SITE, found, intake_error
 from portal.routes.security import page_headers
-from portal.services import corrective_actions
+from portal.services import corrective_actions, known_issues
 from portal.services.intake import RateLimited, receive_report
 from portal.services.sites import site_by_key
 
@@ -48,7 +51,7 @@ class WidgetAsset:
 
 
 @get("/widget.js", include_in_schema=False)
-async def widget_js(request: Request) -> Response[bytes]:
+async def widget_js(request: Request[Any, Any, Any]) -> Response[bytes]:
     """The loader: cacheable, revalidated by ETag, gzipped when the browser accepts it."""
     asset: WidgetAsset = request.app.state.widget
     headers = {
@@ -89,7 +92,6 @@ def _panel(
     return {
         "known_issues": known,
         "site": site,
-        "no_blame_text": site.no_blame_text or DEFAULT_NO_BLAME_TEXT,
         "values": values,
         "context": {k: values[k] for k in CONTEXT_FIELDS if values.get(k) not in (None, "")},
         "identity": _identity(site, values),
@@ -100,20 +102,29 @@ def _panel(
     }
 
 
+def _language(request: Request[Any, Any, Any], site: Site, raw: Mapping[str, Any]) -> str:
+    """The customer's language at this site; everything rendered for this request speaks it."""
+    lang = customer_language(site.languages, site.default_language, raw, request.headers.get("accept-language"))
+    set_locale(lang)
+    return lang
+
+
 async def _site_or_404(db_session: AsyncSession, site_key: str) -> Site:
-    return found(await site_by_key(db_session, site_key), UNKNOWN_SITE)
+    return found(await site_by_key(db_session, site_key), _(UNKNOWN_SITE))
 
 
 @get("/w/{site_key:str}", include_in_schema=False)
-async def panel(request: Request, site_key: str, db_session: AsyncSession) -> Template:
+async def panel(request: Request[Any, Any, Any], site_key: str, db_session: AsyncSession) -> Template:
     """The report form, opened in the widget's iframe or as a full page without JavaScript."""
     site = await _site_or_404(db_session, site_key)
-    values = sanitize_context(dict(request.query_params))
+    raw = dict(request.query_params)
+    values = sanitize_context(raw)
+    values["lang"] = _language(request, site, raw)
     if not _identity(site, values)["verified"]:
         # Unsigned names and emails are not the customer's own words: let them type their own.
         values.pop("name", None)
         values.pop("email", None)
-    known = await corrective_actions.known_issues(db_session, site, values.get("page_url"))
+    known = await known_issues.known_issues(db_session, site, values.get("page_url"))
     return Template(
         "pages/panel.html", context=_panel(site, values=values, errors={}, known=known), headers=page_headers(site)
     )
@@ -130,6 +141,7 @@ async def panel_submit(
     """Submit the form; answers with the apology, or the form again with what was typed and why it failed."""
     site = await _site_or_404(db_session, site_key)
     template = "partials/panel_body.html" if request.htmx else "pages/panel.html"
+    lang = _language(request, site, data)
     try:
         receipt = await receive_report(
             db_session,
@@ -140,6 +152,7 @@ async def panel_submit(
             user_agent=request.headers.get("user-agent"),
             settings=request.app.state.settings,
             mail=mail,
+            lang=lang,
         )
     except INTAKE_ERRORS as exc:
         error = intake_error(exc)
@@ -172,24 +185,27 @@ async def me_too(
 ) -> Template:
     """ "Me too — tell me when it is fixed": an email instead of a report about a known issue."""
     site = await _site_or_404(db_session, site_key)
+    lang = _language(request, site, data)
     if not origin_allowed(request.headers.get("origin"), site.allowed_origins, request.app.state.settings.base_url):
-        raise PermissionDeniedException(detail="This site does not accept requests from that page.")
+        raise PermissionDeniedException(detail=_("This site does not accept requests from that page."))
     settings = request.app.state.settings
     status_code, error, headers = 200, None, page_headers(site)
+    issue: CorrectiveAction | None
     try:
-        issue = await corrective_actions.me_too(
+        issue = await known_issues.me_too(
             db_session,
             site,
             ca_id,
             data.get("email", ""),
             per_minute=settings.reports_per_minute,
             client=client_hash(settings.secret_key, request.client.host if request.client else "unknown"),
+            lang=lang,
         )
     except LookupError as exc:
         raise NotFoundException(detail=str(exc)) from exc
     except RateLimited as exc:
         issue, status_code = await corrective_actions.ca_at_sites(db_session, [site.id], ca_id), 429
-        error = f"That's several in a minute. Please wait {exc.retry_after} seconds and try again."
+        error = _("That's several in a minute. Please wait %(seconds)s seconds and try again.", seconds=exc.retry_after)
         headers["Retry-After"] = str(exc.retry_after)
     except ValueError as exc:
         issue, error, status_code = await corrective_actions.ca_at_sites(db_session, [site.id], ca_id), str(exc), 400
@@ -198,4 +214,4 @@ async def me_too(
     return Template(template, context=context, status_code=status_code, headers=headers)
 
 
-handlers = [widget_js, panel, panel_submit, me_too]
+handlers: list[ControllerRouterHandler] = [widget_js, panel, panel_submit, me_too]

@@ -15,6 +15,7 @@ from portal.domain.clocks import (
     WeekAdherence,
     weekly_adherence,
 )
+from portal.i18n import gettext as _
 from portal.mail import Mail
 from portal.models import Report, ReportEvent, Staff, StaffSite
 
@@ -49,7 +50,7 @@ async def _on_duty(session: AsyncSession, site_id: int) -> list[Staff]:
     return [s for s in staff if s.on_duty] or staff
 
 
-async def check_clocks(sessionmaker: async_sessionmaker, *, mail: Mail, now: datetime) -> ClockRun:
+async def check_clocks(sessionmaker: async_sessionmaker[AsyncSession], *, mail: Mail, now: datetime) -> ClockRun:
     """Alert the site's on-duty staff once inside each clock's warning window; record each breach once."""
     run = ClockRun()
     async with sessionmaker() as session:
@@ -72,9 +73,8 @@ async def check_clocks(sessionmaker: async_sessionmaker, *, mail: Mail, now: dat
                 run.warned += 1
             breach = select(Report).where(*running, due <= now, getattr(Report, breached_flag).is_(False))
             for report in (await session.scalars(breach)).all():
-                session.add(
-                    ReportEvent(report_id=report.id, kind="breach", body=f"The {CLOCK_LABELS[kind]} target was missed.")
-                )
+                missed = _("The %(clock)s target was missed.", clock=_(CLOCK_LABELS[kind]))
+                session.add(ReportEvent(report_id=report.id, kind="breach", body=missed))
                 setattr(report, breached_flag, True)
                 run.breached += 1
         await session.commit()
@@ -98,4 +98,13 @@ async def adherence(
         Report.created_at >= now - timedelta(weeks=weeks),
         Report.first_response_due_at.is_not(None),
     )
-    return weekly_adherence((ClockRecord(*row) for row in (await session.execute(query)).all()), now)
+    rows = (await session.execute(query)).all()
+    return weekly_adherence(
+        (
+            ClockRecord(site_id, created_at, first_due, recovery_due, first_at, recovered_at)
+            for site_id, created_at, first_due, recovery_due, first_at, recovered_at in rows
+            # The WHERE keeps clocked reports and both clocks are set together: this only narrows the types.
+            if first_due is not None and recovery_due is not None
+        ),
+        now,
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,16 +11,17 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from portal.domain.corrective_actions import (
+    STATE_LABELS,
     CAFields,
     CAForm,
     CATransitionError,
     check_transition,
     missing_for,
-    page_matches,
 )
-from portal.domain.intake import EMAIL_RE
 from portal.domain.similarity import STRONG_MATCH, Doc, Index, ca_doc, report_doc
 from portal.domain.workflow import check_message
+from portal.i18n import N_, format_day, use_locale
+from portal.i18n import gettext as _
 from portal.mail import Mail
 from portal.models import (
     CAEvent,
@@ -34,11 +34,32 @@ from portal.models import (
     Unsubscribe,
     utcnow,
 )
-from portal.services.intake import RATE_WINDOW, RateLimited
 
 OPEN_STATES = ("open", "investigating", "action_planned", "implemented", "verifying", "reopened")
 SUGGESTION_WINDOW = timedelta(days=30)  # sibling reports are looked for among the site's recent ones
 SUGGESTION_POOL = 500
+# Why a verifying CA reopened: on its timeline, and in the mail to its owner.
+RECURRED = N_("Report %(ref)s was linked during verification: the failure recurred.")
+LOOKS_ALIKE = N_("Report %(ref)s looks like the same failure (similarity %(score)s) during verification.")
+# The CA's fields as the timeline names them when a lead edits them.
+FIELD_NAMES = {
+    "title": N_("title"),
+    "problem": N_("problem"),
+    "category": N_("category"),
+    "severity": N_("severity"),
+    "within_control": N_("within control"),
+    "owner_id": N_("owner id"),
+    "due_on": N_("due on"),
+    "containment": N_("containment"),
+    "whys": N_("whys"),
+    "corrective_action": N_("corrective action"),
+    "preventive_action": N_("preventive action"),
+    "verification_days": N_("verification days"),
+    "closure_summary": N_("closure summary"),
+    "public": N_("public"),
+    "public_wording": N_("public wording"),
+    "page_pattern": N_("page pattern"),
+}
 
 
 def fields_of(ca: CorrectiveAction) -> CAFields:
@@ -69,13 +90,13 @@ async def board(
         ).all()
     )
     ids = [c.id for c in cas]
-    linked = dict(
-        (
-            await session.execute(
-                select(Report.ca_id, func.count()).where(Report.ca_id.in_(ids)).group_by(Report.ca_id)
-            )
-        ).all()
-    )
+    linked = {
+        ca_id: n
+        for ca_id, n in await session.execute(
+            select(Report.ca_id, func.count()).where(Report.ca_id.in_(ids)).group_by(Report.ca_id)
+        )
+        if ca_id is not None  # the IN already leaves out unlinked reports; this tells the type checker
+    }
     me_too = dict(
         (
             await session.execute(select(MeToo.ca_id, func.count()).where(MeToo.ca_id.in_(ids)).group_by(MeToo.ca_id))
@@ -141,7 +162,7 @@ async def create_ca(
     """Open a CA; a lead or admin owns what they open, an agent's is a proposal waiting for an owner."""
     title = " ".join((title or "").split())
     if not title or len(title) > 200:
-        raise ValueError("Give the corrective action a title of at most 200 characters.")
+        raise ValueError(_("Give the corrective action a title of at most 200 characters."))
     ca = CorrectiveAction(
         site_id=site.id,
         title=title,
@@ -160,7 +181,7 @@ async def create_ca(
             kind="state",
             staff_id=staff.id,
             to_state="open",
-            body=None if ca.owner_id else "Proposed; a lead will take it on.",
+            body=None if ca.owner_id else _("Proposed; a lead will take it on."),
         )
     )
     await _link(session, ca, reports, staff)
@@ -201,7 +222,13 @@ async def update_ca(session: AsyncSession, ca: CorrectiveAction, form: CAForm, s
     )
     missing = missing_for(ca.state if ca.state != "reopened" else "open", edited)
     if missing:
-        raise CATransitionError(f"A CA that is {ca.state.replace('_', ' ')} needs {', '.join(missing)}.")
+        raise CATransitionError(
+            _(
+                "A CA that is %(state)s needs %(missing)s.",
+                state=_(STATE_LABELS.get(ca.state, ca.state)).lower(),
+                missing=", ".join(missing),
+            )
+        )
     changed = [name for name, value in changes.items() if getattr(ca, name) != value]
     for name in changed:
         setattr(ca, name, changes[name])
@@ -211,7 +238,7 @@ async def update_ca(session: AsyncSession, ca: CorrectiveAction, form: CAForm, s
                 ca_id=ca.id,
                 kind="edit",
                 staff_id=staff.id,
-                body="Changed: " + ", ".join(n.replace("_", " ") for n in changed),
+                body=_("Changed: %(fields)s", fields=", ".join(_(FIELD_NAMES.get(n, n)) for n in changed)),
             )
         )
     await session.commit()
@@ -237,13 +264,18 @@ async def move(
         target,
         staff,
         note
-        or (f"Closed before the window ended: {early_close_reason.strip()}" if early_close_reason.strip() else None),
+        or (
+            _("Closed before the window ended: %(reason)s", reason=early_close_reason.strip())
+            if early_close_reason.strip()
+            else None
+        ),
         now,
     )
     if target == "implemented":
         ca.verification_started_at = ca.verified_through = now
         ca.verification_ends_at = now + timedelta(days=ca.verification_days)
-        _record(session, ca, "verifying", None, f"Watching new reports until {ca.verification_ends_at:%d %b %Y}.", now)
+        watching = _("Watching new reports until %(day)s.", day=format_day(ca.verification_ends_at, None, "medium"))
+        _record(session, ca, "verifying", None, watching, now)
     elif target == "closed":
         ca.closed_at, ca.public = now, False
         await _send_closure_mail(session, ca, mail=mail)
@@ -300,13 +332,7 @@ async def link(
         if ca.state == "verifying" and ca.verification_started_at and r.created_at >= ca.verification_started_at
     ]
     if recurring:
-        await _reopen(
-            session,
-            ca,
-            recurring[0],
-            f"Report {recurring[0].ref} was linked during verification: the failure recurred.",
-            mail=mail,
-        )
+        await _reopen(session, ca, recurring[0], RECURRED, {"ref": recurring[0].ref}, mail=mail)
     await session.commit()
     return len(newly)
 
@@ -319,22 +345,28 @@ async def unlink(session: AsyncSession, ca: CorrectiveAction, report: Report, st
     await session.commit()
 
 
-async def _reopen(session: AsyncSession, ca: CorrectiveAction, evidence: Report, why: str, *, mail: Mail) -> None:
-    """Reopen with the evidence on the timeline, and tell the owner."""
+async def _reopen(
+    session: AsyncSession, ca: CorrectiveAction, evidence: Report, why: str, values: dict[str, str], *, mail: Mail
+) -> None:
+    """Reopen with the evidence on the timeline, and tell the owner in their language (`why` is an N_ message)."""
     now = utcnow()
-    _record(session, ca, "reopened", None, why, now)
+    _record(session, ca, "reopened", None, _(why, **values), now)
     session.add(
         CAEvent(ca_id=ca.id, kind="recurrence", report_id=evidence.id, body=evidence.description[:500], created_at=now)
     )
     ca.verification_started_at = ca.verification_ends_at = None
     if ca.owner:
-        mail.ca_reopened(session, ca, evidence=evidence, why=why)
+        with use_locale(ca.owner.language):
+            owner_why = _(why, **values)
+        mail.ca_reopened(session, ca, evidence=evidence, why=owner_why)
 
 
 _DOC_COLUMNS = (Report.id, Report.description, Report.category, Report.page_url, Report.location)
 
 
-async def _site_docs(session: AsyncSession, site_id: int, since: datetime, *, unlinked_only: bool = False) -> list[Doc]:
+async def _site_docs(
+    session: AsyncSession, site_id: int, since: datetime, *, unlinked_only: bool = False
+) -> list[Doc[int]]:
     """The site's recent reports as Docs, read as plain columns (hundreds of rows on every report page)."""
     query = select(*_DOC_COLUMNS).where(Report.site_id == site_id, Report.created_at >= since)
     if unlinked_only:
@@ -343,8 +375,8 @@ async def _site_docs(session: AsyncSession, site_id: int, since: datetime, *, un
     return [report_doc(*row) for row in rows]
 
 
-async def _ca_docs(session: AsyncSession, cas: Sequence[CorrectiveAction]) -> list[Doc]:
-    by_ca: dict[int, list[Doc]] = defaultdict(list)
+async def _ca_docs(session: AsyncSession, cas: Sequence[CorrectiveAction]) -> list[Doc[int]]:
+    by_ca: dict[int | None, list[Doc[int]]] = defaultdict(list)
     rows = (
         await session.execute(
             select(Report.ca_id, *_DOC_COLUMNS)
@@ -353,17 +385,17 @@ async def _ca_docs(session: AsyncSession, cas: Sequence[CorrectiveAction]) -> li
             .limit(5000)
         )
     ).all()
-    for ca_id, *columns in rows:
-        by_ca[ca_id].append(report_doc(*columns))
+    for ca_id, report_id, description, category, page_url, location in rows:
+        by_ca[ca_id].append(report_doc(report_id, description, category, page_url, location))
     return [ca_doc(c.id, c.title, c.problem, c.category, by_ca[c.id]) for c in cas]
 
 
-async def _with_reports(session: AsyncSession, ranked: list[tuple[Doc, float]]) -> list[tuple[Report, float]]:
+async def _with_reports(session: AsyncSession, ranked: list[tuple[Doc[int], float]]) -> list[tuple[Report, float]]:
     """The ranked reports themselves, in rank order."""
     found = {
         r.id: r for r in (await session.scalars(select(Report).where(Report.id.in_([d.key for d, _ in ranked])))).all()
     }
-    return [(found[d.key], score) for d, score in ranked if d.key in found]  # type: ignore[index]
+    return [(found[d.key], score) for d, score in ranked if d.key in found]
 
 
 @dataclass(frozen=True)
@@ -384,7 +416,7 @@ async def suggest_for_report(session: AsyncSession, report: Report, k: int = 3) 
     siblings = Index(pool).rank(query, k=k, exclude=[report.id]) if pool else []
     return ReportSuggestions(
         cas=[(by_id[d.key], s) for d, s in ca_ranked], siblings=await _with_reports(session, siblings)
-    )  # type: ignore[index]
+    )
 
 
 async def suggest_for_ca(session: AsyncSession, ca: CorrectiveAction, k: int = 10) -> list[tuple[Report, float]]:
@@ -404,7 +436,7 @@ async def accept_suggestion(session: AsyncSession, ca: CorrectiveAction, suggest
     """Take a suggestion into the CA's preventive plan (once)."""
     suggestion = await session.get(CASuggestion, suggestion_id)
     if suggestion is None or suggestion.ca_id != ca.id:
-        raise ValueError("No such suggestion on this CA.")
+        raise ValueError(_("No such suggestion on this CA."))
     if suggestion.accepted_at is None:
         suggestion.accepted_at = utcnow()
         ca.preventive_action = "\n".join(filter(None, [ca.preventive_action.strip(), f"- {suggestion.body}"]))
@@ -431,23 +463,24 @@ async def weekly_trend(
 
 async def _send_closure_mail(session: AsyncSession, ca: CorrectiveAction, *, mail: Mail) -> None:
     """One mail per person who told us (reporters by their reports, "me too" subscribers), skipping those who unsubscribed."""
-    reports = [r for r in await linked_reports(session, ca) if r.customer_email]
+    reports = await linked_reports(session, ca)
     subscribers = (await session.scalars(select(MeToo).where(MeToo.ca_id == ca.id))).all()
     unsubscribed = set(
         (await session.scalars(select(Unsubscribe.email).where(Unsubscribe.site_id == ca.site_id))).all()
     )
-    told: dict[str, dict[str, list]] = defaultdict(lambda: {"reports": [], "me_too": []})
+    told: dict[str, tuple[list[Report], list[MeToo]]] = defaultdict(lambda: ([], []))  # email: (reports, me too)
     for report in reports:
-        told[report.customer_email.lower()]["reports"].append(report)  # type: ignore[union-attr]
+        if report.customer_email:
+            told[report.customer_email.lower()][0].append(report)
     for subscriber in subscribers:
-        told[subscriber.email.lower()]["me_too"].append(subscriber)
-    for email, what in told.items():
+        told[subscriber.email.lower()][1].append(subscriber)
+    for email, (their_reports, their_me_too) in told.items():
         if email in unsubscribed:
             continue
-        mail.closure(session, ca, email=email, reports=list(reversed(what["reports"])), me_too=what["me_too"])
+        mail.closure(session, ca, email=email, reports=list(reversed(their_reports)), me_too=their_me_too)
 
 
-async def verify(sessionmaker: async_sessionmaker, *, mail: Mail, now: datetime | None = None) -> int:
+async def verify(sessionmaker: async_sessionmaker[AsyncSession], *, mail: Mail, now: datetime | None = None) -> int:
     """Watch verifying CAs: a new linked or strongly similar report reopens one. Returns how many reopened."""
     now = now or utcnow()
     reopened = 0
@@ -465,14 +498,9 @@ async def verify(sessionmaker: async_sessionmaker, *, mail: Mail, now: datetime 
             ca.verified_through = now
             if not fresh:
                 continue
-            evidence, why = next(
-                (
-                    (r, f"Report {r.ref} was linked during verification: the failure recurred.")
-                    for r in fresh
-                    if r.ca_id == ca.id
-                ),
-                (None, ""),
-            )
+            evidence: Report | None = next((r for r in fresh if r.ca_id == ca.id), None)
+            why = RECURRED
+            values = {"ref": evidence.ref} if evidence else {}
             if evidence is None:
                 [doc] = await _ca_docs(session, [ca])
                 index = Index([doc])
@@ -484,78 +512,11 @@ async def verify(sessionmaker: async_sessionmaker, *, mail: Mail, now: datetime 
                         k=1,
                     )
                     if score >= STRONG_MATCH:
-                        evidence, why = (
-                            report,
-                            f"Report {report.ref} looks like the same failure (similarity {score:.2f}) during verification.",
-                        )
+                        evidence = report
+                        why, values = LOOKS_ALIKE, {"ref": report.ref, "score": f"{score:.2f}"}
                         break
             if evidence is not None:
-                await _reopen(session, ca, evidence, why, mail=mail)
+                await _reopen(session, ca, evidence, why, values, mail=mail)
                 reopened += 1
         await session.commit()
     return reopened
-
-
-async def known_issues(session: AsyncSession, site: Site, page_url: str | None) -> list[CorrectiveAction]:
-    """The site's published known issues that cover this page, newest first."""
-    cas = (
-        await session.scalars(
-            select(CorrectiveAction)
-            .where(CorrectiveAction.site_id == site.id, CorrectiveAction.public, CorrectiveAction.state != "closed")
-            .order_by(CorrectiveAction.id.desc())
-        )
-    ).all()
-    return [c for c in cas if page_matches(c.page_pattern, page_url)]
-
-
-async def me_too(
-    session: AsyncSession,
-    site: Site,
-    ca_id: int,
-    email: str,
-    *,
-    client: str,
-    per_minute: int,
-    now: datetime | None = None,
-) -> CorrectiveAction:
-    """Subscribe an address to hear when a published known issue is fixed (once per address; a flood waits, as on intake)."""
-    now = now or utcnow()
-    ca = await session.get(CorrectiveAction, ca_id)
-    if ca is None or ca.site_id != site.id or not ca.public or ca.state == "closed":
-        raise LookupError("That issue is no longer listed.")
-    email = (email or "").strip().lower()
-    if not EMAIL_RE.match(email) or len(email) > 320:
-        raise ValueError("Give us an email address (name@example.com) so we can tell you when it's fixed.")
-    recent, oldest = (
-        await session.execute(
-            select(func.count(), func.min(MeToo.created_at)).where(
-                MeToo.client_hash == client, MeToo.created_at >= now - RATE_WINDOW
-            )
-        )
-    ).one()
-    if recent >= per_minute:
-        raise RateLimited(max(1, math.ceil((oldest + RATE_WINDOW - now).total_seconds())))
-    exists = await session.scalar(select(MeToo.id).where(MeToo.ca_id == ca.id, MeToo.email == email))
-    if not exists:
-        session.add(MeToo(ca_id=ca.id, email=email, client_hash=client, created_at=now))
-        await session.commit()
-    return ca
-
-
-async def unsubscribe(session: AsyncSession, site_id: int, email: str) -> None:
-    """No more closure mail from this site to this address."""
-    exists = await session.scalar(
-        select(Unsubscribe.id).where(Unsubscribe.site_id == site_id, Unsubscribe.email == email)
-    )
-    if not exists:
-        session.add(Unsubscribe(site_id=site_id, email=email))
-        await session.commit()
-
-
-async def closure_for_report(session: AsyncSession, report: Report) -> CorrectiveAction | None:
-    """The closed CA a report led to, for the customer's status page."""
-    if report.ca_id is None:
-        return None
-    return await session.scalar(
-        select(CorrectiveAction).where(CorrectiveAction.id == report.ca_id, CorrectiveAction.state == "closed")
-    )

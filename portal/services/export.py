@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from portal.models import CorrectiveAction, Report, Site, Staff
 from portal.services.trends import Period
@@ -66,7 +66,7 @@ def _labelled(columns: dict[str, Any]) -> list[Any]:
 
 def reports_query(
     site_ids: Sequence[int], period: Period, *, category: str | None = None, state: str | None = None
-) -> Select:
+) -> Select[*tuple[Any, ...]]:
     """The reports to export, oldest first."""
     query = (
         select(*_labelled(REPORT_COLUMNS))
@@ -81,7 +81,7 @@ def reports_query(
     return query
 
 
-def cas_query(site_ids: Sequence[int], period: Period, *, state: str | None = None) -> Select:
+def cas_query(site_ids: Sequence[int], period: Period, *, state: str | None = None) -> Select[*tuple[Any, ...]]:
     """The corrective actions opened in the period, oldest first."""
     linked = (
         select(func.count()).where(Report.ca_id == CorrectiveAction.id).correlate(CorrectiveAction).scalar_subquery()
@@ -115,7 +115,9 @@ def _cell(value: Any) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-async def _rows(sessionmaker: async_sessionmaker, query: Select) -> AsyncIterator[dict[str, Any]]:
+async def _rows(
+    sessionmaker: async_sessionmaker[AsyncSession], query: Select[*tuple[Any, ...]]
+) -> AsyncIterator[dict[str, Any]]:
     async with sessionmaker() as session:
         result = await session.stream(query.execution_options(yield_per=BATCH))
         async for partition in result.mappings().partitions(BATCH):
@@ -123,7 +125,9 @@ async def _rows(sessionmaker: async_sessionmaker, query: Select) -> AsyncIterato
                 yield dict(row)
 
 
-async def as_csv(sessionmaker: async_sessionmaker, query: Select, columns: Sequence[str]) -> AsyncIterator[bytes]:
+async def as_csv(
+    sessionmaker: async_sessionmaker[AsyncSession], query: Select[*tuple[Any, ...]], columns: Sequence[str]
+) -> AsyncIterator[bytes]:
     """CSV with a header row, one chunk per batch of rows."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -139,7 +143,9 @@ async def as_csv(sessionmaker: async_sessionmaker, query: Select, columns: Seque
     yield buffer.getvalue().encode()
 
 
-async def as_json(sessionmaker: async_sessionmaker, query: Select) -> AsyncIterator[bytes]:
+async def as_json(
+    sessionmaker: async_sessionmaker[AsyncSession], query: Select[*tuple[Any, ...]]
+) -> AsyncIterator[bytes]:
     """A JSON array of objects, one chunk per batch of rows."""
     yield b"["
     chunk: list[str] = []

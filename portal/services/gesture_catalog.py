@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.domain.gestures import DEFAULT_CATALOG, GestureOption, GestureSpec, offer_gestures, parse_codes
+from portal.i18n import gettext as _
 from portal.models import Gesture, GestureCode, GestureGrant, Report, Site
 
 
@@ -71,7 +72,7 @@ async def add_codes(session: AsyncSession, gesture: Gesture, text: str) -> int:
     """Add single-use codes to an automatic gesture's pool; codes already in it are skipped. Returns how many were new."""
     codes = parse_codes(text)
     if not codes:
-        raise ValueError("Paste at least one code, one per line.")
+        raise ValueError(_("Paste at least one code, one per line."))
     known = set(
         (
             await session.scalars(
@@ -107,16 +108,17 @@ async def usage(
             .where(GestureGrant.gesture_id.in_(capped), GestureGrant.created_at >= month_start(now))
             .group_by(GestureGrant.gesture_id)
         )
-        granted = {gid: (day, month) for gid, day, month in rows}
+        # The IN already leaves out grants of deleted gestures; the check tells the type checker.
+        granted = {gid: (day, month) for gid, day, month in rows if gid is not None}
     code_ids = [g.id for g in gestures if g.fulfilment == "code"]
     left: dict[int, int] = {}
     if code_ids:
-        rows = await session.execute(
+        free = await session.execute(
             select(GestureCode.gesture_id, func.count())
             .where(GestureCode.gesture_id.in_(code_ids), GestureCode.grant_id.is_(None))
             .group_by(GestureCode.gesture_id)
         )
-        left = dict(rows.all())
+        left = dict(free.all())
     return {g.id: (*granted.get(g.id, (0, 0)), left.get(g.id, 0) if g.fulfilment == "code" else None) for g in gestures}
 
 

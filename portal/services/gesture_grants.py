@@ -9,8 +9,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.domain.gestures import FULFILMENT_HOURS, BudgetCheck, Tier, budgets_of, check_budget, role_limit
+from portal.domain.gestures import BudgetCheck, Tier, budgets_of, check_budget, role_limit
 from portal.domain.intake import CONTROL_RE
+from portal.gesture_texts import describe
+from portal.i18n import gettext as _
+from portal.i18n import use_locale
 from portal.mail import Mail
 from portal.models import Gesture, GestureCode, GestureGrant, Report, ReportEvent, Site, Staff, Task, utcnow
 from portal.services.gesture_catalog import catalog, has_room, month_start, offered, offers_for, usage
@@ -25,7 +28,7 @@ class AlreadyChosen(Exception):
     """The customer already answered for this report."""
 
     def __init__(self, grant: GestureGrant) -> None:
-        super().__init__("You have already told us what you'd like for this report.")
+        super().__init__(_("You have already told us what you'd like for this report."))
         self.grant = grant
 
 
@@ -34,7 +37,10 @@ class GestureGone(Exception):
 
     def __init__(self, name: str, alternatives: list[Gesture]) -> None:
         super().__init__(
-            f"“{name}” has just run out for now. Here is what we can still offer; sorry for the extra step."
+            _(
+                "“%(gesture)s” has just run out for now. Here is what we can still offer; sorry for the extra step.",
+                gesture=name,
+            )
         )
         self.alternatives = alternatives
 
@@ -43,14 +49,16 @@ class OverBudget(Exception):
     """A staff grant beyond the role's monthly budget, with who could grant it instead."""
 
     def __init__(self, check: BudgetCheck, tier: Tier, who: list[Staff]) -> None:
-        names = (
-            ", ".join(s.name for s in who)
-            or " or ".join(f"a site {r}" for r in check.can_grant)
-            or "nobody at this site"
-        )
+        names = ", ".join(s.name for s in who) or _("nobody at this site")
         super().__init__(
-            f"That would go over your monthly budget for {tier.label} gestures ({check.used} of {check.limit} used). "
-            f"Who can grant it: {names}."
+            _(
+                "That would go over your monthly budget for %(tier)s gestures (%(used)s of %(limit)s used). "
+                "Who can grant it: %(names)s.",
+                tier=_(tier.label),
+                used=check.used,
+                limit=check.limit,
+                names=names,
+            )
         )
         self.check = check
         self.who = who
@@ -63,7 +71,7 @@ async def customer_choice(session: AsyncSession, report: Report) -> GestureGrant
 
 async def _take_code(session: AsyncSession, gesture: Gesture, grant: GestureGrant) -> str | None:
     """Claim one free code for the grant; a conditional UPDATE so two customers never get the same code."""
-    for _ in range(5):
+    for _attempt in range(5):
         code = await session.scalar(
             select(GestureCode)
             .where(GestureCode.gesture_id == gesture.id, GestureCode.grant_id.is_(None))
@@ -77,7 +85,7 @@ async def _take_code(session: AsyncSession, gesture: Gesture, grant: GestureGran
             .where(GestureCode.id == code.id, GestureCode.grant_id.is_(None))
             .values(grant_id=grant.id)
         )
-        if taken.rowcount == 1:  # type: ignore[attr-defined]
+        if taken.rowcount == 1:  # type: ignore[attr-defined]  # an UPDATE's Result is a CursorResult; Session.execute() can't say so (sqlalchemy#12913)
             return code.code
     return None
 
@@ -110,7 +118,7 @@ async def choose(
     if existing:
         raise AlreadyChosen(existing)
     if choice not in CHOICES:
-        raise ValueError("Pick one of the options, or tell us in your own words.")
+        raise ValueError(_("Pick one of the options, or tell us in your own words."))
     grant = GestureGrant(
         site_id=report.site_id, report_id=report.id, customer_choice_for=report.id, choice=choice, created_at=now
     )
@@ -118,16 +126,16 @@ async def choose(
     if choice == "gesture":
         gesture = next((g for g in await offered(session, report) if g.id == gesture_id), None)
         if gesture is None:
-            raise ValueError("Pick one of the gestures offered to you.")
+            raise ValueError(_("Pick one of the gestures offered to you."))
         if not has_room(gesture, (await usage(session, [gesture], now))[gesture.id]):
             raise await _gone(session, report, gesture.id, gesture.name, now)
         grant.gesture_id, grant.gesture_name, grant.tier = gesture.id, gesture.name, gesture.tier
     elif choice == "wish":
         text = (wish or "").strip()
         if not text:
-            raise ValueError("Tell us in a few words what would make it right.")
+            raise ValueError(_("Tell us in a few words what would make it right."))
         if len(text) > MAX_WISH or CONTROL_RE.search(text):
-            raise ValueError(f"Please keep it to {MAX_WISH} characters of plain text.")
+            raise ValueError(_("Please keep it to %(limit)s characters of plain text.", limit=MAX_WISH))
         grant.wish = text
     session.add(grant)
     try:
@@ -135,7 +143,7 @@ async def choose(
     except IntegrityError:  # a second submission raced this one
         await session.rollback()
         await session.refresh(report)
-        raise AlreadyChosen(await customer_choice(session, report)) from None  # type: ignore[arg-type]
+        raise AlreadyChosen(await customer_choice(session, report)) from None  # type: ignore[arg-type]  # the unique customer_choice_for that failed means the racing answer is there
     if gesture and not await _fulfil(
         session, report, gesture, grant, now
     ):  # the last code went to someone else meanwhile
@@ -143,8 +151,10 @@ async def choose(
         raise await _gone(session, report, gesture.id, gesture.name, now)
     if choice == "wish":
         add_task(session, report, grant, "wish", f"Answer {customer_label(report)}: what would make it right", now)
-    session.add(ReportEvent(report_id=report.id, kind="gesture", body=describe(grant), created_at=now))
-    mail.gesture(session, report, grant, confirmation(grant, gesture.description if gesture else None))
+    with use_locale(report.lang):  # the timeline line is read by the customer, in their language
+        line = describe(grant, gesture)
+    session.add(ReportEvent(report_id=report.id, kind="gesture", body=line, created_at=now))
+    mail.gesture(session, report, grant, gesture)
     await session.commit()
     return grant
 
@@ -163,38 +173,6 @@ async def _gone(session: AsyncSession, report: Report, gesture_id: int, name: st
     report.offered_gesture_ids = [g.id for g in alternatives]
     await session.commit()
     return GestureGone(name, alternatives)
-
-
-def describe(grant: GestureGrant) -> str:
-    """One line for the timeline, readable by the customer and staff alike."""
-    if grant.choice == "declined":
-        return "No gesture, thank you: just fix it."
-    if grant.choice == "wish":
-        return f"What would make it right, in the customer's words: {grant.wish}"
-    giver = f"{grant.granted_by.name} granted" if grant.granted_by else "Chose"
-    return f"{giver} “{grant.gesture_name}”" + (" (code sent)" if grant.code else "") + "."
-
-
-def confirmation(grant: GestureGrant, description: str | None = None) -> list[str]:
-    """What we tell the customer about their gesture, in paragraphs (status page, panel and mail say the same)."""
-    if grant.choice == "declined":
-        return [
-            "Understood: no gesture. We'll put our effort into fixing it, and into making sure it doesn't happen again."
-        ]
-    if grant.choice == "wish":
-        return [
-            f"Thank you for telling us what would make it right: “{grant.wish}”",
-            f"A person on our team will read it and answer you within {FULFILMENT_HOURS} hours.",
-        ]
-    lines = [
-        f"{'We would like to offer you' if grant.granted_by_id else 'You chose'}: {grant.gesture_name}."
-        + (f" {description}" if description else "")
-    ]
-    if grant.code:
-        lines.append(f"Your code: {grant.code} (it works once, and it is yours).")
-    else:
-        lines.append(f"A person on our team will see to it within {FULFILMENT_HOURS} hours.")
-    return lines
 
 
 async def budget_used(session: AsyncSession, staff: Staff, now: datetime) -> dict[int, int]:
@@ -230,12 +208,14 @@ async def grant(
     now = now or utcnow()
     gesture = next((g for g in await catalog(session, report.site_id) if g.id == gesture_id), None)
     if gesture is None:
-        raise ValueError("Pick a gesture from the site's catalog.")
+        raise ValueError(_("Pick a gesture from the site's catalog."))
     reason = " ".join((reason or "").split())
     if not reason or len(reason) > 500:
-        raise ValueError("Say in a sentence why (at most 500 characters): it is kept with the grant.")
+        raise ValueError(_("Say in a sentence why (at most 500 characters): it is kept with the grant."))
     if not has_room(gesture, (await usage(session, [gesture], now))[gesture.id]):
-        raise ValueError(f"“{gesture.name}” has reached its cap or has no codes left. Pick another one.")
+        raise ValueError(
+            _("“%(gesture)s” has reached its cap or has no codes left. Pick another one.", gesture=gesture.name)
+        )
     tier = Tier(gesture.tier)
     check = check_budget(
         budgets_of(report.site.gesture_budgets),
@@ -262,18 +242,20 @@ async def grant(
     if not await _fulfil(session, report, gesture, given, now):
         await session.delete(given)
         await session.flush()
-        raise ValueError(f"“{gesture.name}” has no codes left. Pick another one.")
+        raise ValueError(_("“%(gesture)s” has no codes left. Pick another one.", gesture=gesture.name))
+    with use_locale(report.lang):
+        line = describe(given, gesture)
     session.add(
         ReportEvent(
             report_id=report.id,
             kind="gesture",
             staff_id=staff.id,
-            body=describe(given),
+            body=line,
             override_reason=reason,
             created_at=now,
         )
     )
-    mail.gesture(session, report, given, confirmation(given, gesture.description))
+    mail.gesture(session, report, given, gesture)
     await session.commit()
     return given
 

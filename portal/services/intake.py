@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal.apologies import apology_texts
 from portal.domain import tokens
 from portal.domain.apology import Apology, compose_apology, render_template
 from portal.domain.clocks import due_times
@@ -27,6 +28,7 @@ from portal.domain.intake import (
 from portal.domain.repeat import RepeatLevel, customer_key, queue_priority, repeat_level
 from portal.domain.similarity import page_path
 from portal.domain.sites import category_label, origin_allowed
+from portal.i18n import gettext as _
 from portal.mail import Mail
 from portal.models import (
     ApologyTemplate,
@@ -59,7 +61,7 @@ class OriginRefused(PermissionError):
     """The browser page submitting is not on one of the site's allowed origins."""
 
     def __init__(self, origin: str) -> None:
-        super().__init__(f"This site does not accept reports from {origin}.")
+        super().__init__(_("This site does not accept reports from %(origin)s.", origin=origin))
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,7 @@ async def submit_report(
     user_agent: str | None,
     settings: Settings,
     mail: Mail,
+    lang: str = "en",
     now: datetime | None = None,
 ) -> Receipt:
     """Store the report with its context and queue the apology mail; commits before returning."""
@@ -144,7 +147,7 @@ async def submit_report(
     offers = await gesture_catalog.offers_for(
         session, site, category=draft.category, customer_tier=tier, repeat_level=level, now=now
     )
-    apology = _apology_for(site, draft, level, await published_for(session, site, draft.category))
+    apology = _apology_for(site, draft, lang, level, await published_for(session, site, draft.category, lang))
     local = customer_local_time(now, draft.tz_offset_min)
     first_due, recovery_due = due_times(now, site.first_response_minutes, site.recovery_hours)
     report = Report(
@@ -174,7 +177,7 @@ async def submit_report(
         referrer=draft.referrer,
         user_agent=(user_agent or "")[:1000] or None,
         viewport=draft.viewport,
-        lang=draft.lang,
+        lang=lang,
         location=draft.location,
         busy=draft.busy,
         tz_offset_min=draft.tz_offset_min,
@@ -202,12 +205,18 @@ async def submit_report(
 
 
 def _apology_for(
-    site: Site, draft: ReportDraft, level: int = RepeatLevel.FIRST, templates: Sequence[ApologyTemplate] = ()
+    site: Site,
+    draft: ReportDraft,
+    lang: str,
+    level: int = RepeatLevel.FIRST,
+    templates: Sequence[ApologyTemplate] = (),
 ) -> Apology:
     """The site's own wording when it has published some for this category, else Mend's."""
     seed = secrets.randbits(32)
+    texts = apology_texts(lang)
     if templates:
         return render_template(
+            texts,
             random.Random(seed).choice(templates).body,
             name=draft.name,
             category_label=category_label(site.categories, draft.category),
@@ -218,6 +227,7 @@ def _apology_for(
             seed=seed,
         )
     return compose_apology(
+        texts,
         category=draft.category,
         category_label=category_label(site.categories, draft.category),
         description=draft.description,
@@ -240,6 +250,7 @@ async def receive_report(
     user_agent: str | None,
     settings: Settings,
     mail: Mail,
+    lang: str = "en",
 ) -> Receipt:
     """The whole intake, shared by the JSON API and the panel form, for the site the key named (None: no site).
 
@@ -255,7 +266,7 @@ async def receive_report(
         return Receipt(
             ref=tokens.report_ref(),
             status_url=mail.status_url(tokens.status_token()),
-            apology=_apology_for(site, draft),
+            apology=_apology_for(site, draft, lang),
             stored=False,
         )
     return await submit_report(
@@ -266,4 +277,5 @@ async def receive_report(
         user_agent=user_agent,
         settings=settings,
         mail=mail,
+        lang=lang,
     )

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.domain.intake import EMAIL_RE
+from portal.i18n import gettext as _
 from portal.mail import Mail
 from portal.models import Invite, Site, Staff, utcnow
 from portal.services.staff import ROLES, upsert_staff
@@ -31,11 +32,11 @@ async def invite(session: AsyncSession, *, email: str, role: str, sites: list[Si
     """Record the invitation and queue its mail in one transaction."""
     email = email.strip().lower()
     if not EMAIL_RE.match(email):
-        raise InviteError("That doesn't look like an email address.")
+        raise InviteError(_("That doesn't look like an email address."))
     if role not in ROLES:
-        raise InviteError("Pick a role.")
+        raise InviteError(_("Pick a role."))
     if role != "admin" and not sites:
-        raise InviteError("Pick at least one site: leads and agents see only their sites.")
+        raise InviteError(_("Pick at least one site: leads and agents see only their sites."))
     token = secrets.token_urlsafe(32)
     record = Invite(
         token_hash=_token_hash(token),
@@ -56,9 +57,9 @@ async def open_invite(session: AsyncSession, token: str, now: datetime | None = 
     """The invitation behind a link, if it is still good."""
     record = await session.scalar(select(Invite).where(Invite.token_hash == _token_hash(token)))
     if record is None or record.accepted_at is not None:
-        raise InviteError("This invitation link has already been used or does not exist.")
+        raise InviteError(_("This invitation link has already been used or does not exist."))
     if record.expires_at < (now or utcnow()):
-        raise InviteError("This invitation has expired. Ask an admin to send a new one.")
+        raise InviteError(_("This invitation has expired. Ask an admin to send a new one."))
     return record
 
 
@@ -66,7 +67,7 @@ async def accept(session: AsyncSession, *, token: str, name: str, password: str)
     """Create the account the invitation describes; the link cannot be used again."""
     record = await open_invite(session, token)
     if len(password) < MIN_PASSWORD:
-        raise InviteError(f"Use a password of at least {MIN_PASSWORD} characters.")
+        raise InviteError(_("Use a password of at least %(min)s characters.", min=MIN_PASSWORD))
     sites = list((await session.scalars(select(Site).where(Site.id.in_(record.site_ids)))).all())
     staff = await upsert_staff(
         session, email=record.email, password=password, role=record.role, name=name.strip()[:200], sites=sites

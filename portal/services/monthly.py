@@ -90,7 +90,7 @@ async def _staff_of(session: AsyncSession, site: Site) -> Sequence[Staff]:
     return (await session.scalars(query)).all()
 
 
-async def build_due(sessionmaker: async_sessionmaker, *, mail: Mail, now: datetime | None = None) -> int:
+async def build_due(sessionmaker: async_sessionmaker[AsyncSession], *, mail: Mail, now: datetime | None = None) -> int:
     """Build last month's results for every site that has none yet; returns how many were built.
 
     The unique (site, month) row is the lock: a second worker's insert fails and its mails,

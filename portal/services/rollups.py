@@ -78,7 +78,7 @@ async def rolled_until(session: AsyncSession) -> datetime | None:
 
 
 async def _add_counts(session: AsyncSession, start: datetime, end: datetime, now: datetime) -> None:
-    dialect = session.bind.dialect.name
+    dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     day = day_of(dialect, Report.created_at)
     span = and_(Report.created_at >= start, Report.created_at < end)
@@ -99,7 +99,7 @@ async def _add_counts(session: AsyncSession, start: datetime, end: datetime, now
         )
 
 
-async def roll_up(sessionmaker: async_sessionmaker, now: datetime | None = None) -> int:
+async def roll_up(sessionmaker: async_sessionmaker[AsyncSession], now: datetime | None = None) -> int:
     """Roll up whole days older than LAG not yet counted; returns how many days were added."""
     now = now or utcnow()
     cutoff = midnight(now - LAG)
@@ -126,7 +126,7 @@ async def roll_up(sessionmaker: async_sessionmaker, now: datetime | None = None)
             )
         except OperationalError:  # SQLite: another worker wrote since this one read (a busy snapshot)
             moved = None
-        if moved is None or moved.rowcount != 1:  # type: ignore[attr-defined]
+        if moved is None or moved.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE's Result is a CursorResult; Session.execute() can't say so (sqlalchemy#12913)
             await session.rollback()  # another worker rolled these days up first
             return 0
         await session.commit()

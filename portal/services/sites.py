@@ -7,6 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.domain import tokens
 from portal.domain.sites import DEFAULT_CATEGORIES, SiteSettings, normalize_origin
+from portal.i18n import gettext as _
+from portal.i18n import use_locale
 from portal.models import Site
 from portal.services.gesture_catalog import seed_defaults
 
@@ -59,9 +61,12 @@ async def site_by_key(session: AsyncSession, key: str) -> Site | None:
 
 def embed_snippet(base_url: str, site: Site) -> str:
     """What a site owner pastes into their pages, with a no-JavaScript fallback link."""
+    languages = " ".join(lang.replace("_", "-") for lang in site.languages)
+    with use_locale(site.default_language):
+        fallback = _("Something small went wrong? Tell us")
     return (
-        f'<script async src="{base_url}/widget.js" data-site="{site.key}"></script>\n'
-        f'<noscript><a href="{base_url}/w/{site.key}">Something small went wrong? Tell us</a></noscript>'
+        f'<script async src="{base_url}/widget.js" data-site="{site.key}" data-langs="{languages}"></script>\n'
+        f'<noscript><a href="{base_url}/w/{site.key}">{fallback}</a></noscript>'
     )
 
 
@@ -77,6 +82,8 @@ async def update_site(session: AsyncSession, site: Site, changes: SiteSettings) 
     site.first_response_minutes = changes.first_response_minutes
     site.recovery_hours = changes.recovery_hours
     site.follow_up_hours = changes.follow_up_hours
+    site.languages = changes.languages
+    site.default_language = changes.default_language
     await session.commit()
 
 

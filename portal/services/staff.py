@@ -10,10 +10,11 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.domain.passwords import check_password, hash_password
+from portal.i18n import N_
 from portal.models import LoginFailure, Site, Staff, StaffSite, utcnow
 from portal.services.sites import all_sites
 
-ROLES = ("admin", "lead", "agent")
+ROLES = (N_("admin"), N_("lead"), N_("agent"))  # also the values stored and sent by forms
 SIGN_IN_WINDOW = timedelta(minutes=15)
 MAX_SIGN_IN_FAILURES = 5
 

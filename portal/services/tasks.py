@@ -9,14 +9,16 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.domain.gestures import FULFILMENT_HOURS
+from portal.i18n import gettext as _
+from portal.i18n import use_locale
 from portal.mail import Mail
 from portal.models import GestureGrant, Report, ReportEvent, Site, Staff, Task, utcnow
 from portal.services.staff import site_staff_query
 
 
 def customer_label(report: Report) -> str:
-    """How a task names the customer: their name, else their email, else the report."""
-    return report.customer_name or report.customer_email or f"the customer of {report.ref}"
+    """How a task names the customer: their name, else their email, else the report (in the current language)."""
+    return report.customer_name or report.customer_email or _("the customer of %(ref)s", ref=report.ref)
 
 
 def add_task(session: AsyncSession, report: Report, grant: GestureGrant, kind: str, title: str, now: datetime) -> Task:
@@ -63,12 +65,16 @@ async def follow_up_for(session: AsyncSession, site: Site, report: Report, now: 
         .order_by(Staff.on_duty.desc(), open_follow_ups, Staff.id)
         .limit(1)
     )
+    with use_locale(lead.language if lead else None):  # the lead's task, whoever's request it comes from
+        title = _(
+            "Follow up personally with %(customer)s: small failures are piling up", customer=customer_label(report)
+        )
     task = Task(
         site_id=site.id,
         report_id=report.id,
         kind="follow_up",
         assignee_id=lead.id if lead else None,
-        title=f"Follow up personally with {customer_label(report)}: small failures are piling up",
+        title=title,
         due_at=now + timedelta(hours=site.follow_up_hours),
         created_at=now,
     )

@@ -5,8 +5,10 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal.apologies import apology_texts
 from portal.domain.apology import SAMPLE, Apology, placeholder_errors, render_template
 from portal.domain.lexicon import Finding, Lexicon, lint
+from portal.i18n import gettext as _
 from portal.models import ApologyTemplate, Site
 
 
@@ -19,12 +21,15 @@ class TemplateRejected(ValueError):
         self.findings = findings
 
 
-def preview(site: Site, body: str, lexicon: Lexicon) -> tuple[Apology | None, list[str], list[Finding]]:
+def preview(
+    site: Site, body: str, lexicon: Lexicon, lang: str = "en"
+) -> tuple[Apology | None, list[str], list[Finding]]:
     """The template filled in for a sample report, its placeholder problems and the linter's findings."""
-    problems = placeholder_errors(body) or ([] if body.strip() else ["Write the apology first."])
+    problems = placeholder_errors(body) or ([] if body.strip() else [_("Write the apology first.")])
     if problems:
         return None, problems, []
     sample = render_template(
+        apology_texts(lang),
         body,
         name=SAMPLE["name"],
         category_label=SAMPLE["category"],
@@ -59,13 +64,14 @@ async def site_templates(session: AsyncSession, site: Site) -> list[ApologyTempl
     )
 
 
-async def published_for(session: AsyncSession, site: Site, category: str) -> list[ApologyTemplate]:
-    """The published variants for this category, else the site-wide ones (empty: use Mend's defaults)."""
+async def published_for(session: AsyncSession, site: Site, category: str, lang: str) -> list[ApologyTemplate]:
+    """The published variants in this language for this category, else the site-wide ones (empty: Mend's own)."""
     rows = (
         await session.scalars(
             select(ApologyTemplate).where(
                 ApologyTemplate.site_id == site.id,
                 ApologyTemplate.published,
+                ApologyTemplate.lang == lang,
                 or_(ApologyTemplate.category == category, ApologyTemplate.category.is_(None)),
             )
         )

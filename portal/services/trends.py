@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.domain.hotspots import (
@@ -21,6 +21,8 @@ from portal.domain.hotspots import (
     hour_label,
 )
 from portal.domain.repeat import RepeatLevel
+from portal.i18n import N_
+from portal.i18n import gettext as _
 from portal.models import (
     CorrectiveAction,
     GestureGrant,
@@ -30,9 +32,13 @@ from portal.models import (
     utcnow,
 )
 from portal.services import rollups
+from portal.site_texts import category_text
 
 BASELINE = timedelta(weeks=8)
 TOP = 10
+# What the gestures chart calls a customer's choice that is not a gesture from the catalog.
+DECLINED = N_("No thanks, just fix it")
+OWN_WORDS = N_("Their own words")
 
 
 @dataclass(frozen=True)
@@ -127,7 +133,7 @@ async def counts(session: AsyncSession, site_ids: Sequence[int], period: Period,
         row = (await session.execute(select(*(func.count().filter(c) for c in outcomes.values())).where(where))).one()
         for name, n in zip(outcomes, row, strict=True):
             result.dims[("clock", name)] += n
-        day = rollups.day_of(session.bind.dialect.name, Report.created_at)
+        day = rollups.day_of(session.get_bind().dialect.name, Report.created_at)
         for category, on, n in await session.execute(
             select(Report.category, day, func.count()).where(where).group_by(Report.category, day)
         ):
@@ -176,32 +182,32 @@ async def trends(session: AsyncSession, sites: Sequence[Site], period: Period, n
     c = await counts(session, ids, period, now)
     result = Trends(total=c.dims[("all", "")])
     for key, n in c.of("when").items():
-        weekday, _, hour = key.partition("-")
+        weekday, _sep, hour = key.partition("-")
         result.heatmap[int(weekday)][int(hour)] = n
 
     monday = period.first_day - timedelta(days=period.first_day.weekday())
     result.weeks = [monday + timedelta(weeks=i) for i in range((period.last_day - monday).days // 7 + 1)]
-    labels = {c["slug"]: c["label"] for s in sites for c in s.categories}
+    labels = {c["slug"]: category_text(s, c["slug"]) for s in sites for c in s.categories}
     series: dict[str, list[int]] = defaultdict(lambda: [0] * len(result.weeks))
     for (category, on), n in c.category_days.items():
         series[labels.get(category, category)][(on - monday).days // 7] += n
     result.categories = dict(sorted(series.items(), key=lambda kv: -sum(kv[1])))
     result.locations, result.pages = _top(c.of("loc")), _top(c.of("page"))
     busy, rate, levels = c.of("busy"), c.of("rate"), c.of("level")
-    result.busy = [(label, busy.get(label, 0)) for _, _, label in BUSY_BANDS]
-    result.rate = [(label, rate.get(label, 0)) for _, _, label in RATE_BANDS]
-    result.levels = [(lvl.label, levels.get(str(lvl.value), 0)) for lvl in RepeatLevel]
+    result.busy = [(_(label), busy.get(label, 0)) for _low, _high, label in BUSY_BANDS]
+    result.rate = [(_(label), rate.get(label, 0)) for _low, _high, label in RATE_BANDS]
+    result.levels = [(_(lvl.label), levels.get(str(lvl.value), 0)) for lvl in RepeatLevel]
     clock = c.of("clock")
     result.first_response = (clock.get("first_kept", 0), clock.get("first_decided", 0))
     result.recovery = (clock.get("rec_kept", 0), clock.get("rec_decided", 0))
 
     choice = case(
         (GestureGrant.choice == "gesture", GestureGrant.gesture_name),
-        (GestureGrant.choice == "declined", "No thanks, just fix it"),
-        else_="Their own words",
+        (GestureGrant.choice == "declined", DECLINED),
+        else_=OWN_WORDS,
     )
     result.gestures = [
-        (k, n)
+        (_(k) if k in (DECLINED, OWN_WORDS) else k, n)
         for k, n in (
             await session.execute(
                 select(choice, func.count())
@@ -227,7 +233,10 @@ async def trends(session: AsyncSession, sites: Sequence[Site], period: Period, n
         )
     ).all()
     result.cas_closed = len(closed)
-    result.cycle_days_median = statistics.median((c - o).total_seconds() / 86400 for o, c in closed) if closed else None
+    result.cycle_days_median = (
+        # Every CA the WHERE kept has a closed_at; the check tells the type checker.
+        statistics.median((c - o).total_seconds() / 86400 for o, c in closed if c is not None) if closed else None
+    )
     after = (
         await session.execute(
             select(func.count(func.distinct(CorrectiveAction.id)), func.count())
@@ -286,30 +295,32 @@ async def hotspots(session: AsyncSession, sites: Sequence[Site], period: Period)
 def cell_label(sites: Sequence[Site], dimension: str, value: str) -> str:
     """How people read a cell: `Wednesdays 15:00–16:00`, a category's label, a location or a band."""
     if dimension == "when":
-        weekday, _, hour = value.partition("-")
+        weekday, _sep, hour = value.partition("-")
         return (
             hour_label(int(weekday), int(hour)) if weekday.isdigit() and hour.isdigit() and int(weekday) < 7 else value
         )
     if dimension == "category":
-        return next((c["label"] for s in sites for c in s.categories if c["slug"] == value), value)
+        return next((category_text(s, value) for s in sites for c in s.categories if c["slug"] == value), value)
+    if dimension in ("busy", "rate"):
+        return _(value)
     return value
 
 
 def cell_filter(dimension: str, value: str) -> ColumnElement[bool]:
     """The reports in one hotspot cell."""
     if dimension == "when":
-        weekday, _, hour = value.partition("-")
+        weekday, _sep, hour = value.partition("-")
         if not (weekday.isdigit() and hour.isdigit()):
-            raise ValueError("Unknown cell.")
+            raise ValueError(_("Unknown cell."))
         return and_(Report.local_weekday == int(weekday), Report.local_hour == int(hour))
-    columns = {
+    columns: dict[str, SQLColumnExpression[Any]] = {
         "location": Report.location,
         "category": Report.category,
         "busy": rollups.band(Report.busy, BUSY_BANDS),
         "rate": rollups.band(Report.site_reports_last_hour, RATE_BANDS),
     }
     if dimension not in columns:
-        raise ValueError("Unknown dimension.")
+        raise ValueError(_("Unknown dimension."))
     return columns[dimension] == value
 
 

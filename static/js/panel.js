@@ -12,13 +12,12 @@
     if (event.key === "Escape" && embedded) window.parent.postMessage("mend:close", "*");
   });
   document.addEventListener("htmx:responseError", (event) => {
-    const code = event.detail.xhr.status;
-    status().textContent = code === 413
-      ? "That is more text than we can take in one go. Please shorten it and send again."
-      : "Sorry, something went wrong on our side and nothing was sent. Your text is still here; please try again in a moment.";
+    // The messages come translated in the page's data attributes.
+    const line = status();
+    line.textContent = event.detail.xhr.status === 413 ? line.dataset.tooLarge : line.dataset.serverError;
   });
   document.addEventListener("htmx:sendError", () => {
-    status().textContent = "We couldn't reach our server. Your text is still here; please try again when you're back online.";
+    status().textContent = status().dataset.offline;
   });
   document.addEventListener("htmx:beforeRequest", () => { status().textContent = ""; });
   // Swapped-in content leads with a heading to focus; the newest swap's heading is the last one.

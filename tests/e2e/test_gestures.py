@@ -6,7 +6,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from portal.domain.apology import PILING_UP
+from portal.apologies import apology_texts
 from portal.domain.identity import sign_customer
 
 pytestmark = pytest.mark.slow
@@ -72,7 +72,7 @@ def test_a_returning_customers_third_report_acknowledges_the_repeat_and_offers_a
 
     apology = frame.get_by_test_id("apology")
     expect(apology).to_contain_text("Olu")
-    assert any(line in apology.inner_text() for line in PILING_UP)
+    assert any(line in apology.inner_text() for line in apology_texts("en").piling_up)
     # At risk: the offer rises a tier, so the elevated gesture for deliveries leads.
     elevated = frame.get_by_role("radio", name="A personal check of your next order")
     expect(elevated).to_be_visible()

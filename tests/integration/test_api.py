@@ -43,7 +43,7 @@ async def test_report_is_stored_with_its_context_and_answered_with_an_apology(cl
     report = await session.scalar(select(Report))
     assert report.ref == data["id"]
     assert report.status_token == token
-    assert (report.busy, report.location, report.lang, report.viewport) == (87, "Eastern stores", "en-GB", "390x844")
+    assert (report.busy, report.location, report.lang, report.viewport) == (87, "Eastern stores", "en", "390x844")
     assert report.page_url == "https://shop.example/orders/48213"
     assert report.user_agent == "Mozilla/5.0 (iPhone)"
     assert report.tz_offset_min == 120

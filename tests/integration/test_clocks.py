@@ -11,20 +11,16 @@ from portal.mail import Mail
 from portal.models import OutboxMail, Report, ReportEvent
 from portal.services import conversation
 from portal.worker import Worker
-from tests.conftest import add_staff, csrf_token, login, report_body
-
-
-async def new_report(client, session, site) -> Report:
-    created = (await client.post("/api/v1/reports", json=report_body(site, email="c@example.com"))).json()
-    return await session.scalar(select(Report).where(Report.ref == created["id"]))
+from tests.conftest import add_staff, csrf_token, login
+from tests.html import text_of
 
 
 async def test_staff_of_the_site_are_warned_once_before_the_first_follow_up_is_due(
-    client, session, sessionmaker, settings, site, other_site
+    client, session, sessionmaker, settings, site, other_site, make_report
 ):
     agent = await add_staff(session, "agent@shop.example", "agent", [site])
     await add_staff(session, "elsewhere@other.example", "agent", [other_site])
-    report = await new_report(client, session, site)
+    report = await make_report(site, email="c@example.com")
     worker = Worker(settings, sessionmaker, Mail.from_settings(settings))
     assert (await worker.check_clocks(report.created_at + timedelta(minutes=10))).warned == 0
     run = await worker.check_clocks(report.created_at + timedelta(minutes=16))
@@ -36,8 +32,8 @@ async def test_staff_of_the_site_are_warned_once_before_the_first_follow_up_is_d
     assert "4 min left for the first follow-up" in warnings[0].subject
 
 
-async def test_a_breach_is_recorded_once_on_the_timeline(client, session, sessionmaker, settings, site):
-    report = await new_report(client, session, site)
+async def test_a_breach_is_recorded_once_on_the_timeline(client, session, sessionmaker, settings, site, make_report):
+    report = await make_report(site, email="c@example.com")
     worker = Worker(settings, sessionmaker, Mail.from_settings(settings))
     assert (await worker.check_clocks(report.created_at + timedelta(minutes=25))).breached == 1
     assert (await worker.check_clocks(report.created_at + timedelta(minutes=30))).breached == 0
@@ -45,12 +41,15 @@ async def test_a_breach_is_recorded_once_on_the_timeline(client, session, sessio
     assert "first follow-up" in event.body
     await add_staff(session, "agent@shop.example", "agent", [site])
     await login(client, "agent@shop.example")
-    assert "Clock missed" in (await client.get(f"/staff/reports/{report.id}")).text
+    staff_page = (await client.get(f"/staff/reports/{report.id}")).text
+    assert "Clock missed: " in text_of(staff_page, '[data-testid="event-breach"]')
     assert "Clock missed" not in (await client.get(f"/s/{report.status_token}")).text
 
 
-async def test_an_update_stops_the_first_clock_and_fixing_stops_both(client, session, sessionmaker, settings, site):
-    report = await new_report(client, session, site)
+async def test_an_update_stops_the_first_clock_and_fixing_stops_both(
+    client, session, sessionmaker, settings, site, make_report
+):
+    report = await make_report(site, email="c@example.com")
     staff = await add_staff(session, "agent@shop.example", "agent", [site])
     mail = Mail.from_settings(settings)
     await conversation.send_update(
@@ -68,12 +67,12 @@ async def test_an_update_stops_the_first_clock_and_fixing_stops_both(client, ses
     assert (await worker.check_clocks(report.created_at + timedelta(days=2))).breached == 0
 
 
-async def test_queue_shows_the_countdown_and_adherence_page_the_week(client, session, site):
-    await new_report(client, session, site)
+async def test_queue_shows_the_countdown_and_adherence_page_the_week(client, session, site, make_report):
+    await make_report(site, email="c@example.com")
     await add_staff(session, "agent@shop.example", "agent", [site])
     await login(client, "agent@shop.example")
     queue_page = (await client.get("/staff")).text
-    assert "left for first follow-up" in queue_page
+    assert text_of(queue_page, '[data-testid="queue-row"] [data-testid="clock"]').endswith("left for first follow-up")
     report = await session.scalar(select(Report))
     token = csrf_token(queue_page)
     await client.post(f"/staff/reports/{report.id}/state", data={"state": "fixed", "_csrf_token": token})
@@ -81,7 +80,7 @@ async def test_queue_shows_the_countdown_and_adherence_page_the_week(client, ses
     assert "100 % (1 of 1)" in adherence
 
 
-async def test_alerts_go_to_staff_on_duty_when_someone_is(client, session, sessionmaker, settings, site):
+async def test_alerts_go_to_staff_on_duty_when_someone_is(client, session, sessionmaker, settings, site, make_report):
     await add_staff(session, "resting@shop.example", "agent", [site])
     await add_staff(session, "working@shop.example", "agent", [site])
     await login(client, "working@shop.example")
@@ -89,8 +88,8 @@ async def test_alerts_go_to_staff_on_duty_when_someone_is(client, session, sessi
     assert (
         await client.post("/staff/duty", data={"on_duty": "1", "_csrf_token": token}, follow_redirects=False)
     ).status_code == 303
-    assert "On duty: end shift" in (await client.get("/staff")).text
-    report = await new_report(client, session, site)
+    assert text_of((await client.get("/staff")).text, '[data-testid="duty"]') == "On duty: end shift"
+    report = await make_report(site, email="c@example.com")
     await Worker(settings, sessionmaker, Mail.from_settings(settings)).check_clocks(
         report.created_at + timedelta(minutes=16)
     )

@@ -5,15 +5,11 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from portal.domain.gestures import DEFAULT_CATALOG, Tier
-from portal.models import Gesture, GestureCode, GestureGrant, OutboxMail, Report, Task
-from tests.conftest import add_staff, as_admin, csrf_token, login, report_body
+from portal.models import Gesture, GestureCode, GestureGrant, OutboxMail, Task
+from tests.conftest import add_staff, as_admin, csrf_token, login
+from tests.html import every, one, text, text_of
 
-
-async def reported(client, session, site, **fields) -> Report:
-    created = (
-        await client.post("/api/v1/reports", json=report_body(site, email="kim@example.com", name="Kim Lee", **fields))
-    ).json()
-    return await session.scalar(select(Report).where(Report.ref == created["id"]))
+KIM = {"email": "kim@example.com", "name": "Kim Lee"}
 
 
 async def gesture_named(session, site, name: str) -> Gesture:
@@ -53,9 +49,10 @@ async def test_an_admin_adds_a_gesture_and_money_is_refused_with_the_reason(clie
         data={**form, "name": "Sorry voucher", "description": "A €10 voucher for next time."},
     )
     assert refused.status_code == 400
-    assert "never money" in refused.text
-    assert "refund process" in refused.text
-    assert 'value="Sorry voucher"' in refused.text  # what was typed is kept
+    error = text_of(refused.text, '[data-testid="description-error"]')
+    assert "never money" in error
+    assert "refund process" in error
+    assert one(refused.text, "#name")["value"] == "Sorry voucher"  # what was typed is kept
     assert await gesture_named(session, site, "Sorry voucher") is None
     for wording in ("Full refund of the order", "20% off your next order", "$5 store credit"):
         response = await client.post(
@@ -70,7 +67,9 @@ async def test_only_admins_keep_the_catalog(client, session, site):
     assert (await client.get(f"/staff/sites/{site.id}/gestures")).status_code == 403
 
 
-async def test_codes_are_added_to_a_pool_once_each_and_retiring_a_gesture_stops_offering_it(client, session, site):
+async def test_codes_are_added_to_a_pool_once_each_and_retiring_a_gesture_stops_offering_it(
+    client, session, site, make_report
+):
     token = await as_admin(client, session)
     form = {
         "name": "Express shipping code",
@@ -97,14 +96,14 @@ async def test_codes_are_added_to_a_pool_once_each_and_retiring_a_gesture_stops_
 
     retire = {**form, "active": ""}
     await client.post(f"/staff/sites/{site.id}/gestures/{gesture.id}", data=retire)
-    offered = (await client.post("/api/v1/reports", json=report_body(site))).json()["gestures"]
+    offered = (await make_report(site)).receipt["gestures"]
     assert gesture.id not in [g["id"] for g in offered]
 
 
-async def test_an_agent_grants_within_budget_and_going_over_names_who_can(client, session, site):
+async def test_an_agent_grants_within_budget_and_going_over_names_who_can(client, session, site, make_report):
     await add_staff(session, "agent@shop.example", "agent", [site])
     lead = await add_staff(session, "lee@shop.example", "lead", [site])
-    report = await reported(client, session, site)
+    report = await make_report(site, **KIM)
     await login(client, "agent@shop.example")
     token = csrf_token((await client.get(f"/staff/reports/{report.id}")).text)
     elevated = await gesture_named(session, site, "Early access to something new")
@@ -123,8 +122,8 @@ async def test_an_agent_grants_within_budget_and_going_over_names_who_can(client
     assert "over your monthly budget for elevated gestures (2 of 2 used)" in over.text
     assert f"Who can grant it: {lead.name}." in over.text
     page = (await client.get(f"/staff/reports/{report.id}")).text
-    assert "elevated 2 of 2" in page
-    assert "Gesture:" in page
+    assert "elevated 2 of 2" in text_of(page, '[data-testid="budget"]')
+    assert len(every(page, '[data-testid="event-gesture"]')) == 2
 
     grants = (await session.scalars(select(GestureGrant))).all()
     assert len(grants) == 2
@@ -135,9 +134,9 @@ async def test_an_agent_grants_within_budget_and_going_over_names_who_can(client
     assert "We would like to offer you: Early access to something new" in mails[0]
 
 
-async def test_an_empty_reason_or_a_foreign_gesture_is_refused(client, session, site, other_site):
+async def test_an_empty_reason_or_a_foreign_gesture_is_refused(client, session, site, other_site, make_report):
     await add_staff(session, "lee@shop.example", "lead", [site])
-    report = await reported(client, session, site)
+    report = await make_report(site, **KIM)
     await login(client, "lee@shop.example")
     token = csrf_token((await client.get(f"/staff/reports/{report.id}")).text)
     ours = await gesture_named(session, site, "A handwritten note")
@@ -146,7 +145,7 @@ async def test_an_empty_reason_or_a_foreign_gesture_is_refused(client, session, 
         f"/staff/reports/{report.id}/gestures", data={"gesture_id": ours.id, "reason": " ", "_csrf_token": token}
     )
     assert no_reason.status_code == 400
-    assert "why" in no_reason.text
+    assert "why" in text_of(no_reason.text, '[data-testid="grant-error"]')
     foreign = await client.post(
         f"/staff/reports/{report.id}/gestures", data={"gesture_id": theirs.id, "reason": "x", "_csrf_token": token}
     )
@@ -154,17 +153,18 @@ async def test_an_empty_reason_or_a_foreign_gesture_is_refused(client, session, 
     assert await session.scalar(select(func.count()).select_from(GestureGrant)) == 0
 
 
-async def test_tasks_are_listed_by_deadline_and_done_once(client, session, site):
+async def test_tasks_are_listed_by_deadline_and_done_once(client, session, site, make_report):
     await add_staff(session, "agent@shop.example", "agent", [site])
-    first = await reported(client, session, site)
+    first = await make_report(site, **KIM)
     await client.post(f"/s/{first.status_token}/gesture", data={"choice": f"gesture:{first.offered_gesture_ids[0]}"})
-    second = await reported(client, session, site)
+    second = await make_report(site, **KIM)
     await client.post(f"/s/{second.status_token}/gesture", data={"choice": "wish", "wish": "A call from a human."})
     await login(client, "agent@shop.example")
     page = (await client.get("/staff/tasks")).text
-    assert page.index(first.ref) < page.index(second.ref)
-    assert "wish to answer" in page
-    assert "gesture to fulfil" in page
+    rows = every(page, '[data-testid="task-row"]')
+    assert [text_of(row, "td:nth-of-type(2)") for row in rows] == [first.ref, second.ref]  # by deadline
+    assert "gesture to fulfil" in text(rows[0])
+    assert "wish to answer" in text(rows[1])
 
     task = await session.scalar(select(Task).where(Task.report_id == first.id))
     token = csrf_token(page)
@@ -172,13 +172,13 @@ async def test_tasks_are_listed_by_deadline_and_done_once(client, session, site)
     await client.post(f"/staff/tasks/{task.id}/done", data={"_csrf_token": token})
     assert first.ref not in (await client.get("/staff/tasks")).text
     report_page = (await client.get(f"/staff/reports/{first.id}")).text
-    assert report_page.count(" did: ") == 1
+    assert len(every(report_page, '[data-testid="event-task"]')) == 1
     assert " did: " not in (await client.get(f"/s/{first.status_token}")).text  # internal
 
 
-async def test_a_lead_sets_a_customers_tier_and_their_next_report_is_offered_more(client, session, site):
+async def test_a_lead_sets_a_customers_tier_and_their_next_report_is_offered_more(client, session, site, make_report):
     await add_staff(session, "lee@shop.example", "lead", [site])
-    await reported(client, session, site, category="website")
+    await make_report(site, **KIM, category="website")
     await login(client, "lee@shop.example")
     token = csrf_token((await client.get("/staff")).text)
     response = await client.post(
@@ -188,8 +188,8 @@ async def test_a_lead_sets_a_customers_tier_and_their_next_report_is_offered_mor
     )
     assert response.status_code == 303
     file = (await client.get(f"/staff/customers/{site.id}?key=email:kim@example.com")).text
-    assert "Premium, set by staff" in file
-    later = await reported(client, session, site, category="website")
+    assert text_of(file, '[data-testid="customer-tier"]').startswith("Premium, set by staff.")
+    later = await make_report(site, **KIM, category="website")
     assert later.customer_tier == Tier.PREMIUM
     tiers = set((await session.scalars(select(Gesture.tier).where(Gesture.id.in_(later.offered_gesture_ids)))).all())
     assert Tier.PREMIUM in tiers
@@ -202,7 +202,7 @@ async def test_a_lead_sets_a_customers_tier_and_their_next_report_is_offered_mor
 
 
 async def test_a_staff_grant_of_a_code_gesture_whose_pool_just_emptied_is_refused_cleanly(
-    client, session, site, monkeypatch
+    client, session, site, monkeypatch, make_report
 ):
     await add_staff(session, "lee@shop.example", "lead", [site])
     gesture = Gesture(
@@ -216,7 +216,7 @@ async def test_a_staff_grant_of_a_code_gesture_whose_pool_just_emptied_is_refuse
     )
     session.add(gesture)
     await session.commit()
-    report = await reported(client, session, site)
+    report = await make_report(site, **KIM)
     await login(client, "lee@shop.example")
     token = csrf_token((await client.get(f"/staff/reports/{report.id}")).text)
     monkeypatch.setattr(
@@ -227,16 +227,18 @@ async def test_a_staff_grant_of_a_code_gesture_whose_pool_just_emptied_is_refuse
         data={"gesture_id": gesture.id, "reason": "Late twice.", "_csrf_token": token},
     )
     assert refused.status_code == 400
-    assert "has no codes left" in refused.text
-    assert "Late twice." in refused.text
+    assert "has no codes left" in text_of(refused.text, '[data-testid="grant-error"]')
+    assert one(refused.text, "#reason")["value"] == "Late twice."
     assert await session.scalar(select(func.count()).select_from(GestureGrant)) == 0
 
 
-async def test_the_catalog_shows_how_often_each_gesture_was_given_today_and_this_month(client, session, site):
-    first = await reported(client, session, site, category="website")
+async def test_the_catalog_shows_how_often_each_gesture_was_given_today_and_this_month(
+    client, session, site, make_report
+):
+    first = await make_report(site, **KIM, category="website")
     note = await gesture_named(session, site, "A handwritten note")
     await client.post(f"/s/{first.status_token}/gesture", data={"choice": f"gesture:{note.id}"})
     await as_admin(client, session)
     page = (await client.get(f"/staff/sites/{site.id}/gestures")).text
-    row = next(r for r in page.split('data-testid="gesture-row"')[1:] if "A handwritten note" in r.split("</tr>")[0])
-    assert "<td>1 / 1</td>" in row.split("</tr>")[0]
+    [row] = [r for r in every(page, '[data-testid="gesture-row"]') if text_of(r, "strong") == "A handwritten note"]
+    assert text_of(row, "td:nth-of-type(5)") == "1 / 1"  # used today / this month

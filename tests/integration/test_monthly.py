@@ -11,13 +11,14 @@ from portal.db import make_engine, make_sessionmaker
 from portal.mail import Mail
 from portal.models import CorrectiveAction, MonthlyResult, OutboxMail, Report, Site
 from portal.services import monthly
-from tests.conftest import add_staff, as_admin, csrf_token, login, report_body
+from tests.conftest import add_staff, as_admin, csrf_token, login
+from tests.html import text_of
 
 
-async def last_month_with_reports(client, session, site) -> datetime:
+async def last_month_with_reports(session, site, make_report) -> datetime:
     """Reports now, and the site backdated so this month counts; returns the first of next month (when results are due)."""
     for text in ("Parcel late.", "Parcel late again.", "Charged twice."):
-        await client.post("/api/v1/reports", json=report_body(site, description=text))
+        await make_report(site, description=text)
     session.add(
         CorrectiveAction(
             site_id=site.id,
@@ -36,9 +37,9 @@ async def last_month_with_reports(client, session, site) -> datetime:
     )
 
 
-async def test_two_workers_build_the_month_once_and_staff_get_one_mail(client, session, settings, site):
+async def test_two_workers_build_the_month_once_and_staff_get_one_mail(client, session, settings, site, make_report):
     await add_staff(session, "lee@shop.example", "lead", [site])
-    due = await last_month_with_reports(client, session, site)
+    due = await last_month_with_reports(session, site, make_report)
     engines = [make_engine(settings), make_engine(settings)]
     built = await asyncio.gather(
         *(monthly.build_due(make_sessionmaker(e), mail=Mail.from_settings(settings), now=due) for e in engines)
@@ -59,16 +60,18 @@ async def test_two_workers_build_the_month_once_and_staff_get_one_mail(client, s
     )
 
 
-async def test_results_page_and_a_shared_link_that_an_admin_revokes(client, session, sessionmaker, settings, site):
-    due = await last_month_with_reports(client, session, site)
+async def test_results_page_and_a_shared_link_that_an_admin_revokes(
+    client, session, sessionmaker, settings, site, make_report
+):
+    due = await last_month_with_reports(session, site, make_report)
     await monthly.build_due(sessionmaker, mail=Mail.from_settings(settings), now=due)
     result = await session.scalar(select(MonthlyResult))
     token = await as_admin(client, session)
     page = (await client.get(f"/staff/results/{result.id}")).text
-    assert 'data-testid="result-reports">3<' in page
+    assert text_of(page, '[data-testid="result-reports"]') == "3"
     assert "Evening vans now take fewer stops." in page
     shared = await client.post(f"/staff/results/{result.id}/share", data={"_csrf_token": token})
-    url = shared.text.split('data-testid="share-url">')[1].split("<")[0]
+    url = text_of(shared.text, '[data-testid="share-url"]')
     client.cookies.clear()  # anyone with the link, signed in or not
     public = await client.get(url.removeprefix(settings.base_url))
     assert public.status_code == 200
@@ -82,9 +85,9 @@ async def test_results_page_and_a_shared_link_that_an_admin_revokes(client, sess
 
 
 async def test_only_admins_share_and_other_sites_never_see_the_results(
-    client, session, sessionmaker, settings, site, other_site
+    client, session, sessionmaker, settings, site, other_site, make_report
 ):
-    due = await last_month_with_reports(client, session, site)
+    due = await last_month_with_reports(session, site, make_report)
     await monthly.build_due(sessionmaker, mail=Mail.from_settings(settings), now=due)
     result = await session.scalar(select(MonthlyResult))
     await add_staff(session, "lee@shop.example", "lead", [site])

@@ -6,34 +6,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from portal.domain.identity import sign_customer
-from portal.domain.intake import validate_report
 from portal.lexicon import load_lexicon
 from portal.mail import Mail
 from portal.models import Report, utcnow
 from portal.services import conversation, queue
-from portal.services.intake import submit_report
-from tests.conftest import add_staff
-
-
-async def submit(session, site, settings, at, **fields):
-    draft = validate_report(
-        {"category": "delivery", "description": "late", **fields}, [c["slug"] for c in site.categories]
-    )
-    await submit_report(
-        session,
-        site=site,
-        draft=draft,
-        client_address=f"10.0.0.{at.second}",
-        user_agent=None,
-        settings=settings,
-        mail=Mail.from_settings(settings),
-        now=at,
-    )
-
-
-def signed(site, customer_id):
-    return {"customer_id": customer_id, "customer_sig": sign_customer(site.secret, customer_id)}
+from tests.conftest import add_staff, signed_as
 
 
 async def descriptions(session, site, **filters) -> list[str]:
@@ -41,13 +18,13 @@ async def descriptions(session, site, **filters) -> list[str]:
     return [r.description for r in page.reports]
 
 
-async def test_customers_at_risk_come_first_then_the_nearest_clock_until_recovered(session, site, settings):
+async def test_customers_at_risk_come_first_then_the_nearest_clock_until_recovered(
+    session, site, settings, make_report
+):
     start = utcnow() - timedelta(hours=1)
     for n in range(3):
-        await submit(
-            session, site, settings, start + timedelta(minutes=n), description=f"repeat {n}", **signed(site, "cust-1")
-        )
-    await submit(session, site, settings, start + timedelta(minutes=10), description="newest, first time")
+        await make_report(site, at=start + timedelta(minutes=n), description=f"repeat {n}", **signed_as(site, "cust-1"))
+    await make_report(site, at=start + timedelta(minutes=10), description="newest, first time")
     assert await descriptions(session, site) == ["repeat 2", "repeat 0", "repeat 1", "newest, first time"]
 
     at_risk = await session.scalar(select(Report).where(Report.description == "repeat 2"))
@@ -58,10 +35,10 @@ async def test_customers_at_risk_come_first_then_the_nearest_clock_until_recover
     assert await descriptions(session, site) == ["repeat 0", "repeat 1", "newest, first time", "repeat 2"]
 
 
-async def test_an_update_moves_a_report_to_its_recovery_clock(session, site, settings):
+async def test_an_update_moves_a_report_to_its_recovery_clock(session, site, settings, make_report):
     start = utcnow() - timedelta(minutes=30)
-    await submit(session, site, settings, start, description="older")
-    await submit(session, site, settings, start + timedelta(minutes=5), description="newer")
+    await make_report(site, at=start, description="older")
+    await make_report(site, at=start + timedelta(minutes=5), description="newer")
     older = await session.scalar(select(Report).where(Report.description == "older"))
     staff = await add_staff(session, "agent@shop.example", "agent", [site])
     await conversation.send_update(
@@ -80,10 +57,10 @@ async def test_an_update_moves_a_report_to_its_recovery_clock(session, site, set
     ]  # newer's first follow-up is due long before older's recovery
 
 
-async def test_assignee_and_clock_filters(session, site, settings):
+async def test_assignee_and_clock_filters(session, site, make_report):
     now = utcnow()
-    await submit(session, site, settings, now - timedelta(minutes=45), description="overdue")
-    await submit(session, site, settings, now - timedelta(minutes=1), description="due soon")
+    await make_report(site, at=now - timedelta(minutes=45), description="overdue")
+    await make_report(site, at=now - timedelta(minutes=1), description="due soon")
     mine = await session.scalar(select(Report).where(Report.description == "due soon"))
     staff = await add_staff(session, "agent@shop.example", "agent", [site])
     await conversation.assign(session, reports=[mine], staff=staff)
@@ -93,11 +70,11 @@ async def test_assignee_and_clock_filters(session, site, settings):
     assert await descriptions(session, site, assignee=0) == ["overdue"]
 
 
-async def test_keyset_pages_cover_every_report_once_in_order(session, site, settings):
+async def test_keyset_pages_cover_every_report_once_in_order(session, site, make_report):
     start = utcnow() - timedelta(hours=2)
     for n in range(7):
-        extra = signed(site, "cust-2") if n in (1, 2, 3) else {}
-        await submit(session, site, settings, start + timedelta(minutes=n), description=f"r{n}", **extra)
+        extra = signed_as(site, "cust-2") if n in (1, 2, 3) else {}
+        await make_report(site, at=start + timedelta(minutes=n), description=f"r{n}", **extra)
     seen, cursor = [], None
     while True:
         page = await queue.list_reports(session, [site.id], queue.QueueFilter(after=cursor), limit=2)
@@ -110,12 +87,10 @@ async def test_keyset_pages_cover_every_report_once_in_order(session, site, sett
     assert sorted(seen) == [f"r{n}" for n in range(7)]
 
 
-async def test_filter_by_repeat_level(session, site, settings):
+async def test_filter_by_repeat_level(session, site, make_report):
     start = utcnow() - timedelta(hours=1)
     for n in range(5):
-        await submit(
-            session, site, settings, start + timedelta(minutes=n), description=f"c{n}", **signed(site, "cust-3")
-        )
+        await make_report(site, at=start + timedelta(minutes=n), description=f"c{n}", **signed_as(site, "cust-3"))
     assert await descriptions(session, site, level=2) == ["c1"]
     assert await descriptions(session, site, level=4) == ["c3", "c4"]
 

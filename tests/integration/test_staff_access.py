@@ -7,23 +7,18 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
 from portal.app import create_app
-from portal.models import CorrectiveAction, Gesture, OutboxMail, Report
+from portal.models import CorrectiveAction, Gesture, OutboxMail
 from portal.outbox import deliver_due_mail
-from tests.conftest import add_staff, csrf_token, login, make_settings, report_body
-
-
-async def report_on(client, session, site, email: str) -> Report:
-    """A report with an email, so it has a customer file and a mail."""
-    created = (await client.post("/api/v1/reports", json=report_body(site, email=email))).json()
-    return await session.scalar(select(Report).where(Report.ref == created["id"]))
+from tests.conftest import add_staff, csrf_token, login, make_settings
 
 
 @pytest.mark.parametrize("role", ["admin", "lead", "agent"])
 async def test_every_staff_route_for_every_role_on_own_and_other_site(
-    client, session, sessionmaker, settings, site, other_site, role
+    client, session, sessionmaker, settings, site, other_site, role, make_report
 ):
-    ours = await report_on(client, session, site, "ours@example.com")
-    theirs = await report_on(client, session, other_site, "theirs@example.com")
+    # Each with an email, so each has a customer file and a mail.
+    ours = await make_report(site, email="ours@example.com")
+    theirs = await make_report(other_site, email="theirs@example.com")
     await deliver_due_mail(sessionmaker, None, mail_from=settings.mail_from, max_attempts=3, backoff_seconds=1)
     mail_ids = {m.to_addr: m.id for m in (await session.scalars(select(OutboxMail))).all()}
     # An admin sees every site; a lead or agent only the sites they belong to.
@@ -107,8 +102,8 @@ async def test_every_staff_route_for_every_role_on_own_and_other_site(
     assert ("theirs@example.com" in listing) == (role == "admin")
 
 
-async def test_anonymous_visitors_reach_no_staff_route(client, session, site):
-    report = await report_on(client, session, site, "x@example.com")
+async def test_anonymous_visitors_reach_no_staff_route(client, session, site, make_report):
+    report = await make_report(site, email="x@example.com")
     for path in ("/staff", "/staff/mail", f"/staff/reports/{report.id}", "/staff/mail/1"):
         response = await client.get(path, follow_redirects=False)
         assert response.status_code == 303
@@ -122,6 +117,7 @@ async def test_anonymous_visitors_reach_no_staff_route(client, session, site):
             303,
             403,
         )
+    await session.refresh(report)
     assert report.state == "new"
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from portal.models import ApologyTemplate
-from tests.conftest import add_staff, as_admin, login, report_body
+from tests.conftest import add_staff, as_admin, login
+from tests.html import text_of
 
 CLEAN = "Hi {name}, I'm sorry: {category} is on us, not you. You told us: {quote}. We're fixing it now."
 DEFENSIVE = "Hi {name}, as stated in our policy, deliveries can take a week. Sorry for any inconvenience."
@@ -20,10 +21,11 @@ async def test_live_preview_shows_the_letter_and_the_findings(client, session, s
     )
     assert response.status_code == 200
     assert "<html" not in response.text
-    assert "Hi Alex," in response.text
-    assert "our policy" in response.text
-    assert "any inconvenience" in response.text
-    assert "can't be published yet" in response.text
+    assert text_of(response.text, '[data-testid="template-sample"]').startswith("Hi Alex,")
+    findings = text_of(response.text, '[data-testid="template-findings"]')
+    assert findings.startswith("This can't be published yet:")
+    assert "“our policy”" in findings
+    assert "any inconvenience”" in findings
 
 
 async def test_a_defensive_template_is_refused_with_the_explanation(client, session, site):
@@ -37,7 +39,7 @@ async def test_a_defensive_template_is_refused_with_the_explanation(client, sess
     assert await session.scalar(select(ApologyTemplate)) is None
 
 
-async def test_a_published_template_is_used_for_its_category_and_a_draft_is_not(client, session, site):
+async def test_a_published_template_is_used_for_its_category_and_a_draft_is_not(client, session, site, make_report):
     token = await as_admin(client, session)
     ok = await client.post(
         f"/staff/sites/{site.id}/templates",
@@ -49,14 +51,10 @@ async def test_a_published_template_is_used_for_its_category_and_a_draft_is_not(
         f"/staff/sites/{site.id}/templates",
         data={"category": "billing", "body": "Draft {name}, I'm sorry.", "action": "draft", "_csrf_token": token},
     )
-    delivery = (
-        await client.post("/api/v1/reports", json=report_body(site, name="Ana Lima", description="Parcel late"))
-    ).json()
+    delivery = (await make_report(site, name="Ana Lima", description="Parcel late")).receipt
     assert delivery["apology"]["text"].startswith("Hi Ana, I'm sorry: Late or missing delivery is on us")
     assert delivery["apology"]["text"].endswith("Dana Whitfield, Head of Care")
-    billing = (
-        await client.post("/api/v1/reports", json=report_body(site, category="billing", description="Charged twice"))
-    ).json()
+    billing = (await make_report(site, category="billing", description="Charged twice")).receipt
     assert not billing["apology"]["text"].startswith("Draft")
 
 

@@ -3,8 +3,11 @@ import re
 
 import pytest
 
+from portal.apologies import apology_texts
 from portal.domain import apology
 from portal.domain.apology import compose_apology, quote_of
+
+EN = apology_texts("en")
 
 # Phrases that make an apology mechanical, defensive or conditional.
 BANNED = [
@@ -34,7 +37,7 @@ def make(seed: int = 1, **overrides: object) -> apology.Apology:
         "seed": seed,
     }
     fields.update(overrides)
-    return compose_apology(**fields)  # type: ignore[arg-type]
+    return compose_apology(EN, **fields)  # type: ignore[arg-type]
 
 
 def test_apology_greets_by_first_name_quotes_the_report_and_is_signed_by_a_person():
@@ -61,15 +64,15 @@ def test_apology_opens_with_a_first_person_apology_and_owns_the_failure():
 
 def test_no_variant_ever_uses_mechanical_or_defensive_wording():
     parts = [
-        *apology.GREETINGS,
-        *apology.ANONYMOUS_GREETINGS,
-        *apology.OPENINGS,
-        *apology.QUOTES,
-        *apology.OWNERSHIP,
-        *apology.NEXT_STEPS,
-        *apology.THANKS,
-        *apology.GENERIC_FAILURES,
-        *itertools.chain.from_iterable(apology.FAILURES.values()),
+        *EN.greetings,
+        *EN.anonymous_greetings,
+        *EN.openings,
+        *EN.quotes,
+        *EN.ownership,
+        *EN.next_steps,
+        *EN.thanks,
+        *EN.generic_failures,
+        *itertools.chain.from_iterable(EN.failures.values()),
     ]
     for part in parts:
         for phrase in BANNED:
@@ -81,9 +84,9 @@ def test_two_customers_with_the_same_problem_rarely_get_the_same_letter():
     assert len(texts) >= 20
 
 
-@pytest.mark.parametrize("category", sorted(apology.FAILURES))
+@pytest.mark.parametrize("category", sorted(EN.failures))
 def test_each_default_category_has_several_wordings(category):
-    assert len(apology.FAILURES[category]) >= 3
+    assert len(EN.failures[category]) >= 3
     texts = {make(seed=seed, category=category).text.split("\n\n")[1].split(".")[0] for seed in range(40)}
     assert len(texts) >= 3
 

@@ -1,7 +1,11 @@
 import pytest
 
-from portal.domain.apology import AGAIN, PILING_UP, compose_apology
+from portal.apologies import apology_texts
+from portal.domain.apology import compose_apology
 from portal.domain.repeat import RepeatLevel, customer_key, repeat_level
+
+EN = apology_texts("en")
+AGAIN, PILING_UP = EN.again, EN.piling_up
 
 
 @pytest.mark.parametrize(("earlier", "level"), [(0, 1), (1, 2), (2, 3), (3, 4), (12, 4)])
@@ -21,6 +25,7 @@ def test_customer_key_prefers_the_verified_id():
 
 def letter(level: int, seed: int) -> str:
     return compose_apology(
+        EN,
         category="delivery",
         category_label="Late",
         description="late again",

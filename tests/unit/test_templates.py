@@ -1,6 +1,9 @@
-from portal.domain.apology import AGAIN, placeholder_errors, render_template
+from portal.apologies import apology_texts
+from portal.domain.apology import placeholder_errors, render_template
 from portal.domain.lexicon import lint
 from portal.lexicon import load_lexicon
+
+EN = apology_texts("en")
 
 
 def test_placeholders_are_checked():
@@ -12,6 +15,7 @@ def test_placeholders_are_checked():
 def test_a_template_is_filled_in_signed_and_acknowledges_repeats():
     body = "Hi {name}, I'm sorry about {category}. You wrote: {quote}. That's on us."
     first = render_template(
+        EN,
         body,
         name="Ana Lima",
         category_label="Late delivery",
@@ -21,6 +25,7 @@ def test_a_template_is_filled_in_signed_and_acknowledges_repeats():
     )
     assert first.text == "Hi Ana, I'm sorry about Late delivery. You wrote: Parcel late. That's on us.\n\nDana, Care"
     again = render_template(
+        EN,
         body,
         name=None,
         category_label="Late delivery",
@@ -30,12 +35,13 @@ def test_a_template_is_filled_in_signed_and_acknowledges_repeats():
         repeat_level=2,
     )
     assert again.text.startswith("Hi there,")
-    assert any(line in again.text for line in AGAIN)
+    assert any(line in again.text for line in EN.again)
     assert again.signed_by == "Dana"
 
 
 def test_the_linter_sees_what_a_template_would_say():
     text = render_template(
+        EN,
         "Please accept our apology. {signer}",
         name=None,
         category_label="x",
