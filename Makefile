@@ -41,7 +41,12 @@ lint: $(VENV)/.dev-installed
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/cog --check --diff --check-fail-msg='run `make docs`' README.md
+	$(BIN)/python -m portal.catalogs check
 
 # README.md's settings table and command reference are generated from portal/settings.py and portal/cli.py.
 docs: $(VENV)/.dev-installed
 	$(BIN)/cog -r README.md
+
+# Extract new strings into portal/locale/messages.pot and merge them into every language's catalog.
+messages: $(VENV)/.dev-installed
+	$(BIN)/python -m portal.catalogs update

@@ -55,6 +55,7 @@ CUSTOMER_SOURCES = (
     "portal/services/gesture_grants.py",
     "portal/services/intake.py",
     "portal/services/known_issues.py",
+    "portal/services/sites.py",
 )
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|%[sd]")
 

@@ -133,16 +133,25 @@ def use_locale(locale: str | None) -> Iterator[None]:
         _current.reset(token)
 
 
+def lookup(message: str) -> str:
+    """`message` in the current language, placeholders left in (Jinja fills them itself)."""
+    return translations(_current.get()).ugettext(message)
+
+
+def lookup_plural(singular: str, plural: str, n: int) -> str:
+    """The form for `n` in the current language, placeholders left in."""
+    return translations(_current.get()).ungettext(singular, plural, n)
+
+
 def gettext(message: str, **variables: Any) -> str:
     """`message` in the current language, with `%(name)s` placeholders filled in."""
-    text = translations(_current.get()).ugettext(message)
+    text = lookup(message)
     return text % variables if variables else text
 
 
 def ngettext(singular: str, plural: str, n: int, **variables: Any) -> str:
     """The singular or plural form for `n` in the current language (`%(num)s` is n)."""
-    text = translations(_current.get()).ungettext(singular, plural, n)
-    return text % {"num": n, **variables}
+    return lookup_plural(singular, plural, n) % {"num": n, **variables}
 
 
 def lazy_gettext(message: str, **variables: Any) -> LazyProxy:

@@ -21,12 +21,13 @@ def make_environment() -> Environment:
         extensions=["jinja2.ext.i18n"],
     )
     # Newstyle gettext: `{{ _("Hi %(name)s", name=n) }}` is escaped and formatted like `{% trans %}`.
-    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]  # added by the i18n extension
+    env.install_gettext_callables(i18n.lookup, i18n.lookup_plural, newstyle=True)  # type: ignore[attr-defined]  # added by the i18n extension
     env.globals["lang"] = i18n.current_locale
     env.globals["html_lang"] = i18n.html_lang
     env.globals["text_direction"] = i18n.text_direction
     env.globals["language_name"] = lambda code: i18n.LANGUAGE_NAMES.get(code or "", code or "—")
     env.globals["languages"] = i18n.LANGUAGES
+    env.globals["staff_languages"] = i18n.STAFF_LANGUAGES
     env.globals["category_text"] = site_texts.category_text
     env.globals["no_blame_text"] = site_texts.no_blame_text
     env.globals["text_of"] = site_texts.text_of

@@ -166,6 +166,7 @@ def offer_gestures(
 # elevated, premium). Admins have no limit.
 DEFAULT_BUDGETS: dict[str, list[int]] = {"agent": [10, 2, 0], "lead": [40, 10, 3]}
 BUDGET_ROLES = ("agent", "lead")
+BUDGET_ROLE_NAMES = {"agent": N_("agents"), "lead": N_("leads")}  # the budget table's rows
 BUDGET_ERRORS = {
     "agent": N_("The agents' %(tier)s budget must be a whole number from 0 to 10000."),
     "lead": N_("The leads' %(tier)s budget must be a whole number from 0 to 10000."),

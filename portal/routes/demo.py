@@ -11,6 +11,7 @@ from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.domain.identity import sign_customer
+from portal.i18n import gettext as _
 from portal.services.sites import site_by_key
 
 DEMO_SITE_KEY = "demo-shop"
@@ -22,7 +23,7 @@ async def demo_page(request: Request[Any, Any, Any], db_session: AsyncSession, s
     """The demo shop; `?signed_in=false` shows the widget for an anonymous visitor."""
     site = await site_by_key(db_session, DEMO_SITE_KEY)
     if site is None:
-        raise NotFoundException(detail="The demo is not set up. Run `portal demo` first.")
+        raise NotFoundException(detail=_("The demo is not set up. Run `portal demo` first."))
     customer = {**DEMO_CUSTOMER, "sig": sign_customer(site.secret, DEMO_CUSTOMER["id"])} if signed_in else None
     context = {"site": site, "customer": customer, "base_url": request.app.state.settings.base_url}
     # No CSP here on purpose: it stands for somebody else's site, which sets its own headers.

@@ -12,6 +12,7 @@ from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.domain.gestures import (
+    BUDGET_ROLE_NAMES,
     BUDGET_ROLES,
     FULFILMENTS,
     GestureInvalid,
@@ -146,6 +147,7 @@ class CatalogController(AdminController):
             "fulfilments": FULFILMENTS,
             "budgets": budgets_of(site.gesture_budgets),
             "budget_roles": BUDGET_ROLES,
+            "budget_role_names": BUDGET_ROLE_NAMES,
             "form": _gesture_form(None),
             "errors": {},
             "editing": None,

@@ -20,6 +20,7 @@ from portal.domain.corrective_actions import STATE_LABELS as CA_STATE_LABELS
 from portal.domain.gestures import Tier
 from portal.domain.repeat import RepeatLevel
 from portal.domain.workflow import STATE_LABELS, STATE_NAMES, TransitionError, next_states
+from portal.i18n import N_
 from portal.i18n import gettext as _
 from portal.lexicon import load_lexicon
 from portal.mail import Mail
@@ -29,6 +30,9 @@ from portal.routes.security import page_headers
 from portal.routes.staff_base import StaffPages, report_or_404
 from portal.services import clocks, conversation, corrective_actions, customers, gesture_grants, queue
 from portal.site_texts import category_text
+
+# How the outbox's states read on the mail pages.
+MAIL_STATES = {"pending": N_("pending"), "sending": N_("sending"), "sent": N_("sent"), "dead": N_("dead")}
 
 
 def clock_of(report: Report, now: datetime | None = None) -> Clock | None:
@@ -343,6 +347,7 @@ class StaffController(StaffPages):
             "staff": staff,
             "mails": mails,
             "state": state_name or "",
+            "mail_states": MAIL_STATES,
             "dev_mailbox": not request.app.state.settings.smtp_url,
         }
         return Template("pages/staff_mail.html", context=context, headers=page_headers())
@@ -351,7 +356,8 @@ class StaffController(StaffPages):
     async def mail_message(self, db_session: AsyncSession, staff: Staff, sites: list[Site], mail_id: int) -> Template:
         """One mail as the customer receives it."""
         mail = found(await queue.mail_for_staff(db_session, [s.id for s in sites], mail_id), _("No such mail."))
-        return Template("pages/staff_mail_message.html", context={"staff": staff, "mail": mail}, headers=page_headers())
+        context = {"staff": staff, "mail": mail, "mail_states": MAIL_STATES}
+        return Template("pages/staff_mail_message.html", context=context, headers=page_headers())
 
 
 handlers: list[ControllerRouterHandler] = [StaffController]

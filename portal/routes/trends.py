@@ -106,6 +106,7 @@ class TrendsController(StaffPages):
             reports = await trends.cell_reports(db_session, chosen, period, dimension, value)
         except ValueError as exc:
             raise NotFoundException(detail=str(exc)) from exc
+        label = trends.cell_label(chosen, dimension, value)
         context = {
             "staff": staff,
             "sites": chosen,
@@ -113,7 +114,10 @@ class TrendsController(StaffPages):
             "period": period,
             "dimension": dimension,
             "value": value,
-            "label": trends.cell_label(chosen, dimension, value),
+            "label": label,
+            # Attribute values: plain strings, escaped once by the template.
+            "ca_title": _("Failures concentrate: %(label)s", label=label),
+            "ca_problem": _("A hotspot: reports concentrate in “%(label)s” beyond chance.", label=label),
         }
         return Template("pages/staff_hotspot.html", context=context, headers=page_headers())
 

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal.domain.identity import client_hash, verified_identity
 from portal.domain.intake import CONTEXT_FIELDS, sanitize_context
 from portal.domain.sites import origin_allowed
-from portal.i18n import customer_language, set_locale
+from portal.i18n import N_, customer_language, html_lang, set_locale, text_direction
 from portal.i18n import gettext as _
 from portal.mail import Mail
 from portal.models import CorrectiveAction, Site
@@ -111,6 +111,30 @@ def _language(request: Request[Any, Any, Any], site: Site, raw: Mapping[str, Any
 
 async def _site_or_404(db_session: AsyncSession, site_key: str) -> Site:
     return found(await site_by_key(db_session, site_key), _(UNKNOWN_SITE))
+
+
+@get("/w/{site_key:str}/launcher", include_in_schema=False)
+async def launcher(
+    request: Request[Any, Any, Any], site_key: str, db_session: AsyncSession
+) -> Response[dict[str, str]]:
+    """The launcher's words in the language the customer and the site agree on (the loader asks once per page)."""
+    site = await _site_or_404(db_session, site_key)
+    lang = _language(request, site, request.query_params)
+    body = {
+        "lang": html_lang(lang),
+        "dir": text_direction(lang),
+        "label": _(LAUNCHER_LABEL),
+        "title": _(PANEL_TITLE),
+        "close": _(CLOSE_LABEL),
+    }
+    return Response(
+        body, headers={"Cache-Control": "public, max-age=300", "Cross-Origin-Resource-Policy": "cross-origin"}
+    )
+
+
+LAUNCHER_LABEL = N_("Something small went wrong?")
+PANEL_TITLE = N_("Tell us what went wrong")
+CLOSE_LABEL = N_("Close")
 
 
 @get("/w/{site_key:str}", include_in_schema=False)
@@ -214,4 +238,4 @@ async def me_too(
     return Template(template, context=context, status_code=status_code, headers=headers)
 
 
-handlers: list[ControllerRouterHandler] = [widget_js, panel, panel_submit, me_too]
+handlers: list[ControllerRouterHandler] = [widget_js, launcher, panel, panel_submit, me_too]

@@ -61,11 +61,10 @@ async def site_by_key(session: AsyncSession, key: str) -> Site | None:
 
 def embed_snippet(base_url: str, site: Site) -> str:
     """What a site owner pastes into their pages, with a no-JavaScript fallback link."""
-    languages = " ".join(lang.replace("_", "-") for lang in site.languages)
     with use_locale(site.default_language):
         fallback = _("Something small went wrong? Tell us")
     return (
-        f'<script async src="{base_url}/widget.js" data-site="{site.key}" data-langs="{languages}"></script>\n'
+        f'<script async src="{base_url}/widget.js" data-site="{site.key}"></script>\n'
         f'<noscript><a href="{base_url}/w/{site.key}">{fallback}</a></noscript>'
     )
 

@@ -10,7 +10,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.domain.passwords import check_password, hash_password
-from portal.i18n import N_
+from portal.i18n import N_, STAFF_LANGUAGES
 from portal.models import LoginFailure, Site, Staff, StaffSite, utcnow
 from portal.services.sites import all_sites
 
@@ -92,6 +92,12 @@ async def visible_sites(session: AsyncSession, staff: Staff) -> list[Site]:
     if staff.role == "admin":
         return await all_sites(session)
     return sorted(staff.sites, key=lambda s: s.name)
+
+
+async def set_language(session: AsyncSession, staff: Staff, language: str | None) -> None:
+    """The staff portal's language for this person; None follows their browser."""
+    staff.language = language if language in STAFF_LANGUAGES else None
+    await session.commit()
 
 
 async def set_on_duty(session: AsyncSession, staff: Staff, on_duty: bool) -> None:

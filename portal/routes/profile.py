@@ -1,0 +1,40 @@
+"""A staff member's own settings: the portal's language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, post
+from litestar.di import Provide
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect
+from litestar.types import ControllerRouterHandler
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.models import Staff
+from portal.routes.auth import provide_staff, requires_staff
+from portal.services.staff import set_language
+
+
+@post(
+    "/staff/profile/language",
+    guards=[requires_staff],
+    dependencies={"staff": Provide(provide_staff)},
+    include_in_schema=False,
+)
+async def choose_language(
+    request: Request[Any, Any, Any],
+    db_session: AsyncSession,
+    staff: Staff,
+    data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),
+) -> Redirect:
+    """Use the portal in this language from now on (empty: follow the browser)."""
+    await set_language(db_session, staff, data.get("language") or None)
+    back = request.headers.get("referer") or "/staff"
+    return Redirect(
+        back if back.startswith(str(request.base_url).rstrip("/") + "/staff") else "/staff", status_code=303
+    )
+
+
+handlers: list[ControllerRouterHandler] = [choose_language]
