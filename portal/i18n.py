@@ -16,7 +16,7 @@ import io
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -196,11 +196,17 @@ def format_moment(moment: datetime | None, tz_offset_min: int | None = None, for
     return format_datetime(customer_time(moment, tz_offset_min), form, locale=_current.get())
 
 
-def format_day(moment: datetime | None, tz_offset_min: int | None = None, form: str = "long") -> str:
-    """A date for the current language, in the customer's own time."""
+def format_day(moment: date | None, tz_offset_min: int | None = None, form: str = "long") -> str:
+    """A date for the current language; a moment is taken in the customer's own time."""
     if moment is None:
         return ""
-    return format_date(customer_time(moment, tz_offset_min), form, locale=_current.get())
+    day = customer_time(moment, tz_offset_min) if isinstance(moment, datetime) else moment
+    return format_date(day, form, locale=_current.get())
+
+
+def format_month(day: date) -> str:
+    """A month and year for the current language ("November 2026")."""
+    return format_date(day, "LLLL y", locale=_current.get())
 
 
 def format_clock(moment: datetime | None, tz_offset_min: int | None = None) -> str:

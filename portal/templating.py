@@ -34,6 +34,7 @@ def make_environment() -> Environment:
     env.globals["confirmation"] = gesture_texts.confirmation
     env.filters["moment"] = i18n.format_moment
     env.filters["day"] = i18n.format_day
+    env.filters["month"] = i18n.format_month
     env.filters["clock"] = i18n.format_clock
     env.globals["htmx_file"] = HTMX_FILE
     env.globals["repeat_label"] = lambda level: RepeatLevel(min(level, RepeatLevel.CHURN_RISK)).label

@@ -13,6 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from portal.i18n import N_
+
 
 @dataclass(frozen=True)
 class ApologyTexts:
@@ -119,10 +121,10 @@ def _repeat_acknowledgement(texts: ApologyTexts, repeat_level: int, pick: Callab
 
 # A site's own wording: these placeholders, nothing else (so a typo cannot leak into a letter).
 PLACEHOLDERS = {
-    "name": "the customer's first name, or 'there'",
-    "category": "what the report was about",
-    "quote": "a short quote of what they wrote",
-    "signer": "who signs",
+    "name": N_("the customer's first name, or a greeting word when they gave none"),
+    "category": N_("what the report was about"),
+    "quote": N_("a short quote of what they wrote"),
+    "signer": N_("who signs"),
 }
 SAMPLE = {
     "name": "Alex",

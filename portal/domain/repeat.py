@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+from portal.i18n import N_
+
 
 class RepeatLevel(IntEnum):
     """Where a report puts its customer (1 first, 2 watch, 3 at risk, 4 and more churn risk)."""
@@ -19,8 +21,16 @@ class RepeatLevel(IntEnum):
 
     @property
     def label(self) -> str:
-        """How staff see the level."""
-        return self.name.replace("_", " ").lower()
+        """How staff see the level (a message id: translated where it is shown)."""
+        return REPEAT_LABELS[self]
+
+
+REPEAT_LABELS = {
+    RepeatLevel.FIRST: N_("first"),
+    RepeatLevel.WATCH: N_("watch"),
+    RepeatLevel.AT_RISK: N_("at risk"),
+    RepeatLevel.CHURN_RISK: N_("churn risk"),
+}
 
 
 def repeat_level(earlier_in_window: int) -> RepeatLevel:

@@ -24,7 +24,6 @@ from portal.domain.sites import (
     validate_site_settings,
 )
 from portal.i18n import gettext as _
-from portal.lexicon import load_lexicon
 from portal.mail import Mail
 from portal.models import Site, Staff
 from portal.routes.auth import provide_staff, requires_staff
@@ -246,7 +245,7 @@ class TemplateController(AdminController):
             "site": site,
             "templates": await templates.site_templates(db_session, site),
             "placeholders": PLACEHOLDERS,
-            "form": {"category": "", "body": ""},
+            "form": {"category": "", "lang": site.default_language, "body": ""},
             "sample": None,
             "problems": [],
             "findings": [],
@@ -269,7 +268,8 @@ class TemplateController(AdminController):
     ) -> Template:
         """htmx: the template filled in for a sample report, with what the linter thinks of it."""
         site = await site_or_404(db_session, site_id)
-        sample, problems, findings = templates.preview(site, data.get("body", ""), load_lexicon())
+        lang = data.get("lang", "") if data.get("lang") in site.languages else site.default_language
+        sample, problems, findings = templates.preview(site, data.get("body", ""), lang)
         context = {"sample": sample, "problems": problems, "findings": findings}
         return Template("partials/template_preview.html", context=context, headers=page_headers())
 
@@ -283,18 +283,20 @@ class TemplateController(AdminController):
     ) -> Template | Redirect:
         """Save a draft, or publish: refused, with the reasons, while the linter finds anything."""
         site = await site_or_404(db_session, site_id)
-        form = {"category": data.get("category", ""), "body": data.get("body", "")}
+        lang = data.get("lang") or site.default_language
+        form = {"category": data.get("category", ""), "lang": lang, "body": data.get("body", "")}
         try:
             await templates.save_template(
                 db_session,
                 site=site,
                 category=form["category"],
+                lang=form["lang"],
                 body=form["body"],
                 publish=data.get("action") == "publish",
-                lexicon=load_lexicon(),
             )
         except templates.TemplateRejected as exc:
-            sample, _, _ = templates.preview(site, form["body"], load_lexicon())
+            lang = form["lang"] if form["lang"] in site.languages else site.default_language
+            sample, _problems, _findings = templates.preview(site, form["body"], lang)
             return await self._page(
                 db_session,
                 admin,

@@ -12,7 +12,7 @@ from litestar.response import Template
 from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.i18n import current_locale
+from portal.i18n import current_locale, format_day
 from portal.i18n import gettext as _
 from portal.models import Site, Staff
 from portal.routes.security import page_headers
@@ -65,7 +65,7 @@ class TrendsController(StaffPages):
         t = await trends.trends(db_session, chosen, period)
         reports, chosen_label = _("Reports"), _("Chosen")
         charts = {
-            "categories": chart("bar", [w.strftime("%d %b") for w in t.weeks], t.categories, stacked=True),
+            "categories": chart("bar", [format_day(w, form="d MMM") for w in t.weeks], t.categories, stacked=True),
             "locations": chart("bar", *_series(t.locations, reports), horizontal=True),
             "pages": chart("bar", *_series(t.pages, reports), horizontal=True),
             "busy": chart("bar", *_series(t.busy, reports)),

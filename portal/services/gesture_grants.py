@@ -95,7 +95,9 @@ async def _fulfil(session: AsyncSession, report: Report, gesture: Gesture, grant
     if gesture.fulfilment == "code":
         grant.code = await _take_code(session, gesture, grant)
         return grant.code is not None
-    add_task(session, report, grant, "gesture", f"{gesture.name} for {customer_label(report)}", now)
+    with use_locale(report.site.default_language):  # staff read tasks; the customer's request makes them
+        title = _("%(gesture)s for %(customer)s", gesture=gesture.name, customer=customer_label(report))
+    add_task(session, report, grant, "gesture", title, now)
     return True
 
 
@@ -150,7 +152,9 @@ async def choose(
         await session.delete(grant)
         raise await _gone(session, report, gesture.id, gesture.name, now)
     if choice == "wish":
-        add_task(session, report, grant, "wish", f"Answer {customer_label(report)}: what would make it right", now)
+        with use_locale(report.site.default_language):
+            title = _("Answer %(customer)s: what would make it right", customer=customer_label(report))
+        add_task(session, report, grant, "wish", title, now)
     with use_locale(report.lang):  # the timeline line is read by the customer, in their language
         line = describe(grant, gesture)
     session.add(ReportEvent(report_id=report.id, kind="gesture", body=line, created_at=now))

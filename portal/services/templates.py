@@ -7,8 +7,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.apologies import apology_texts
 from portal.domain.apology import SAMPLE, Apology, placeholder_errors, render_template
-from portal.domain.lexicon import Finding, Lexicon, lint
+from portal.domain.lexicon import Finding, lint
 from portal.i18n import gettext as _
+from portal.lexicon import load_lexicon
 from portal.models import ApologyTemplate, Site
 
 
@@ -21,10 +22,9 @@ class TemplateRejected(ValueError):
         self.findings = findings
 
 
-def preview(
-    site: Site, body: str, lexicon: Lexicon, lang: str = "en"
-) -> tuple[Apology | None, list[str], list[Finding]]:
-    """The template filled in for a sample report, its placeholder problems and the linter's findings."""
+def preview(site: Site, body: str, lang: str) -> tuple[Apology | None, list[str], list[Finding]]:
+    """The template filled in for a sample report, its placeholder problems and the findings of its
+    own language's linter (with the site's own lexicon entries)."""
     problems = placeholder_errors(body) or ([] if body.strip() else [_("Write the apology first.")])
     if problems:
         return None, problems, []
@@ -37,17 +37,21 @@ def preview(
         signer_name=site.signer_name,
         signer_role=site.signer_role,
     )
-    return sample, [], lint(sample.text, lexicon)
+    return sample, [], lint(sample.text, load_lexicon(lang))
 
 
 async def save_template(
-    session: AsyncSession, *, site: Site, category: str | None, body: str, publish: bool, lexicon: Lexicon
+    session: AsyncSession, *, site: Site, category: str | None, lang: str, body: str, publish: bool
 ) -> ApologyTemplate:
-    """Keep a draft, or publish it when the placeholders are right and the linter finds nothing."""
-    _, problems, findings = preview(site, body, lexicon)
+    """Keep a draft, or publish it when the placeholders are right and its language's linter finds nothing."""
+    if lang not in site.languages:
+        raise TemplateRejected([_("Pick one of the site's languages.")], [])
+    _sample, problems, findings = preview(site, body, lang)
     if problems or (publish and findings):
         raise TemplateRejected(problems, findings)
-    template = ApologyTemplate(site_id=site.id, category=category or None, body=body.strip(), published=publish)
+    template = ApologyTemplate(
+        site_id=site.id, category=category or None, lang=lang, body=body.strip(), published=publish
+    )
     session.add(template)
     await session.commit()
     return template

@@ -153,3 +153,24 @@ async def test_validation_messages_come_in_the_customers_language(multilingual, 
     assert "doesn't look like an email address" not in errors["email"]
     english = await client.post("/api/v1/reports", json={**body, "lang": "en"}, headers={"origin": SITE_ORIGIN})
     assert "doesn't look like an email address" in english.json()["extra"]["fields"]["email"]
+
+
+async def test_apology_templates_are_per_language_and_linted_in_their_own(session, multilingual, client, make_report):
+    token = await as_admin(client, session)
+    path = f"/staff/sites/{multilingual.id}/templates"
+    fake = "Veuillez accepter nos excuses, {name}. Nous regrettons tout désagrément occasionné."
+    refused = await client.post(
+        path, data={"lang": "fr", "category": "", "body": fake, "action": "publish", "_csrf_token": token}
+    )
+    assert refused.status_code == 422
+    own = "{name}, toutes mes excuses : c'est notre erreur, et je m'en occupe moi-même."
+    published = await client.post(
+        path,
+        data={"lang": "fr", "category": "", "body": own, "action": "publish", "_csrf_token": token},
+        follow_redirects=False,
+    )
+    assert published.status_code == 303
+    french = await make_report(multilingual, lang="fr", name="Claire Martin")
+    assert french.apology_text.startswith("Claire, toutes mes excuses")
+    english = await make_report(multilingual, lang="en", name="Tom Baker")
+    assert "toutes mes excuses" not in english.apology_text
