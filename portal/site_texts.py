@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from portal.domain.default_gestures import DEFAULT_CATALOG
 from portal.domain.sites import DEFAULT_CATEGORIES, DEFAULT_NO_BLAME_TEXT, category_label, translated
 from portal.i18n import current_locale, gettext
 from portal.models import CorrectiveAction, Gesture, Site
 
 _DEFAULT_LABELS = {c["slug"]: c["label"] for c in DEFAULT_CATEGORIES}
+_DEFAULT_GESTURE_TEXTS = {text for spec in DEFAULT_CATALOG for text in (spec.name, spec.description)}
 
 
 def _default_or_translated(original: str, default: str | None, translations: Any, field: str, lang: str) -> str:
@@ -37,4 +39,6 @@ def no_blame_text(site: Site, lang: str | None = None) -> str:
 
 def text_of(thing: Gesture | CorrectiveAction, field: str, lang: str | None = None) -> str:
     """A gesture's name or description, a known issue's wording or a CA's closure summary."""
-    return translated(getattr(thing, field), thing.translations, field, lang or current_locale())
+    original = getattr(thing, field)
+    default = original if isinstance(thing, Gesture) and original in _DEFAULT_GESTURE_TEXTS else None
+    return _default_or_translated(original, default, thing.translations, field, lang or current_locale())

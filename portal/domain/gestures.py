@@ -60,27 +60,6 @@ class GestureSpec:
     fulfilment: str = "task"
 
 
-DEFAULT_CATALOG = [
-    GestureSpec(
-        "Priority help next time", "Next time you contact us, you go straight to the front of the line.", Tier.STANDARD
-    ),
-    GestureSpec("A handwritten note", "A short handwritten note from the person who fixes this.", Tier.STANDARD),
-    GestureSpec(
-        "A personal check of your next order",
-        "Someone checks your next order by hand before it leaves us.",
-        Tier.ELEVATED,
-        ["delivery", "order", "billing"],
-    ),
-    GestureSpec(
-        "Early access to something new", "You get to try our next new thing before anyone else.", Tier.ELEVATED
-    ),
-    GestureSpec(
-        "One-to-one time with an expert",
-        "Half an hour with one of our experts, on whatever you'd like help with.",
-        Tier.PREMIUM,
-    ),
-]
-
 # Money is a different process (refunds, credits): a gesture is something we do, not something we pay.
 _MONEY_PATTERNS = [
     (re.compile(r"[$€£¥₹]\s*\d|\d\s*[$€£¥₹]"), N_("an amount of money")),

@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.domain.gestures import DEFAULT_CATALOG, GestureOption, GestureSpec, offer_gestures, parse_codes
+from portal.domain.default_gestures import DEFAULT_CATALOG
+from portal.domain.gestures import GestureOption, GestureSpec, offer_gestures, parse_codes
 from portal.i18n import gettext as _
 from portal.models import Gesture, GestureCode, GestureGrant, Report, Site
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from portal.domain.gestures import DEFAULT_CATALOG, Tier
+from portal.domain.default_gestures import DEFAULT_CATALOG
+from portal.domain.gestures import Tier
 from portal.models import Gesture, GestureCode, GestureGrant, OutboxMail, Task
 from tests.conftest import add_staff, as_admin, csrf_token, login
 from tests.html import every, one, text, text_of

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from portal.domain.default_gestures import DEFAULT_CATALOG
 from portal.domain.gestures import (
     DEFAULT_BUDGETS,
-    DEFAULT_CATALOG,
     GestureInvalid,
     GestureOption,
     Tier,

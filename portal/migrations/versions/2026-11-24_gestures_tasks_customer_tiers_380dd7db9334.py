@@ -11,7 +11,7 @@ import advanced_alchemy.types
 import sqlalchemy as sa
 from alembic import op
 
-from portal.domain.gestures import DEFAULT_CATALOG
+from portal.domain.default_gestures import DEFAULT_CATALOG
 
 revision: str = "380dd7db9334"
 down_revision: str | None = "b80478f0c6ab"
