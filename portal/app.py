@@ -70,7 +70,7 @@ def _error_page(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     )
 
 
-def _browser_language(request: Request[Any, Any, Any]) -> None:
+async def _browser_language(request: Request[Any, Any, Any]) -> None:
     """Start every request in the browser's language; routes that know better (a report's customer, a
     staff member's profile, a site's languages) set theirs."""
     offered = STAFF_LANGUAGES if request.url.path.startswith("/staff") else LANGUAGES

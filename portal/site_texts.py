@@ -7,7 +7,7 @@ from typing import Any
 
 from portal.domain.default_gestures import DEFAULT_CATALOG
 from portal.domain.sites import DEFAULT_CATEGORIES, DEFAULT_NO_BLAME_TEXT, category_label, translated
-from portal.i18n import current_locale, gettext
+from portal.i18n import current_locale, gettext, use_locale
 from portal.models import CorrectiveAction, Gesture, Site
 
 _DEFAULT_LABELS = {c["slug"]: c["label"] for c in DEFAULT_CATEGORIES}
@@ -17,7 +17,8 @@ _DEFAULT_GESTURE_TEXTS = {text for spec in DEFAULT_CATALOG for text in (spec.nam
 def _default_or_translated(original: str, default: str | None, translations: Any, field: str, lang: str) -> str:
     text = translated(original, translations, field, lang)
     if text is original and original == default:
-        return gettext(original)  # Mend's own default, untouched by the site: the catalogs know it
+        with use_locale(lang):  # Mend's own default, untouched by the site: the catalogs know it
+            return gettext(original)
     return text
 
 

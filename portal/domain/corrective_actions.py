@@ -95,9 +95,9 @@ def check_transition(ca: CAFields, target: str, *, now: datetime, early_close_re
     if target not in next_states(ca.state):
         raise CATransitionError(
             _(
-                "A CA that is %(current)s cannot move to %(target)s.",
-                current=_(STATE_LABELS[ca.state]).lower(),
-                target=_(STATE_LABELS[target]).lower(),
+                "A CA that is “%(current)s” cannot move to “%(target)s”.",
+                current=_(STATE_LABELS[ca.state]),
+                target=_(STATE_LABELS[target]),
             )
         )
     missing = missing_for(target, ca)

@@ -38,9 +38,9 @@ def check_transition(current: str, target: str) -> None:
     if target not in next_states(current):
         raise TransitionError(
             _(
-                "A report that is %(current)s cannot move to %(target)s.",
-                current=_(STATE_LABELS.get(current, current)).lower(),
-                target=_(STATE_LABELS.get(target, target)).lower(),
+                "A report that is “%(current)s” cannot move to “%(target)s”.",
+                current=_(STATE_LABELS.get(current, current)),
+                target=_(STATE_LABELS.get(target, target)),
             )
         )
 

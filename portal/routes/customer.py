@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.domain.identity import read_unsubscribe_token
 from portal.domain.progress import CUSTOMER_STATE_LABELS, progress_steps
-from portal.domain.sites import category_label
 from portal.gesture_texts import confirmation
 from portal.i18n import _, choose_language, parse_accept_language, set_locale
 from portal.mail import Mail
@@ -23,6 +22,7 @@ from portal.routes.errors import found
 from portal.routes.security import page_headers
 from portal.services import conversation, gesture_catalog, gesture_grants, known_issues
 from portal.services.sites import site_by_id
+from portal.site_texts import category_text
 
 
 async def _report_or_404(db_session: AsyncSession, token: str) -> Report:
@@ -57,7 +57,7 @@ async def _gesture_context(db_session: AsyncSession, report: Report) -> dict[str
 async def _render(db_session: AsyncSession, report: Report, *, status_code: int = 200, **extra: Any) -> Template:
     context = {
         "report": report,
-        "category": category_label(report.site.categories, report.category),
+        "category": category_text(report.site, report.category),
         "state_label": CUSTOMER_STATE_LABELS.get(report.state, report.state),
         "customer_state_labels": CUSTOMER_STATE_LABELS,
         "steps": progress_steps(report.state),

@@ -224,8 +224,8 @@ async def update_ca(session: AsyncSession, ca: CorrectiveAction, form: CAForm, s
     if missing:
         raise CATransitionError(
             _(
-                "A CA that is %(state)s needs %(missing)s.",
-                state=_(STATE_LABELS.get(ca.state, ca.state)).lower(),
+                "A CA that is “%(state)s” needs %(missing)s.",
+                state=_(STATE_LABELS.get(ca.state, ca.state)),
                 missing=", ".join(missing),
             )
         )

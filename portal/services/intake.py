@@ -27,7 +27,7 @@ from portal.domain.intake import (
 )
 from portal.domain.repeat import RepeatLevel, customer_key, queue_priority, repeat_level
 from portal.domain.similarity import page_path
-from portal.domain.sites import category_label, origin_allowed
+from portal.domain.sites import origin_allowed
 from portal.i18n import gettext as _
 from portal.mail import Mail
 from portal.models import (
@@ -41,6 +41,7 @@ from portal.models import (
 from portal.services import gesture_catalog, tasks
 from portal.services.templates import published_for
 from portal.settings import Settings
+from portal.site_texts import category_text
 
 RATE_WINDOW = timedelta(minutes=1)
 
@@ -219,7 +220,7 @@ def _apology_for(
             texts,
             random.Random(seed).choice(templates).body,
             name=draft.name,
-            category_label=category_label(site.categories, draft.category),
+            category_label=category_text(site, draft.category, lang),
             description=draft.description,
             signer_name=site.signer_name,
             signer_role=site.signer_role,
@@ -229,7 +230,7 @@ def _apology_for(
     return compose_apology(
         texts,
         category=draft.category,
-        category_label=category_label(site.categories, draft.category),
+        category_label=category_text(site, draft.category, lang),
         description=draft.description,
         name=draft.name,
         signer_name=site.signer_name,

@@ -14,13 +14,16 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal.domain.default_gestures import DEFAULT_CATALOG
 from portal.domain.sites import DEFAULT_CATEGORIES
 from portal.i18n import LANGUAGES, N_
 from portal.i18n import gettext as _
 from portal.models import CorrectiveAction, Gesture, Site
 
 MAX_TEXT = 2000
+# Mend's own defaults, while a site keeps them, are translated by the catalogs: nothing to do here.
 _DEFAULT_LABELS = {(c["slug"], c["label"]) for c in DEFAULT_CATEGORIES}
+_DEFAULT_GESTURE_TEXTS = {text for spec in DEFAULT_CATALOG for text in (spec.name, spec.description)}
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,7 @@ def _row_texts(prefix: str, row: Gesture | CorrectiveAction, fields: Mapping[str
     return [
         Text(f"{prefix}:{row.id}:{field}", label, getattr(row, field), own.get(field, ""))
         for field, label in fields.items()
-        if getattr(row, field)
+        if getattr(row, field) and getattr(row, field) not in _DEFAULT_GESTURE_TEXTS
     ]
 
 

@@ -37,7 +37,7 @@ async def test_agent_moves_a_report_on_and_the_timeline_says_who(client, session
     assert "agent moved it to Acknowledged." in text_of(page, '[data-testid="event-state"]')
     back = await client.post(f"/staff/reports/{report.id}/state", data={"state": "new", "_csrf_token": token})
     assert back.status_code == 400
-    assert "cannot move to new" in back.text
+    assert "cannot move to “New”" in back.text
     status = (await client.get(f"/s/{report.status_token}")).text
     assert text_of(status, "h1") == "Seen by our team"
 

@@ -46,9 +46,9 @@ def test_the_flow_moves_forward_only_and_closes_only_from_verifying():
     assert next_states("verifying") == ["closed", "reopened"]
     assert next_states("reopened") == ["investigating", "action_planned", "implemented"]
     assert next_states("closed") == []
-    with pytest.raises(CATransitionError, match="cannot move to closed"):
+    with pytest.raises(CATransitionError, match="cannot move to “Closed”"):
         check_transition(at("action_planned"), "closed", now=NOW)
-    with pytest.raises(CATransitionError, match="cannot move to open"):
+    with pytest.raises(CATransitionError, match="cannot move to “Open”"):
         check_transition(at("investigating"), "open", now=NOW)
 
 
