@@ -8,7 +8,7 @@ from portal.domain.identity import sign_customer
 from portal.domain.sites import DEFAULT_NO_BLAME_TEXT
 from portal.models import Report
 from tests.conftest import BASE_URL, SITE_ORIGIN
-from tests.html import every, one, text_of
+from tests.html import every, one, text_of, texts
 
 HTMX = {"HX-Request": "true", "HX-Target": "panel", "origin": BASE_URL}
 
@@ -57,14 +57,14 @@ async def test_signed_identity_replaces_the_email_field(client, site):
         await client.get(f"/w/{site.key}?customer_id=cust-1&customer_sig={sig}&name=Alex+Morgan&email=alex@example.com")
     ).text
     assert 'id="email"' not in html
-    assert "We'll reply to alex@example.com" in html
+    assert "We'll reply to alex@example.com." in texts(html, "p.muted")
 
 
 async def test_a_signed_tier_keeps_the_identity_and_reaches_the_report(client, session, site):
     sig = sign_customer(site.secret, "cust-2", "elevated")
     query = f"customer_id=cust-2&customer_tier=elevated&customer_sig={sig}&name=Alex+Morgan&email=alex@example.com"
     html = (await client.get(f"/w/{site.key}?{query}")).text
-    assert "We'll reply to alex@example.com" in html
+    assert "We'll reply to alex@example.com." in texts(html, "p.muted")
     assert 'name="customer_tier" value="elevated"' in html
     form = {
         "category": "website",

@@ -23,7 +23,7 @@ from portal.domain.similarity import (
     report_doc,
     terms,
 )
-from tests.unit.capa_corpus import CAUSES, labelled_reports
+from tests.unit.corrective_action_corpus import CAUSES, labelled_reports
 
 NOW = datetime(2026, 11, 24, 12, tzinfo=UTC)
 COMPLETE = CAFields(
