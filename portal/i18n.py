@@ -99,6 +99,14 @@ def customer_language(
     return choose_language(requested, enabled, default)
 
 
+def language_file(directory: Path, lang: str, suffix: str = ".toml") -> Path:
+    """A language's data file in `directory`: `pt_BR`, else `pt`, else English's."""
+    for name in (lang.replace("-", "_"), lang.split("-")[0].split("_")[0].lower()):
+        if (directory / f"{name}{suffix}").exists():
+            return directory / f"{name}{suffix}"
+    return directory / f"{DEFAULT_LANGUAGE}{suffix}"
+
+
 @cache
 def translations(locale: str) -> NullTranslations:
     """The compiled catalog for a language (English is the source: it needs none)."""

@@ -347,7 +347,6 @@ class PeopleController(AdminController):
     @post("/invites")
     async def send_invite(
         self,
-        request: Request[Any, Any, Any],
         db_session: AsyncSession,
         mail: Mail,
         admin: Staff,

@@ -80,7 +80,6 @@ async def status_page(token: str, db_session: AsyncSession) -> Template:
 
 @post("/s/{token:str}/replies", include_in_schema=False)
 async def reply(
-    request: Request[Any, Any, Any],
     token: str,
     db_session: AsyncSession,
     data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),

@@ -43,7 +43,6 @@ class RecoveryTaskController(StaffPages):
     @post("/reports/{report_id:int}/gestures")
     async def grant(
         self,
-        request: Request[Any, Any, Any],
         db_session: AsyncSession,
         mail: Mail,
         staff: Staff,

@@ -182,7 +182,6 @@ class StaffController(StaffPages):
     @post("/reports/{report_id:int}/state")
     async def move_report(
         self,
-        request: Request[Any, Any, Any],
         db_session: AsyncSession,
         mail: Mail,
         staff: Staff,
@@ -207,7 +206,6 @@ class StaffController(StaffPages):
     @post("/reports/{report_id:int}/updates")
     async def send_update(
         self,
-        request: Request[Any, Any, Any],
         db_session: AsyncSession,
         mail: Mail,
         staff: Staff,
