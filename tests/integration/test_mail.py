@@ -182,3 +182,19 @@ async def test_closure_mail_goes_once_to_each_person_across_a_worker_restart(
     closure = [m for m in smtp.inbox.messages if "what we changed" in str(make_header(decode_header(m["Subject"])))]
     assert sorted(str(m["To"]) for m in closure) == ["ana@example.com", "bo@example.com", "cy@example.com"]
     assert all(m["List-Unsubscribe"].startswith("<http://testserver.local/u/") for m in closure)
+
+
+async def test_queued_mail_wakes_the_worker_only_once_its_transaction_commits(session, site, settings, make_report):
+    mail = Mail.from_settings(settings)
+    report = await make_report(site, email="ana@example.com")
+    staff = await add_staff(session, "agent@shop.example", "agent", [site])
+    mail.wrapup(session, report, staff)
+    assert not mail.queued.is_set()  # queued in the transaction, not yet committed: nothing to send
+    await session.rollback()
+    assert not mail.queued.is_set()  # rolled back: the mail is gone, and so is the wake-up
+    await session.refresh(report)
+    await session.refresh(staff)
+    mail.wrapup(session, report, staff)
+    await session.commit()
+    assert mail.queued.is_set()
+    assert await session.scalar(select(OutboxMail).where(OutboxMail.dedupe_key == f"wrapup:{report.id}"))
