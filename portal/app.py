@@ -18,8 +18,8 @@ from litestar.config.cors import CORSConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, NotAuthorizedException
-from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import RedocRenderPlugin, YamlRenderPlugin
 from litestar.plugins.htmx import HTMXPlugin, HTMXRequest
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
@@ -36,6 +36,7 @@ from portal.routes import (
     corrective_actions,
     customer,
     demo,
+    errors,
     export,
     gestures,
     profile,
@@ -44,9 +45,12 @@ from portal.routes import (
     trends,
     widget,
 )
+from portal.routes.security import response_headers
 from portal.settings import ROOT, Settings
 from portal.templating import make_environment
 from portal.worker import Worker
+
+REDOC_JS = "/static/vendor/redoc-2.5.4.standalone.js"  # npm `redoc` 2.5.4, bundles/redoc.standalone.js
 
 
 def _wants_html(request: Request[Any, Any, Any]) -> bool:
@@ -77,9 +81,20 @@ async def _browser_language(request: Request[Any, Any, Any]) -> None:
     set_locale(choose_language(parse_accept_language(request.headers.get("accept-language")), offered))
 
 
+async def _before_request(request: Request[Any, Any, Any]) -> None:
+    """The browser's language, then a clear 4xx, in that language, for input no handler could read."""
+    await _browser_language(request)
+    await errors.refuse_unreadable_input(request)
+
+
+def _server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """Anything no handler expected: 503 while the database is away, else a 500 with a logged reference."""
+    return _error_page(request, errors.server_error(request, exc))
+
+
 def create_app(settings: Settings) -> Litestar:
     """Build the Litestar app for these settings (tests build one per settings object)."""
-    engine = make_engine(settings)
+    engine = make_engine(settings, statement_timeout=settings.db_statement_timeout)
     sessionmaker = make_sessionmaker(engine)
     env = make_environment()
     mail = Mail.from_settings(settings, env)
@@ -126,14 +141,15 @@ def create_app(settings: Settings) -> Litestar:
         request_class=HTMXRequest,
         template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(env)),
         middleware=[
-            CookieBackendConfig(
+            errors.SessionCookieConfig(
                 secret=cookie_key,
                 key="mend_session",
                 httponly=True,
                 secure=settings.cookie_secure,
                 samesite="lax",
                 max_age=12 * 3600,
-            ).middleware
+            ).middleware,
+            response_headers(settings.base_url),
         ],
         # Any page may call the API without credentials; each report is then checked against its
         # site's allowed origins (403), which a static CORS list cannot express.
@@ -146,9 +162,18 @@ def create_app(settings: Settings) -> Litestar:
             # Customer-facing posts carry no staff session, so there is nothing to forge there.
             exclude=["/api/", "/w/", "/s/", "/u/"],
         ),
-        exception_handlers={HTTPException: _error_page},
-        before_request=_browser_language,
-        openapi_config=OpenAPIConfig(title="Mend", version="1.0.0", path="/schema"),
+        exception_handlers={HTTPException: _error_page, Exception: _server_error},
+        before_request=_before_request,
+        openapi_config=OpenAPIConfig(
+            title="Mend",
+            version="1.0.0",
+            path="/schema",
+            # Served from here, never a CDN: the docs page makes no request to another site.
+            render_plugins=[
+                RedocRenderPlugin(path=["/", "/redoc"], js_url=REDOC_JS, google_fonts=False, favicon=""),
+                YamlRenderPlugin(),
+            ],
+        ),
         request_max_body_size=settings.max_body_bytes,
         lifespan=[lifespan],
         debug=False,

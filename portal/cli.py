@@ -33,6 +33,9 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> None:
         port=args.port,
         log_level=os.environ.get("PORTAL_LOG_LEVEL", "info"),
         access_log=args.access_log,
+        # uvicorn would take X-Forwarded-For from any local peer; the app believes it only from
+        # PORTAL_TRUSTED_PROXIES (portal/routes/clients.py), so it must see the real peer.
+        proxy_headers=False,
     )
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -39,10 +40,25 @@ def _forget_after_commit(session: Session) -> None:
     session.info.pop(_AFTER_COMMIT, None)
 
 
-def make_engine(settings: Settings) -> AsyncEngine:
-    """Create the async engine; SQLite gets WAL and a busy timeout so a separate worker process can share it."""
+def make_engine(settings: Settings, *, statement_timeout: float | None = None) -> AsyncEngine:
+    """Create the async engine; SQLite gets WAL and a busy timeout so a separate worker process can share it.
+
+    On PostgreSQL, connecting (or waiting for a pooled connection) gives up after `db_connect_timeout`,
+    and each statement after `statement_timeout` when one is given (the web app's engine): a database
+    that is down or stalls then costs a request seconds and a 503, not a minute and a 500.
+    """
     if settings.is_postgres:
-        return create_async_engine(settings.database_url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+        connect_args: dict[str, float] = {"timeout": settings.db_connect_timeout}
+        if statement_timeout:
+            connect_args["command_timeout"] = statement_timeout
+        return create_async_engine(
+            settings.database_url,
+            pool_size=10,
+            max_overflow=10,
+            pool_pre_ping=True,
+            pool_timeout=settings.db_connect_timeout,
+            connect_args=connect_args,
+        )
     # SQLite takes one writer at a time, and a writer that finds the lock taken sleeps in SQLite's
     # busy handler (up to 100 ms a try). One shared connection queues requests in-process instead;
     # the price: a task must never hold one session while opening another, or it waits for itself.
@@ -65,6 +81,13 @@ def make_engine(settings: Settings) -> AsyncEngine:
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions that keep loaded objects usable after commit."""
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def insert_on_conflict(session: AsyncSession, table: Any) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT into `table` that can say ON CONFLICT, in the session's dialect (both spell it alike)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
 
 
 async def ping(session: AsyncSession) -> None:

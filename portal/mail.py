@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from jinja2 import Environment
@@ -249,4 +250,33 @@ class Mail:
             data=result.data,
             staff=person,
             url=self.url(f"/staff/results/{result.id}"),
+        )
+
+    def flood(
+        self,
+        session: AsyncSession,
+        site: Site,
+        *,
+        admin: Staff,
+        started_at: datetime,
+        last_refused_at: datetime,
+        refused: int,
+    ) -> None:
+        """The site's ceiling refused reports: once per flood, saying how many, so a person can tell an
+        incident many customers noticed from abuse."""
+        self._queue(
+            session,
+            "flood",
+            dedupe_key=f"flood:{site.id}:{started_at.timestamp():.6f}:{admin.id}",
+            to_addr=admin.email,
+            to_name=admin.name,
+            locale=admin.language or DEFAULT_LANGUAGE,
+            site_id=site.id,
+            site=site,
+            staff=admin,
+            started_at=started_at,
+            last_refused_at=last_refused_at,
+            refused=refused,
+            queue_url=self.url(f"/staff?site={site.id}"),
+            url=self.url(f"/staff/sites/{site.id}"),
         )

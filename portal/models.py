@@ -80,6 +80,8 @@ class Site(Base):
     languages: Mapped[list[str]] = mapped_column(JSON, default=lambda: ["en"])
     default_language: Mapped[str] = mapped_column(String(10), default="en", server_default="en")
     translations: Mapped[dict[str, dict[str, str]]] = mapped_column(JSON, default=dict)
+    # Reports accepted per minute from everyone together; past it intake answers 429 and admins hear of the flood.
+    max_reports_per_minute: Mapped[int] = mapped_column(Integer, default=120, server_default="120")
     created_at: Mapped[datetime] = _now_default()
 
 
@@ -94,12 +96,22 @@ class Staff(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
-    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # bumped to sign out everywhere
     on_duty: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # gets the clock alerts
     language: Mapped[str | None] = mapped_column(String(10))  # the portal's language; None: the browser's
     created_at: Mapped[datetime] = _now_default()
 
     sites: Mapped[list[Site]] = relationship(secondary="staff_site", lazy="selectin")
+
+
+class StaffSession(Base):
+    """A signed-in browser: its cookie carries the id, signing out deletes the row, so a copied cookie dies with it."""
+
+    __tablename__ = "staff_session"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the id; the id is only in the cookie
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))  # pushed back while the browser is in use
+    created_at: Mapped[datetime] = _now_default()
 
 
 class Invite(Base):
@@ -118,19 +130,26 @@ class Invite(Base):
     created_at: Mapped[datetime] = _now_default()
 
 
-class LoginFailure(Base):
-    """A failed sign-in, kept briefly to slow down password guessing."""
+class RateCounter(Base):
+    """Hits on one rate limit (an address at a site, an account from an address...) in its current window."""
 
-    __tablename__ = "login_failure"
-    __table_args__ = (
-        Index("ix_login_failure_email_created", "email", "created_at"),
-        Index("ix_login_failure_client_created", "client_hash", "created_at"),
-    )
+    __tablename__ = "rate_counter"
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    email: Mapped[str] = mapped_column(String(320))
-    client_hash: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = _now_default()
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    hits: Mapped[int] = mapped_column(Integer)
+    window_ends_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), index=True)
+
+
+class SiteFlood(Base):
+    """Reports a site's ceiling refused since the flood began; its admins are mailed once it is over."""
+
+    __tablename__ = "site_flood"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    last_refused_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    refused: Mapped[int] = mapped_column(Integer)
+    notified: Mapped[bool] = mapped_column(Boolean, default=False)  # the next refusal starts a new flood
 
 
 class StaffSite(Base):

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from portal.domain.network import parse_proxies
+
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET = "dev-only-secret-change-me"
 
@@ -46,6 +48,14 @@ def _origin(url: str) -> str:
     return url.rstrip("/")
 
 
+def _flag(text: str) -> bool:
+    """`true`/`false` (also 1/0, yes/no, on/off) from the environment."""
+    value = text.strip().lower()
+    if value not in ("1", "true", "yes", "on", "0", "false", "no", "off", ""):
+        raise SettingsError(f"expected true or false, got {text!r}")
+    return value in ("1", "true", "yes", "on")
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = setting(
@@ -53,6 +63,18 @@ class Settings:
         "SQLAlchemy async URL, e.g. `postgresql+asyncpg://user@host/mend`; SQLite is the embedded default, "
         "PostgreSQL the scale-out path",
         EnvVar("PORTAL_DATABASE_URL", blank_is_unset=True),
+    )
+    db_connect_timeout: float = setting(
+        2.0,
+        "Seconds a request waits to connect to PostgreSQL, or for a free pooled connection, before answering 503 "
+        "with `Retry-After`",
+        EnvVar("PORTAL_DB_CONNECT_TIMEOUT", parse=float),
+    )
+    db_statement_timeout: float = setting(
+        3.0,
+        "Seconds the web process (requests and its worker) waits for one PostgreSQL statement before giving up "
+        "(a request then answers 503); migrations and the CLI wait as long as it takes",
+        EnvVar("PORTAL_DB_STATEMENT_TIMEOUT", parse=float),
     )
     smtp_url: str | None = setting(
         None,
@@ -73,6 +95,13 @@ class Settings:
         EnvVar("PORTAL_BASE_URL", parse=_origin),
     )
     mail_from: str = setting("Mend <mend@localhost>", "From header of every mail", EnvVar("PORTAL_MAIL_FROM"))
+    smtp_utf8: bool = setting(
+        False,
+        "The SMTP server offers SMTPUTF8, so it can deliver to addresses with non-ASCII letters before the @ "
+        "(`zoë@example.com`); while false, intake refuses such addresses rather than accept mail that "
+        "could never leave",
+        EnvVar("PORTAL_SMTP_UTF8", parse=_flag),
+    )
     environment: str = setting(
         "development", "`development` allows the built-in secret; anything else refuses it", EnvVar("PORTAL_ENV")
     )
@@ -80,6 +109,13 @@ class Settings:
         5,
         "Reports accepted per minute from one address to one site before answering 429",
         EnvVar("PORTAL_REPORTS_PER_MINUTE", parse=int),
+    )
+    trusted_proxies: tuple[str, ...] | None = setting(
+        None,
+        "Comma-separated addresses or networks (`10.0.0.1, 10.1.0.0/16`) of the reverse proxies in front of the "
+        "portal; only from these is `X-Forwarded-For` believed for the client's address (rate limits and "
+        "sign-in throttling count by it). Unset: no proxy, the connection's own address counts",
+        EnvVar("PORTAL_TRUSTED_PROXIES", parse=parse_proxies, blank_is_unset=True),
     )
     max_body_bytes: int = setting(16 * 1024, "Largest report body accepted")
     mail_max_attempts: int = setting(

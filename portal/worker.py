@@ -13,7 +13,7 @@ from portal.mail import Mail
 from portal.mailer import SmtpMailer
 from portal.models import utcnow
 from portal.outbox import DeliveryRun, deliver_due_mail
-from portal.services import corrective_actions, monthly, rollups
+from portal.services import corrective_actions, floods, limits, monthly, rollups
 from portal.services.clocks import ClockRun, check_clocks
 from portal.settings import Settings
 
@@ -54,7 +54,8 @@ class Worker:
         return await monthly.build_due(self.sessionmaker, mail=self.mail, now=now)
 
     async def housekeeping(self) -> None:
-        """Everything but the mail: clocks, rollups, monthly results, verification of corrective actions."""
+        """Everything but the mail: clocks, rollups, monthly results, verification of corrective actions,
+        flood notices and spent rate-limit counters."""
         clocks = await self.check_clocks()
         if clocks.warned or clocks.breached:
             log.info("clocks: %s alerts, %s breaches", clocks.warned, clocks.breached)
@@ -64,9 +65,13 @@ class Worker:
         reopened = await self.verify()
         if reopened:
             log.info("corrective actions: %s reopened by recurring reports", reopened)
+        if flooded := await floods.notify_floods(self.sessionmaker, mail=self.mail):
+            log.warning("floods: %s sites' admins told how many reports their ceiling refused", flooded)
+        await limits.prune(self.sessionmaker)
 
     async def run_forever(self) -> None:
-        """Loop until cancelled; a failing pass is logged and retried, never fatal.
+        """Loop until cancelled; a failing pass is logged and retried, never fatal, and failing housekeeping
+        never holds up the mail.
 
         A commit that queued mail wakes the loop to deliver it at once; the rest runs once per poll
         interval, so a busy intake does not pay for housekeeping on every report.
@@ -76,14 +81,17 @@ class Worker:
         loop = asyncio.get_running_loop()
         while True:
             self.mail.queued.clear()
-            try:
-                if loop.time() >= next_housekeeping:
-                    next_housekeeping = loop.time() + self.settings.worker_poll_seconds
+            if loop.time() >= next_housekeeping:
+                next_housekeeping = loop.time() + self.settings.worker_poll_seconds
+                try:
                     await self.housekeeping()
+                except Exception:  # mail still goes out while housekeeping fails
+                    log.exception("worker housekeeping failed")
+            try:
                 run = await self.run_once()
                 if run.sent or run.retried or run.dead:
                     log.info("mail: %s sent, %s to retry, %s dead", run.sent, run.retried, run.dead)
             except Exception:
-                log.exception("worker pass failed")
+                log.exception("worker mail pass failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.mail.queued.wait(), timeout=self.settings.worker_poll_seconds)

@@ -17,7 +17,8 @@ def verify_customer(secret: str, customer_id: str | None, signature: str | None,
     """True only when the signature is the site's HMAC of this exact customer id (and tier, when one is given)."""
     if not customer_id or not signature:
         return False
-    return hmac.compare_digest(sign_customer(secret, customer_id, tier), signature.strip().lower())
+    # Compared as bytes: compare_digest refuses str with non-ASCII characters, and a forged signature may have some.
+    return hmac.compare_digest(sign_customer(secret, customer_id, tier).encode(), signature.strip().lower().encode())
 
 
 def verified_identity(
@@ -44,7 +45,7 @@ def read_unsubscribe_token(secret_key: str, token: str) -> tuple[int, str] | Non
     """(site id, email) from a genuine token; None for anything forged or mangled."""
     payload, _, signature = token.partition(".")
     expected = hmac.new(secret_key.encode(), payload.encode(), hashlib.sha256).hexdigest()[:32]
-    if not payload or not hmac.compare_digest(expected, signature):
+    if not payload or not hmac.compare_digest(expected.encode(), signature.encode()):
         return None
     site_id, _, email = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)).decode().partition(":")
     return (int(site_id), email) if site_id.isdigit() and email else None

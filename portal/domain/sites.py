@@ -78,6 +78,7 @@ class SiteSettings:
     first_response_minutes: int
     recovery_hours: int
     follow_up_hours: int
+    max_reports_per_minute: int
     languages: list[str]
     default_language: str
 
@@ -133,6 +134,7 @@ def validate_site_settings(form: Mapping[str, Any]) -> SiteSettings:
         "first_response_minutes": (1, 24 * 60, N_("The first follow-up target is a number of minutes from 1 to 1440.")),
         "recovery_hours": (1, 24 * 14, N_("The recovery target is a number of hours from 1 to 336.")),
         "follow_up_hours": (1, 24 * 7, N_("The lead's follow-up target is a number of hours from 1 to 168.")),
+        "max_reports_per_minute": (1, 10_000, N_("The ceiling is a number of reports a minute from 1 to 10000.")),
     }
     for field, (low, high, message) in numbers.items():
         value = str(form.get(field, "")).strip()
@@ -157,6 +159,7 @@ def validate_site_settings(form: Mapping[str, Any]) -> SiteSettings:
         first_response_minutes=int(form["first_response_minutes"]),
         recovery_hours=int(form["recovery_hours"]),
         follow_up_hours=int(form["follow_up_hours"]),
+        max_reports_per_minute=int(form["max_reports_per_minute"]),
         languages=languages,
         default_language=default_language,
     )

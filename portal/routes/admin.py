@@ -26,8 +26,8 @@ from portal.domain.sites import (
 from portal.i18n import gettext as _
 from portal.mail import Mail
 from portal.models import Site, Staff
-from portal.routes.auth import provide_staff, requires_staff
-from portal.routes.errors import found
+from portal.routes.auth import provide_staff, requires_staff, sign_in
+from portal.routes.errors import found, parse_ids
 from portal.routes.security import page_headers
 from portal.services import invites, site_translations, templates
 from portal.services.sites import (
@@ -62,6 +62,7 @@ def _form_of(site: Site | None) -> dict[str, Any]:
             "first_response_minutes": "20",
             "recovery_hours": "24",
             "follow_up_hours": "4",
+            "max_reports_per_minute": "120",
             "languages": ["en"],
             "default_language": "en",
         }
@@ -76,6 +77,7 @@ def _form_of(site: Site | None) -> dict[str, Any]:
         "first_response_minutes": str(site.first_response_minutes),
         "recovery_hours": str(site.recovery_hours),
         "follow_up_hours": str(site.follow_up_hours),
+        "max_reports_per_minute": str(site.max_reports_per_minute),
         "languages": site.languages,
         "default_language": site.default_language,
     }
@@ -353,8 +355,7 @@ class PeopleController(AdminController):
         data: dict[str, Any] = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
         """Invite someone by email to a role and sites."""
-        raw_ids = data.get("site_ids") or []
-        site_ids = [int(i) for i in ([raw_ids] if isinstance(raw_ids, str) else raw_ids) if str(i).isdigit()]
+        site_ids = parse_ids(data.get("site_ids"), "site_id")
         sites = await sites_by_ids(db_session, site_ids)
         try:
             await invites.invite(
@@ -402,7 +403,7 @@ async def accept_invite(
             raise NotFoundException(detail=str(exc)) from exc
         context = {"invite": record, "error": str(exc), "name": data.get("name", "")}
         return Template("pages/invite.html", context=context, status_code=400, headers=page_headers(private=True))
-    request.set_session({"staff_id": staff.id, "epoch": staff.session_epoch})
+    await sign_in(request, db_session, staff)
     return Redirect("/staff", status_code=303)
 
 

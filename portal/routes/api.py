@@ -6,6 +6,7 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Response, get, post
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,7 +14,9 @@ from portal.db import ping
 from portal.domain.gestures import Tier
 from portal.i18n import customer_language, set_locale
 from portal.mail import Mail
-from portal.routes.errors import INTAKE_ERRORS, intake_error
+from portal.routes.api_docs import ReportOperation
+from portal.routes.clients import client_address
+from portal.routes.errors import INTAKE_ERRORS, intake_error, refuse_nul
 from portal.services.intake import receive_report
 from portal.services.sites import site_by_key
 
@@ -64,11 +67,13 @@ class ReportCreated(msgspec.Struct):
     gesture_url: str
 
 
-@post("/api/v1/reports", status_code=201, tags=["reports"])
+# The body must be JSON (415 otherwise: refuse_unreadable_input reads `json_body`); ReportOperation documents it.
+@post("/api/v1/reports", status_code=201, tags=["reports"], operation_class=ReportOperation, opt={"json_body": True})
 async def create_report(
     request: Request[Any, Any, Any], data: ReportIn, db_session: AsyncSession, mail: Mail
 ) -> Response[ReportCreated]:
     """Take a report; answers with the apology and the private status link."""
+    refuse_nul(data.site_key)
     site = await site_by_key(db_session, data.site_key)
     raw = msgspec.structs.asdict(data)
     lang = customer_language(
@@ -84,7 +89,7 @@ async def create_report(
             site=site,
             raw=raw,
             origin=request.headers.get("origin"),
-            client_address=request.client.host if request.client else "unknown",
+            client_address=client_address(request),
             user_agent=request.headers.get("user-agent"),
             settings=request.app.state.settings,
             mail=mail,
@@ -104,7 +109,11 @@ async def create_report(
     return Response(body, status_code=201)
 
 
-@get("/health", tags=["ops"])
+@get(
+    "/health",
+    tags=["ops"],
+    responses={503: ResponseSpec(data_container=dict[str, str], description="The database does not answer.")},
+)
 async def health(db_session: AsyncSession) -> Response[dict[str, str]]:
     """200 when the database answers, 503 when it does not."""
     try:

@@ -16,17 +16,19 @@ from litestar.response import Redirect, Template
 from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.domain.identity import client_hash
 from portal.i18n import gettext as _
 from portal.i18n import ngettext, set_locale
 from portal.models import Staff
-from portal.routes.security import page_headers
+from portal.routes.clients import client_key
+from portal.routes.security import page_headers, same_site_path
 from portal.services.staff import (
     SignInThrottled,
     authenticate,
     set_on_duty,
+    sign_out,
     sign_out_everywhere,
-    staff_by_id,
+    signed_in_staff,
+    start_session,
 )
 
 
@@ -37,14 +39,19 @@ def requires_staff(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteH
 
 
 async def provide_staff(request: Request[Any, Any, Any], db_session: AsyncSession) -> Staff:
-    """The signed-in staff member; a deactivated account is signed out at once."""
-    staff = await staff_by_id(db_session, request.session.get("staff_id"))
-    if staff is None or not staff.is_active or staff.session_epoch != request.session.get("epoch"):
+    """The signed-in staff member; a signed-out session or a deactivated account is turned away at once."""
+    staff = await signed_in_staff(db_session, request.session.get("staff_id"), request.session.get("sid"))
+    if staff is None:
         request.clear_session()
         raise NotAuthorizedException()
     if staff.language:
         set_locale(staff.language)
     return staff
+
+
+async def sign_in(request: Request[Any, Any, Any], db_session: AsyncSession, staff: Staff) -> None:
+    """Start a session for this staff member on this browser (its id, in the encrypted cookie, is what sign-out revokes)."""
+    request.set_session({"staff_id": staff.id, "sid": await start_session(db_session, staff)})
 
 
 def _safe_next(target: str | None) -> str:
@@ -66,10 +73,10 @@ async def login(
 ) -> Template | Redirect:
     """Check the credentials and start a session."""
     target = _safe_next(data.get("next"))
-    settings = request.app.state.settings
-    client = client_hash(settings.secret_key, request.client.host if request.client else "unknown")
     try:
-        staff = await authenticate(db_session, data.get("email", ""), data.get("password", ""), client=client)
+        staff = await authenticate(
+            db_session, data.get("email", ""), data.get("password", ""), client=client_key(request)
+        )
     except SignInThrottled as exc:
         error = ngettext(
             "Too many failed sign-ins. Please wait %(num)s minute and try again.",
@@ -80,7 +87,7 @@ async def login(
     if staff is None:
         error = _("That email and password don't match an active account.")
         return _login_page(target, data.get("email", ""), error, 400)
-    request.set_session({"staff_id": staff.id, "epoch": staff.session_epoch})
+    await sign_in(request, db_session, staff)
     return Redirect(target, status_code=303)
 
 
@@ -97,8 +104,9 @@ def _login_page(
 
 
 @post("/staff/logout", include_in_schema=False)
-async def logout(request: Request[Any, Any, Any]) -> Redirect:
-    """End the session."""
+async def logout(request: Request[Any, Any, Any], db_session: AsyncSession) -> Redirect:
+    """End this session: its cookie stops working, even a copy of it; other devices stay signed in."""
+    await sign_out(db_session, request.session.get("sid"))
     request.clear_session()
     return Redirect("/staff/login", status_code=303)
 
@@ -125,7 +133,7 @@ async def toggle_duty(
 ) -> Redirect:
     """Go on or off duty."""
     await set_on_duty(db_session, staff, data.get("on_duty") == "1")
-    return Redirect(request.headers.get("referer") or "/staff", status_code=303)
+    return Redirect(same_site_path(request, "/staff"), status_code=303)
 
 
 handlers: list[ControllerRouterHandler] = [login_page, login, logout, logout_everywhere, toggle_duty]

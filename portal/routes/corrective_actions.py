@@ -24,18 +24,13 @@ from portal.domain.corrective_actions import (
 from portal.i18n import gettext as _
 from portal.mail import Mail
 from portal.models import CorrectiveAction, Site, Staff, utcnow
-from portal.routes.errors import found
-from portal.routes.security import page_headers
+from portal.routes.errors import found, parse_id, parse_ids
+from portal.routes.security import page_headers, same_site_path
 from portal.routes.staff_base import StaffPages, report_or_404
 from portal.services import corrective_actions, queue
 from portal.services.staff import site_staff
 
 BOARD_COLUMNS = (*FLOW[:-1], "reopened", "closed")
-
-
-def _ids(raw: Any) -> list[int]:
-    values = [raw] if isinstance(raw, str) else list(raw or [])
-    return [int(v) for v in values if str(v).isdigit()]
 
 
 def _require_lead(staff: Staff) -> None:
@@ -130,17 +125,12 @@ class CAController(StaffPages):
         data: dict[str, Any] = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
         """Open a CA (an agent's is a proposal), from a report, from a hotspot's reports, or from scratch."""
-        report = (
-            await report_or_404(db_session, sites, int(data["report_id"]))
-            if str(data.get("report_id", "")).isdigit()
-            else None
-        )
+        report_id = parse_id(data.get("report_id"), "report_id")
+        report = await report_or_404(db_session, sites, report_id) if report_id is not None else None
         reports = ([report] if report else []) + await queue.reports_for_staff(
-            db_session, [s.id for s in sites], _ids(data.get("report_ids"))
+            db_session, [s.id for s in sites], parse_ids(data.get("report_ids"), "report_id")
         )
-        site_id = (
-            reports[0].site_id if reports else int(data["site_id"]) if str(data.get("site_id", "")).isdigit() else None
-        )
+        site_id = reports[0].site_id if reports else parse_id(data.get("site_id"), "site_id")
         site = found(next((s for s in sites if s.id == site_id), None), _("No such site."))
         try:
             ca = await corrective_actions.create_ca(
@@ -229,7 +219,9 @@ class CAController(StaffPages):
     ) -> Redirect:
         """Link reports (ticked suggestions, or references typed in) to the CA."""
         ca = await self._ca_or_404(db_session, sites, ca_id)
-        reports = await queue.reports_for_staff(db_session, [ca.site_id], _ids(data.get("report_ids")))
+        reports = await queue.reports_for_staff(
+            db_session, [ca.site_id], parse_ids(data.get("report_ids"), "report_id")
+        )
         refs = [r.strip().upper() for r in str(data.get("refs") or "").replace(",", " ").split() if r.strip()]
         if refs:
             reports += await queue.reports_by_refs(db_session, ca.site_id, refs)
@@ -240,7 +232,7 @@ class CAController(StaffPages):
             staff,
             mail=mail,
         )
-        return Redirect(request.headers.get("referer") or f"/staff/cas/{ca.id}", status_code=303)
+        return Redirect(same_site_path(request, f"/staff/cas/{ca.id}"), status_code=303)
 
     @post("/{ca_id:int}/unlink/{report_id:int}")
     async def unlink(

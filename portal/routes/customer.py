@@ -14,30 +14,39 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.domain.identity import read_unsubscribe_token
 from portal.domain.progress import CUSTOMER_STATE_LABELS, progress_steps
+from portal.domain.workflow import check_message
 from portal.gesture_texts import confirmation
 from portal.i18n import _, choose_language, parse_accept_language, set_locale
 from portal.mail import Mail
 from portal.models import Report
-from portal.routes.errors import found
+from portal.routes.errors import found, parse_id
 from portal.routes.security import page_headers
 from portal.services import conversation, gesture_catalog, gesture_grants, known_issues
+from portal.services.intake import decoy_report
 from portal.services.sites import site_by_id
 from portal.site_texts import category_text
 
 
-async def _report_or_404(db_session: AsyncSession, token: str) -> Report:
-    """The report behind a status link; the page speaks the language the customer reported in."""
+async def _report_or_404(request: Request[Any, Any, Any], db_session: AsyncSession, token: str) -> Report:
+    """The report behind a status link (or the one a honeypot's decoy link pretends to show); the page speaks
+    the language the customer reported in."""
     report = found(
-        await conversation.report_by_status_token(db_session, token),
+        await conversation.report_by_status_token(db_session, token)
+        or await decoy_report(db_session, request.app.state.settings, token),
         _("This status link doesn't exist. Check that the whole link was copied."),
     )
     set_locale(report.lang or report.site.default_language)
     return report
 
 
+def _is_decoy(report: Report) -> bool:
+    """A decoy's report was never stored: it has no id, no timeline and no choice, and keeps no answer."""
+    return report.id is None
+
+
 async def _gesture_context(db_session: AsyncSession, report: Report) -> dict[str, Any]:
     """The customer's gesture: their choice and its confirmation, or what they may still pick from."""
-    choice = await gesture_grants.customer_choice(db_session, report)
+    choice = None if _is_decoy(report) else await gesture_grants.customer_choice(db_session, report)
     gesture = (
         await gesture_catalog.gesture_of_site(db_session, report.site_id, choice.gesture_id)
         if choice and choice.gesture_id
@@ -61,7 +70,7 @@ async def _render(db_session: AsyncSession, report: Report, *, status_code: int 
         "state_label": CUSTOMER_STATE_LABELS.get(report.state, report.state),
         "customer_state_labels": CUSTOMER_STATE_LABELS,
         "steps": progress_steps(report.state),
-        "events": await conversation.timeline(db_session, report),
+        "events": [] if _is_decoy(report) else await conversation.timeline(db_session, report),
         "audience": "customer",
         "reply": "",
         "reply_error": None,
@@ -73,21 +82,25 @@ async def _render(db_session: AsyncSession, report: Report, *, status_code: int 
 
 
 @get("/s/{token:str}", include_in_schema=False)
-async def status_page(token: str, db_session: AsyncSession) -> Template:
+async def status_page(request: Request[Any, Any, Any], token: str, db_session: AsyncSession) -> Template:
     """What the customer reported, our apology, everything since, and what happens next."""
-    return await _render(db_session, await _report_or_404(db_session, token))
+    return await _render(db_session, await _report_or_404(request, db_session, token))
 
 
 @post("/s/{token:str}/replies", include_in_schema=False)
 async def reply(
+    request: Request[Any, Any, Any],
     token: str,
     db_session: AsyncSession,
     data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),
 ) -> Template | Redirect:
     """The customer answers; it lands on the staff timeline."""
-    report = await _report_or_404(db_session, token)
+    report = await _report_or_404(request, db_session, token)
     try:
-        await conversation.add_reply(db_session, report=report, body=data.get("body", ""))
+        if _is_decoy(report):
+            check_message(data.get("body", ""))  # answered as a real reply is, and forgotten
+        else:
+            await conversation.add_reply(db_session, report=report, body=data.get("body", ""))
     except ValueError as exc:
         return await _render(db_session, report, reply=data.get("body", ""), reply_error=str(exc), status_code=400)
     return Redirect(f"/s/{token}#timeline", status_code=303)
@@ -102,19 +115,20 @@ async def choose_gesture(
     data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),
 ) -> Template | Redirect:
     """The customer picks a gesture, declines, or says what would make it right; answered where they are (panel or status page)."""
-    report = await _report_or_404(db_session, token)
+    report = await _report_or_404(request, db_session, token)
     picked, wish = data.get("choice", ""), data.get("wish", "")
     kind, _, gesture_id = picked.partition(":")
     error, status_code = None, 200
     try:
-        await gesture_grants.choose(
-            db_session,
-            report=report,
-            choice=kind,
-            gesture_id=int(gesture_id) if gesture_id.isdigit() else None,
-            wish=wish,
-            mail=mail,
-        )
+        if not _is_decoy(report):  # a decoy's answer is taken as given and forgotten
+            await gesture_grants.choose(
+                db_session,
+                report=report,
+                choice=kind,
+                gesture_id=parse_id(gesture_id, "gesture_id"),
+                wish=wish,
+                mail=mail,
+            )
     except gesture_grants.AlreadyChosen:
         pass  # answering twice shows the first answer, which stands
     except gesture_grants.GestureGone as exc:

@@ -26,8 +26,8 @@ from portal.i18n import ngettext
 from portal.mail import Mail
 from portal.models import Gesture, Site, Staff, utcnow
 from portal.routes.admin import AdminController, site_or_404
-from portal.routes.errors import found
-from portal.routes.security import page_headers
+from portal.routes.errors import found, parse_id
+from portal.routes.security import page_headers, same_site_path
 from portal.routes.staff import render_report
 from portal.routes.staff_base import StaffPages, report_or_404
 from portal.services import gesture_catalog, gesture_grants, tasks
@@ -58,7 +58,7 @@ class RecoveryTaskController(StaffPages):
                 db_session,
                 report=report,
                 staff=staff,
-                gesture_id=int(form["gesture_id"]) if form["gesture_id"].isdigit() else 0,
+                gesture_id=parse_id(form["gesture_id"], "gesture_id") or 0,
                 reason=form["reason"],
                 mail=mail,
             )
@@ -92,7 +92,7 @@ class RecoveryTaskController(StaffPages):
         """Mark a task done; it goes on the report's timeline."""
         task = found(await tasks.task_for_staff(db_session, [s.id for s in sites], task_id), _("No such task."))
         await tasks.complete_task(db_session, task, staff)
-        return Redirect(request.headers.get("referer") or "/staff/tasks", status_code=303)
+        return Redirect(same_site_path(request, "/staff/tasks"), status_code=303)
 
 
 def _gesture_form(gesture: Gesture | None) -> dict[str, Any]:

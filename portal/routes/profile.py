@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.models import Staff
 from portal.routes.auth import provide_staff, requires_staff
+from portal.routes.security import same_site_path
 from portal.services.staff import set_language
 
 
@@ -31,10 +32,7 @@ async def choose_language(
 ) -> Redirect:
     """Use the portal in this language from now on (empty: follow the browser)."""
     await set_language(db_session, staff, data.get("language") or None)
-    back = request.headers.get("referer") or "/staff"
-    return Redirect(
-        back if back.startswith(str(request.base_url).rstrip("/") + "/staff") else "/staff", status_code=303
-    )
+    return Redirect(same_site_path(request, "/staff", under="/staff"), status_code=303)
 
 
 handlers: list[ControllerRouterHandler] = [choose_language]

@@ -25,8 +25,8 @@ from portal.i18n import gettext as _
 from portal.lexicon import load_lexicon
 from portal.mail import Mail
 from portal.models import Report, Site, Staff, utcnow
-from portal.routes.errors import found
-from portal.routes.security import page_headers
+from portal.routes.errors import found, parse_id, parse_ids
+from portal.routes.security import page_headers, same_site_path
 from portal.routes.staff_base import StaffPages, report_or_404
 from portal.services import clocks, conversation, corrective_actions, customers, gesture_grants, queue
 from portal.site_texts import category_text
@@ -70,7 +70,7 @@ def customer_template(staff: Staff, file: customers.CustomerFile, *, status_code
 
 def _number(value: str | None) -> int | None:
     """A numeric filter from a form: "Any" sends an empty string, which means no filter."""
-    return int(value) if value and value.isdigit() else None
+    return parse_id(value)
 
 
 async def render_report(
@@ -250,14 +250,13 @@ class StaffController(StaffPages):
         data: dict[str, Any] = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Redirect:
         """Act on the ticked reports at once: take them, or acknowledge those still new."""
-        ids = data.get("ids") or []
-        ids = [int(i) for i in ([ids] if isinstance(ids, str) else ids) if str(i).isdigit()]
+        ids = parse_ids(data.get("ids"), "report_id")
         reports = await queue.reports_for_staff(db_session, [s.id for s in sites], ids)
         if data.get("action") == "assign_to_me":
             await conversation.assign(db_session, reports=reports, staff=staff)
-        elif data.get("action") == "link_ca" and str(data.get("ca_id", "")).isdigit():
+        elif data.get("action") == "link_ca" and (ca_id := parse_id(data.get("ca_id"), "ca_id")) is not None:
             ca = found(
-                await corrective_actions.ca_at_sites(db_session, [s.id for s in sites], int(data["ca_id"])),
+                await corrective_actions.ca_at_sites(db_session, [s.id for s in sites], ca_id),
                 _("No such corrective action."),
             )
             await corrective_actions.link(
@@ -277,7 +276,7 @@ class StaffController(StaffPages):
                         target="acknowledged",
                         mail=mail,
                     )
-        return Redirect(request.headers.get("referer") or "/staff", status_code=303)
+        return Redirect(same_site_path(request, "/staff"), status_code=303)
 
     @get("/customers/{site_id:int}")
     async def customer_page(

@@ -19,13 +19,14 @@ from litestar.response import Redirect, Template
 from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.domain.identity import client_hash, verified_identity
+from portal.domain.identity import verified_identity
 from portal.domain.intake import CONTEXT_FIELDS, sanitize_context
 from portal.domain.sites import origin_allowed
 from portal.i18n import N_, customer_language, html_lang, set_locale, text_direction
 from portal.i18n import gettext as _
 from portal.mail import Mail
 from portal.models import CorrectiveAction, Site
+from portal.routes.clients import client_address, client_key
 from portal.routes.errors import INTAKE_ERRORS, UNKNOWN_SITE, found, intake_error
 from portal.routes.security import page_headers
 from portal.services import corrective_actions, known_issues
@@ -172,7 +173,7 @@ async def panel_submit(
             site=site,
             raw=data,
             origin=request.headers.get("origin"),
-            client_address=request.client.host if request.client else "unknown",
+            client_address=client_address(request),
             user_agent=request.headers.get("user-agent"),
             settings=request.app.state.settings,
             mail=mail,
@@ -222,8 +223,9 @@ async def me_too(
             ca_id,
             data.get("email", ""),
             per_minute=settings.reports_per_minute,
-            client=client_hash(settings.secret_key, request.client.host if request.client else "unknown"),
+            client=client_key(request),
             lang=lang,
+            smtp_utf8=settings.smtp_utf8,
         )
     except LookupError as exc:
         raise NotFoundException(detail=str(exc)) from exc

@@ -1,11 +1,18 @@
-"""Keeping the clocks: alert a site's staff before a breach, record breaches, report adherence."""
+"""Keeping the clocks: alert a site's staff before a breach, record breaches, report adherence.
+
+Several workers may keep the clocks at once: each alert and each breach is claimed by one
+conditional UPDATE that sets its flag (rows another worker is claiming are skipped), and only
+the worker whose UPDATE set the flag mails or records it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from portal.domain.clocks import (
@@ -50,16 +57,33 @@ async def _on_duty(session: AsyncSession, site_id: int) -> list[Staff]:
     return [s for s in staff if s.on_duty] or staff
 
 
+async def _claim(session: AsyncSession, flag: Any, *conditions: Any) -> Sequence[Report]:
+    """Set `flag` on the reports that meet the conditions and lack it, and return them: of two workers,
+    only the one whose UPDATE set the flag gets a report back (PostgreSQL skips rows the other holds;
+    SQLite's single writer makes the UPDATE atomic)."""
+    candidates = select(Report.id).where(*conditions, flag.is_(False)).with_for_update(skip_locked=True)
+    claimed = (
+        await session.scalars(
+            update(Report)
+            .where(Report.id.in_(candidates), flag.is_(False))
+            .values({flag: True})
+            .returning(Report.id)
+            .execution_options(synchronize_session=False)
+        )
+    ).all()
+    if not claimed:
+        return []
+    return (await session.scalars(select(Report).where(Report.id.in_(claimed)).order_by(Report.id))).all()
+
+
 async def check_clocks(sessionmaker: async_sessionmaker[AsyncSession], *, mail: Mail, now: datetime) -> ClockRun:
     """Alert the site's on-duty staff once inside each clock's warning window; record each breach once."""
     run = ClockRun()
     async with sessionmaker() as session:
         for kind, (due, done, warned_flag, breached_flag) in CLOCKS.items():
             running = (done.is_(None), Report.recovered_at.is_(None))
-            warn = select(Report).where(
-                *running, due > now, due <= now + WARN_BEFORE[kind], getattr(Report, warned_flag).is_(False)
-            )
-            for report in (await session.scalars(warn)).all():
+            warn = (due > now, due <= now + WARN_BEFORE[kind])
+            for report in await _claim(session, getattr(Report, warned_flag), *running, *warn):
                 for staff in await _on_duty(session, report.site_id):
                     mail.clock_warning(
                         session,
@@ -69,13 +93,10 @@ async def check_clocks(sessionmaker: async_sessionmaker[AsyncSession], *, mail: 
                         clock=CLOCK_LABELS[kind],
                         minutes=int((getattr(report, due.key) - now).total_seconds() // 60),
                     )
-                setattr(report, warned_flag, True)
                 run.warned += 1
-            breach = select(Report).where(*running, due <= now, getattr(Report, breached_flag).is_(False))
-            for report in (await session.scalars(breach)).all():
+            for report in await _claim(session, getattr(Report, breached_flag), *running, due <= now):
                 missed = _("The %(clock)s target was missed.", clock=_(CLOCK_LABELS[kind]))
                 session.add(ReportEvent(report_id=report.id, kind="breach", body=missed))
-                setattr(report, breached_flag, True)
                 run.breached += 1
         await session.commit()
     return run

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from portal.domain.corrective_actions import (
@@ -480,14 +480,36 @@ async def _send_closure_mail(session: AsyncSession, ca: CorrectiveAction, *, mai
         mail.closure(session, ca, email=email, reports=list(reversed(their_reports)), me_too=their_me_too)
 
 
+async def _claim_window(session: AsyncSession, ca: CorrectiveAction, now: datetime) -> bool:
+    """Move the CA's verified-through mark to `now` if no other worker moved it since it was read;
+    only the worker that moved it looks at the reports in between."""
+    claimed = await session.execute(
+        update(CorrectiveAction)
+        .where(
+            CorrectiveAction.id == ca.id,
+            CorrectiveAction.state == "verifying",
+            CorrectiveAction.verified_through.is_not_distinct_from(ca.verified_through),
+        )
+        .values(verified_through=now)
+        .execution_options(synchronize_session="fetch")
+    )
+    return bool(claimed.rowcount == 1)  # type: ignore[attr-defined]  # an UPDATE's Result is a CursorResult (sqlalchemy#12913)
+
+
 async def verify(sessionmaker: async_sessionmaker[AsyncSession], *, mail: Mail, now: datetime | None = None) -> int:
-    """Watch verifying CAs: a new linked or strongly similar report reopens one. Returns how many reopened."""
+    """Watch verifying CAs: a new linked or strongly similar report reopens one. Returns how many reopened.
+
+    Each CA's window is claimed and looked at in its own transaction, so two workers never both reopen it.
+    """
     now = now or utcnow()
     reopened = 0
     async with sessionmaker() as session:
         verifying = (await session.scalars(select(CorrectiveAction).where(CorrectiveAction.state == "verifying"))).all()
         for ca in verifying:
             since = ca.verified_through or ca.verification_started_at or now
+            if not await _claim_window(session, ca, now):
+                await session.commit()  # another worker took this window; nothing was written
+                continue
             fresh = (
                 await session.scalars(
                     select(Report)
@@ -495,9 +517,6 @@ async def verify(sessionmaker: async_sessionmaker[AsyncSession], *, mail: Mail, 
                     .order_by(Report.created_at)
                 )
             ).all()
-            ca.verified_through = now
-            if not fresh:
-                continue
             evidence: Report | None = next((r for r in fresh if r.ca_id == ca.id), None)
             why = RECURRED
             values = {"ref": evidence.ref} if evidence else {}
@@ -518,5 +537,5 @@ async def verify(sessionmaker: async_sessionmaker[AsyncSession], *, mail: Mail, 
             if evidence is not None:
                 await _reopen(session, ca, evidence, why, values, mail=mail)
                 reopened += 1
-        await session.commit()
+            await session.commit()
     return reopened

@@ -106,13 +106,19 @@ def _plain(value: Any) -> Any:
     return value
 
 
+# What makes a spreadsheet read a cell as a formula when the cell starts with it, after any spaces or line
+# breaks: the ASCII signs, their fullwidth forms (Excel reads ＝1+1 as =1+1), and | (a DDE call).
+FORMULA_STARTS = frozenset("=+-@|\uff1d\uff0b\uff0d\uff20\uff5c")
+
+
 def _cell(value: Any) -> str:
     """A CSV cell; text that a spreadsheet would run as a formula is quoted with a leading apostrophe."""
     value = _plain(value)
     if isinstance(value, list):
         value = " → ".join(map(str, value))
     text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    starts_a_formula = text[:1] in ("\t", "\r", "\n") or text.lstrip()[:1] in FORMULA_STARTS
+    return "'" + text if starts_a_formula else text
 
 
 async def _rows(

@@ -1,8 +1,7 @@
-"""Taking in a report: flood check, identity, apology, storage and the apology mail in one commit."""
+"""Taking in a report: flood limits, identity, apology, storage and the apology mail in one commit."""
 
 from __future__ import annotations
 
-import math
 import random
 import secrets
 from collections.abc import Mapping, Sequence
@@ -10,11 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.apologies import apology_texts
-from portal.domain import tokens
+from portal.domain import decoys, tokens
 from portal.domain.apology import Apology, compose_apology, render_template
 from portal.domain.clocks import due_times
 from portal.domain.gestures import effective_tier
@@ -28,6 +27,7 @@ from portal.domain.intake import (
 from portal.domain.repeat import RepeatLevel, customer_key, queue_priority, repeat_level
 from portal.domain.similarity import page_path
 from portal.domain.sites import origin_allowed
+from portal.i18n import LANGUAGES
 from portal.i18n import gettext as _
 from portal.mail import Mail
 from portal.models import (
@@ -38,7 +38,7 @@ from portal.models import (
     Site,
     utcnow,
 )
-from portal.services import gesture_catalog, tasks
+from portal.services import floods, gesture_catalog, limits, tasks
 from portal.services.templates import published_for
 from portal.settings import Settings
 from portal.site_texts import category_text
@@ -52,6 +52,10 @@ class RateLimited(Exception):
     def __init__(self, retry_after: int) -> None:
         super().__init__(f"retry after {retry_after}s")
         self.retry_after = retry_after
+
+
+class SiteFlooded(RateLimited):
+    """More reports to the site in the last minute, from everyone together, than its ceiling."""
 
 
 class UnknownSite(LookupError):
@@ -82,16 +86,44 @@ class Counts:
     """What intake needs to know before storing a report, read in one statement."""
 
     site_last_hour: int
-    from_client_last_minute: int
-    oldest_from_client: datetime | None
     earlier_from_customer: int  # within the site's repeat window
     staff_set_tier: int | None
 
 
-async def _counts(session: AsyncSession, site: Site, client: str, key: str | None, now: datetime) -> Counts:
-    """Reports to the site in the last hour and from this client in the last minute (for the flood limit),
-    and, for a known customer, their earlier reports in the repeat window and the tier staff set."""
-    from_client = and_(Report.client_hash == client, Report.created_at >= now - RATE_WINDOW)
+async def _admit(session: AsyncSession, site: Site, client: str, settings: Settings, now: datetime) -> None:
+    """Count the report against its address's limit and the site's ceiling, or raise RateLimited / SiteFlooded.
+
+    The counts are committed at once, before the report is written, so the lock on the site's counter
+    row lasts one statement, not the whole intake.
+    """
+    address = await limits.hit(
+        session,
+        limits.counter_key("report", str(site.id), client),
+        limit=settings.reports_per_minute,
+        window=RATE_WINDOW,
+        now=now,
+    )
+    if not address.allowed:
+        await session.commit()
+        raise RateLimited(address.retry_after)
+    ceiling = await limits.hit(
+        session,
+        limits.counter_key("site", str(site.id)),
+        limit=site.max_reports_per_minute,
+        window=RATE_WINDOW,
+        now=now,
+    )
+    if not ceiling.allowed:
+        await limits.refund(session, [address, ceiling], now=now)
+        await floods.record_refusal(session, site, now)
+        await session.commit()
+        raise SiteFlooded(ceiling.retry_after)
+    await session.commit()
+
+
+async def _counts(session: AsyncSession, site: Site, key: str | None, now: datetime) -> Counts:
+    """Reports to the site in the last hour and, for a known customer, their earlier reports in the
+    repeat window and the tier staff set."""
     earlier = (
         select(func.count())
         .where(
@@ -108,16 +140,12 @@ async def _counts(session: AsyncSession, site: Site, client: str, key: str | Non
     )
     row = (
         await session.execute(
-            select(
-                func.count(),
-                func.count().filter(from_client),
-                func.min(Report.created_at).filter(from_client),
-                earlier,
-                tier,
-            ).where(Report.site_id == site.id, Report.created_at >= now - timedelta(hours=1))
+            select(func.count(), earlier, tier).where(
+                Report.site_id == site.id, Report.created_at >= now - timedelta(hours=1)
+            )
         )
     ).one()
-    return Counts(row[0], row[1], row[2], row[3] if key else 0, row[4] if key else None)
+    return Counts(row[0], row[1] if key else 0, row[2] if key else None)
 
 
 async def submit_report(
@@ -132,16 +160,14 @@ async def submit_report(
     lang: str = "en",
     now: datetime | None = None,
 ) -> Receipt:
-    """Store the report with its context and queue the apology mail; commits before returning."""
+    """Store the report with its context and queue the apology mail; commits before returning (and the
+    flood counts before that, refused or not)."""
     now = now or utcnow()
     client = client_hash(settings.secret_key, client_address)
+    await _admit(session, site, client, settings, now)
     verified, signed_tier = verified_identity(site.secret, draft.customer_id, draft.customer_sig, draft.customer_tier)
     key = customer_key(draft.customer_id if verified else None, draft.email)
-    counts = await _counts(session, site, client, key, now)
-    if counts.from_client_last_minute >= settings.reports_per_minute:
-        oldest = counts.oldest_from_client
-        wait = (oldest + RATE_WINDOW - now).total_seconds() if oldest else RATE_WINDOW.total_seconds()
-        raise RateLimited(max(1, math.ceil(wait)))
+    counts = await _counts(session, site, key, now)
 
     level = repeat_level(counts.earlier_from_customer) if key else RepeatLevel.FIRST
     tier = effective_tier(counts.staff_set_tier, signed_tier)
@@ -211,9 +237,10 @@ def _apology_for(
     lang: str,
     level: int = RepeatLevel.FIRST,
     templates: Sequence[ApologyTemplate] = (),
+    seed: int | None = None,
 ) -> Apology:
-    """The site's own wording when it has published some for this category, else Mend's."""
-    seed = secrets.randbits(32)
+    """The site's own wording when it has published some for this category, else Mend's (`seed` picks the words)."""
+    seed = secrets.randbits(32) if seed is None else seed
     texts = apology_texts(lang)
     if templates:
         return render_template(
@@ -241,6 +268,96 @@ def _apology_for(
     )
 
 
+async def _decoy_receipt(
+    session: AsyncSession,
+    *,
+    site: Site,
+    draft: ReportDraft,
+    client_address: str,
+    settings: Settings,
+    mail: Mail,
+    lang: str,
+) -> Receipt:
+    """What a bot that filled the honeypot gets: a receipt shaped like a real one (the same limits, gestures
+    offered, a status link that answers) while nothing is stored and no mail is sent."""
+    now = utcnow()
+    await _admit(session, site, client_hash(settings.secret_key, client_address), settings, now)
+    _, signed_tier = verified_identity(site.secret, draft.customer_id, draft.customer_sig, draft.customer_tier)
+    offers = await gesture_catalog.offers_for(
+        session,
+        site,
+        category=draft.category,
+        customer_tier=effective_tier(None, signed_tier),
+        repeat_level=RepeatLevel.FIRST,
+        now=now,
+    )
+    slugs = [c["slug"] for c in site.categories]
+    decoy = decoys.Decoy(
+        site_id=site.id,
+        at=now,
+        category_index=slugs.index(draft.category) if draft.category in slugs else None,
+        language_index=LANGUAGES.index(lang) if lang in LANGUAGES else 0,
+        tz_offset_min=draft.tz_offset_min,
+    )
+    token = decoys.decoy_token(settings.secret_key, decoy)
+    templates = await published_for(session, site, draft.category, lang)
+    seed = decoys.decoy_seed(settings.secret_key, token)
+    return Receipt(
+        ref=decoys.decoy_ref(settings.secret_key, token),
+        status_url=mail.status_url(token),
+        apology=_apology_for(site, draft, lang, RepeatLevel.FIRST, templates, seed=seed),
+        stored=False,
+        offers=offers,
+        status_token=token,
+    )
+
+
+async def decoy_report(session: AsyncSession, settings: Settings, token: str) -> Report | None:
+    """The report a decoy status link pretends to show, built from its token and never stored (None: not a
+    decoy); its apology has the receipt's words, less what the customer typed, which was never kept."""
+    decoy = decoys.read_decoy_token(settings.secret_key, token)
+    site = await session.get(Site, decoy.site_id) if decoy else None
+    if decoy is None or site is None:
+        return None
+    slugs = [c["slug"] for c in site.categories]
+    category = (
+        slugs[decoy.category_index]
+        if decoy.category_index is not None and decoy.category_index < len(slugs)
+        else "other"
+    )
+    lang = LANGUAGES[decoy.language_index] if decoy.language_index < len(LANGUAGES) else site.default_language
+    draft = ReportDraft(category=category, description="", tz_offset_min=decoy.tz_offset_min)
+    templates = await published_for(session, site, category, lang)
+    apology = _apology_for(
+        site, draft, lang, RepeatLevel.FIRST, templates, seed=decoys.decoy_seed(settings.secret_key, token)
+    )
+    offers = await gesture_catalog.offers_for(
+        session,
+        site,
+        category=category,
+        customer_tier=effective_tier(None, None),
+        repeat_level=RepeatLevel.FIRST,
+        now=decoy.at,
+    )
+    report = Report(
+        ref=decoys.decoy_ref(settings.secret_key, token),
+        status_token=token,
+        site_id=site.id,
+        state="new",
+        category=category,
+        description="",
+        lang=lang,
+        tz_offset_min=decoy.tz_offset_min,
+        apology_text=apology.text,
+        apology_signed_by=apology.signed_by,
+        offered_gesture_ids=[g.id for g in offers],
+        repeat_level=RepeatLevel.FIRST,
+        created_at=decoy.at,
+    )
+    report.site = site
+    return report
+
+
 async def receive_report(
     session: AsyncSession,
     *,
@@ -255,20 +372,17 @@ async def receive_report(
 ) -> Receipt:
     """The whole intake, shared by the JSON API and the panel form, for the site the key named (None: no site).
 
-    Raises UnknownSite, OriginRefused, Invalid or RateLimited. A filled honeypot gets a receipt
+    Raises UnknownSite, OriginRefused, Invalid, RateLimited or SiteFlooded. A filled honeypot gets a receipt
     that looks real but nothing is stored, so a bot learns nothing.
     """
     if site is None:
         raise UnknownSite()
     if not origin_allowed(origin, site.allowed_origins, settings.base_url):
         raise OriginRefused(origin or "")
-    draft = validate_report(raw, [c["slug"] for c in site.categories])
+    draft = validate_report(raw, [c["slug"] for c in site.categories], smtp_utf8=settings.smtp_utf8)
     if is_honeypot_filled(raw):
-        return Receipt(
-            ref=tokens.report_ref(),
-            status_url=mail.status_url(tokens.status_token()),
-            apology=_apology_for(site, draft, lang),
-            stored=False,
+        return await _decoy_receipt(
+            session, site=site, draft=draft, client_address=client_address, settings=settings, mail=mail, lang=lang
         )
     return await submit_report(
         session,

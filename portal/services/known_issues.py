@@ -3,16 +3,16 @@ status page, and unsubscribing from closure mail."""
 
 from __future__ import annotations
 
-import math
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.domain.corrective_actions import page_matches
-from portal.domain.intake import EMAIL_RE
+from portal.domain.intake import EMAIL_RE, undeliverable
 from portal.i18n import gettext as _
 from portal.models import CorrectiveAction, MeToo, Report, Site, Unsubscribe, utcnow
+from portal.services import limits
 from portal.services.intake import RATE_WINDOW, RateLimited
 
 
@@ -37,6 +37,7 @@ async def me_too(
     client: str,
     per_minute: int,
     lang: str = "en",
+    smtp_utf8: bool = False,
     now: datetime | None = None,
 ) -> CorrectiveAction:
     """Subscribe an address to hear when a published known issue is fixed (once per address; a flood waits, as on intake)."""
@@ -47,19 +48,16 @@ async def me_too(
     email = (email or "").strip().lower()
     if not EMAIL_RE.match(email) or len(email) > 320:
         raise ValueError(_("Give us an email address (name@example.com) so we can tell you when it's fixed."))
-    recent, oldest = (
-        await session.execute(
-            select(func.count(), func.min(MeToo.created_at)).where(
-                MeToo.client_hash == client, MeToo.created_at >= now - RATE_WINDOW
-            )
-        )
-    ).one()
-    if recent >= per_minute:
-        raise RateLimited(max(1, math.ceil((oldest + RATE_WINDOW - now).total_seconds())))
-    exists = await session.scalar(select(MeToo.id).where(MeToo.ca_id == ca.id, MeToo.email == email))
-    if not exists:
-        session.add(MeToo(ca_id=ca.id, email=email, client_hash=client, lang=lang, created_at=now))
+    if problem := undeliverable(email, smtp_utf8=smtp_utf8):
+        raise ValueError(problem)
+    if await session.scalar(select(MeToo.id).where(MeToo.ca_id == ca.id, MeToo.email == email)):
+        return ca  # already subscribed: asking again takes nothing from the limit
+    hit = await limits.hit(session, limits.counter_key("me-too", client), limit=per_minute, window=RATE_WINDOW, now=now)
+    if not hit.allowed:
         await session.commit()
+        raise RateLimited(hit.retry_after)
+    session.add(MeToo(ca_id=ca.id, email=email, client_hash=client, lang=lang, created_at=now))
+    await session.commit()
     return ca
 
 

@@ -9,9 +9,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from portal.db import insert_on_conflict
 from portal.domain.hotspots import find_hotspots
 from portal.mail import Mail
 from portal.models import (
@@ -93,8 +93,8 @@ async def _staff_of(session: AsyncSession, site: Site) -> Sequence[Staff]:
 async def build_due(sessionmaker: async_sessionmaker[AsyncSession], *, mail: Mail, now: datetime | None = None) -> int:
     """Build last month's results for every site that has none yet; returns how many were built.
 
-    The unique (site, month) row is the lock: a second worker's insert fails and its mails,
-    queued in the same transaction, are never sent.
+    The unique (site, month) row is the lock: a second worker's insert does nothing (on PostgreSQL
+    it waits for the first worker's commit), and only the worker whose row went in mails the staff.
     """
     now = now or utcnow()
     month = previous_month(now.date())
@@ -104,21 +104,19 @@ async def build_due(sessionmaker: async_sessionmaker[AsyncSession], *, mail: Mai
         month_end = month_period(month).end  # sites created since have nothing to report for it
         sites = (await session.scalars(select(Site).where(Site.created_at < month_end).order_by(Site.id))).all()
         for site in [s for s in sites if s.id not in done]:
-            result = MonthlyResult(site_id=site.id, month=month, data=await results_data(session, site, month, now=now))
-            session.add(result)
-            try:
-                await session.flush()
-            except (
-                IntegrityError,
-                OperationalError,
-            ):  # another worker got there first (SQLite says so as a busy snapshot)
-                await session.rollback()
-                continue
-            result.site = site
-            for person in await _staff_of(session, site):
-                mail.monthly(session, result, person=person)
+            data = await results_data(session, site, month, now=now)
+            result_id = await session.scalar(
+                insert_on_conflict(session, MonthlyResult)
+                .values(site_id=site.id, month=month, data=data)
+                .on_conflict_do_nothing(index_elements=["site_id", "month"])
+                .returning(MonthlyResult.id)
+            )
+            if result_id is not None:
+                result = await session.get_one(MonthlyResult, result_id)
+                for person in await _staff_of(session, site):
+                    mail.monthly(session, result, person=person)
+                built += 1
             await session.commit()
-            built += 1
     return built
 
 

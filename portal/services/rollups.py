@@ -3,7 +3,7 @@
 The worker rolls up whole UTC days once they are older than LAG; by then every clock on those
 reports has been decided (the longest recovery target is 14 days), so nothing rolled up changes
 afterwards. Trends add the live reports since the rollups end. Two workers never count a day
-twice: moving `rolled_until` is a conditional UPDATE in the same transaction as the counts.
+twice: moving `rolled_until` is a conditional UPDATE, made before the counts in their transaction.
 """
 
 from __future__ import annotations
@@ -12,10 +12,9 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import String, and_, case, cast, func, literal, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from portal.db import insert_on_conflict
 from portal.domain.hotspots import BUSY_BANDS, RATE_BANDS
 from portal.models import Report, ReportRollup, RollupState, utcnow
 
@@ -78,9 +77,7 @@ async def rolled_until(session: AsyncSession) -> datetime | None:
 
 
 async def _add_counts(session: AsyncSession, start: datetime, end: datetime, now: datetime) -> None:
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    day = day_of(dialect, Report.created_at)
+    day = day_of(session.get_bind().dialect.name, Report.created_at)
     span = and_(Report.created_at >= start, Report.created_at < end)
     sources = [(name, value, condition) for name, (value, condition) in dimensions().items()]
     sources += [("clock", literal(name), condition) for name, condition in clock_outcomes(now).items()]
@@ -91,7 +88,7 @@ async def _add_counts(session: AsyncSession, start: datetime, end: datetime, now
             .where(where)
             .group_by(Report.site_id, day, value)
         )
-        statement = insert(ReportRollup).from_select(["site_id", "day", "dim", "value", "n"], rows)
+        statement = insert_on_conflict(session, ReportRollup).from_select(["site_id", "day", "dim", "value", "n"], rows)
         await session.execute(
             statement.on_conflict_do_update(
                 index_elements=["site_id", "day", "dim", "value"], set_={"n": ReportRollup.n + statement.excluded.n}
@@ -107,27 +104,24 @@ async def roll_up(sessionmaker: async_sessionmaker[AsyncSession], now: datetime 
         current = await rolled_until(session)
         if current is None:
             first = await session.scalar(select(func.min(Report.created_at)))
-            session.add(RollupState(id=1, rolled_until=midnight(first) if first else cutoff))
-            try:
-                await session.commit()
-            except IntegrityError:  # another worker started the rollups at the same moment
-                await session.rollback()
+            start = midnight(first) if first else cutoff
+            # Another worker may start the rollups at the same moment: the first row stands.
+            await session.execute(
+                insert_on_conflict(session, RollupState).values(id=1, rolled_until=start).on_conflict_do_nothing()
+            )
+            await session.commit()
             current = await rolled_until(session)
             assert current is not None
         end = min(cutoff, current + timedelta(days=DAYS_PER_PASS))
         if end <= current:
             return 0
-        try:
-            await _add_counts(session, current, end, now)
-            moved = await session.execute(
-                update(RollupState)
-                .where(RollupState.id == 1, RollupState.rolled_until == current)
-                .values(rolled_until=end)
-            )
-        except OperationalError:  # SQLite: another worker wrote since this one read (a busy snapshot)
-            moved = None
-        if moved is None or moved.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE's Result is a CursorResult; Session.execute() can't say so (sqlalchemy#12913)
+        # Claim the days first: a second worker's UPDATE waits for this commit, then matches no row.
+        moved = await session.execute(
+            update(RollupState).where(RollupState.id == 1, RollupState.rolled_until == current).values(rolled_until=end)
+        )
+        if moved.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE's Result is a CursorResult; Session.execute() can't say so (sqlalchemy#12913)
             await session.rollback()  # another worker rolled these days up first
             return 0
+        await _add_counts(session, current, end, now)
         await session.commit()
         return (end - current).days

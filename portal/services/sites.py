@@ -81,6 +81,7 @@ async def update_site(session: AsyncSession, site: Site, changes: SiteSettings) 
     site.first_response_minutes = changes.first_response_minutes
     site.recovery_hours = changes.recovery_hours
     site.follow_up_hours = changes.follow_up_hours
+    site.max_reports_per_minute = changes.max_reports_per_minute
     site.languages = changes.languages
     site.default_language = changes.default_language
     await session.commit()

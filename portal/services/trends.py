@@ -35,6 +35,7 @@ from portal.services import rollups
 from portal.site_texts import category_text
 
 BASELINE = timedelta(weeks=8)
+EARLIEST_DAY = date(2000, 1, 1)  # the earliest day a period may start (Mend came later)
 TOP = 10
 # What the gestures chart calls a customer's choice that is not a gesture from the catalog.
 DECLINED = N_("No thanks, just fix it")
@@ -55,13 +56,16 @@ class Period:
 
     @classmethod
     def parse(cls, first: str | None, last: str | None, now: datetime | None = None) -> Period:
-        """From the page's `from` and `to` (YYYY-MM-DD); the last 30 days when missing or unreadable."""
+        """From the page's `from` and `to` (YYYY-MM-DD); the last 30 days when missing or unreadable.
+        Dates are kept between EARLIEST_DAY and a year from today: 0001-01-01 or 9999-12-31 would
+        overflow the date arithmetic, and no report is dated outside that span."""
         today = (now or utcnow()).date()
         try:
             end = date.fromisoformat(last) if last else today
             start = date.fromisoformat(first) if first else end - timedelta(days=29)
-        except ValueError:
+        except (ValueError, OverflowError):
             end, start = today, today - timedelta(days=29)
+        start, end = (min(max(day, EARLIEST_DAY), today + timedelta(days=366)) for day in (start, end))
         return cls.from_dates(min(start, end), max(start, end))
 
     @property

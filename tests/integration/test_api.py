@@ -127,18 +127,6 @@ async def test_wrong_json_types_and_malformed_json_are_400(client, site):
     assert "site_key" in missing.text
 
 
-async def test_filled_honeypot_is_accepted_silently_and_not_stored(client, session, site):
-    response = await client.post(
-        "/api/v1/reports", json=report_body(site, website="http://spam.example", email="bot@spam.example")
-    )
-    assert response.status_code == 201
-    assert response.json()["apology"]["text"]
-    assert await count(session, Report) == 0
-    assert await count(session, OutboxMail) == 0
-    token = response.json()["status_url"].rsplit("/s/", 1)[1]
-    assert (await client.get(f"/s/{token}")).status_code == 404
-
-
 async def test_flood_from_one_address_is_429_with_retry_after_and_other_sites_are_unaffected(
     client, session, site, other_site
 ):

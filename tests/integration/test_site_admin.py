@@ -22,6 +22,7 @@ def form(site, **changes) -> dict[str, str]:
         "first_response_minutes": "15",
         "recovery_hours": "12",
         "follow_up_hours": "2",
+        "max_reports_per_minute": "300",
     }
     values.update(changes)
     return values
@@ -42,6 +43,9 @@ async def test_admin_changes_the_panel_text_categories_and_signer(client, sessio
     assert "waited too long at the till" in apology["text"]
     await session.refresh(site)
     assert (site.first_response_minutes, site.recovery_hours, site.follow_up_hours) == (15, 12, 2)
+    assert site.max_reports_per_minute == 300
+    page = (await client.get(f"/staff/sites/{site.id}")).text
+    assert one(page, "input#max_reports_per_minute")["value"] == "300"
 
 
 async def test_bad_settings_are_explained_and_the_typed_values_kept(client, session, site):
@@ -78,6 +82,7 @@ async def test_admin_creates_a_site_and_gets_its_snippet(client, session):
         "first_response_minutes": "20",
         "recovery_hours": "24",
         "follow_up_hours": "4",
+        "max_reports_per_minute": "120",
         "_csrf_token": token,
     }
     response = await client.post("/staff/sites", data=data, follow_redirects=False)

@@ -121,7 +121,9 @@ async def test_anonymous_visitors_reach_no_staff_route(client, session, site, ma
     assert report.state == "new"
 
 
-async def test_sign_in_is_throttled_after_five_failures_even_with_the_right_password(client, session, site):
+async def test_sign_in_is_throttled_after_five_failures_from_one_address_even_with_the_right_password(
+    client, session, site
+):
     await add_staff(session, "agent@shop.example", "agent", [site])
     token = csrf_token((await client.get("/staff/login")).text)
     for _ in range(5):
@@ -138,7 +140,7 @@ async def test_sign_in_is_throttled_after_five_failures_even_with_the_right_pass
     other_account = await client.post(
         "/staff/login", data={"email": "someone@shop.example", "password": "x", "_csrf_token": token}
     )
-    assert other_account.status_code == 429  # the same address guessing another account
+    assert other_account.status_code == 400  # still checked: one address may fail 20 times across accounts
 
 
 async def test_sign_out_everywhere_ends_the_other_devices_sessions(client, session, site):

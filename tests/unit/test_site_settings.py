@@ -18,6 +18,7 @@ VALID = {
     "first_response_minutes": "15",
     "recovery_hours": "12",
     "follow_up_hours": "3",
+    "max_reports_per_minute": "200",
 }
 
 
@@ -31,6 +32,7 @@ def test_valid_settings_are_normalised():
     assert settings.no_blame_text is None
     assert settings.repeat_window_days == 60
     assert settings.follow_up_hours == 3
+    assert settings.max_reports_per_minute == 200
 
 
 @pytest.mark.parametrize(
@@ -47,6 +49,8 @@ def test_valid_settings_are_normalised():
         ("first_response_minutes", "0"),
         ("recovery_hours", "10000"),
         ("follow_up_hours", "0"),
+        ("max_reports_per_minute", "0"),
+        ("max_reports_per_minute", "lots"),
     ],
 )
 def test_each_mistake_names_its_field(field, value):

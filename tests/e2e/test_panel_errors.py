@@ -1,0 +1,52 @@
+"""The panel when its answer carries no form: the database is away, or what was sent could not be read.
+The server's side of each is tested in tests/integration/test_hardening.py; here, what the customer sees."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from playwright.sync_api import Page, Route, expect
+
+from tests.e2e.test_widget import LAUNCHER, panel
+
+pytestmark = pytest.mark.slow
+
+
+def answer_posts_with(page: Page, status: int, detail: str, headers: dict[str, str] | None = None) -> None:
+    """The panel's POST gets this JSON error, as the portal sends it; every other request goes through."""
+
+    def handle(route: Route) -> None:
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        body = json.dumps({"status_code": status, "detail": detail})
+        route.fulfill(status=status, body=body, content_type="application/json", headers=headers or {})
+
+    page.route("**/w/*", handle)
+
+
+def test_database_away_keeps_the_text_and_says_to_try_again(portal, page: Page):
+    site = portal.new_site()
+    answer_posts_with(page, 503, "database away", {"Retry-After": "30"})
+    page.goto(portal.host_page(site))
+    page.get_by_role("button", name=LAUNCHER).click()
+    frame = panel(page)
+    frame.get_by_label("What happened?").fill("The coupon vanished at checkout")
+    frame.get_by_role("button", name="Send").click()
+    expect(frame.get_by_role("status")).to_have_text(
+        "We could not save this just now. Your text is still here; please try again in a minute."
+    )
+    expect(frame.get_by_label("What happened?")).to_have_value("The coupon vanished at checkout")
+
+
+def test_unreadable_input_shows_why_and_keeps_the_form(portal, page: Page):
+    site = portal.new_site()
+    answer_posts_with(page, 400, "What was sent contains a character we can't store (a NUL byte).")
+    page.goto(portal.host_page(site))
+    page.get_by_role("button", name=LAUNCHER).click()
+    frame = panel(page)
+    frame.get_by_label("What happened?").fill("Odd characters")
+    frame.get_by_role("button", name="Send").click()
+    expect(frame.get_by_role("status")).to_have_text("What was sent contains a character we can't store (a NUL byte).")
+    expect(frame.get_by_label("What happened?")).to_have_value("Odd characters")
