@@ -96,9 +96,12 @@ def create_app(settings: Settings) -> Litestar:
     """Build the Litestar app for these settings (tests build one per settings object)."""
     engine = make_engine(settings, statement_timeout=settings.db_statement_timeout)
     sessionmaker = make_sessionmaker(engine)
+    # The worker's rollups and monthly results may run longer than a request may: on PostgreSQL it
+    # gets an engine without the statement timeout; SQLite keeps one shared connection (see db.py).
+    worker_engine = make_engine(settings) if settings.is_postgres else engine
     env = make_environment()
     mail = Mail.from_settings(settings, env)
-    worker = Worker(settings, sessionmaker, mail)
+    worker = Worker(settings, make_sessionmaker(worker_engine), mail)
     db_config = SQLAlchemyAsyncConfig(
         engine_instance=engine,
         session_config=AsyncSessionConfig(expire_on_commit=False),
@@ -118,6 +121,7 @@ def create_app(settings: Settings) -> Litestar:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await engine.dispose()
+            await worker_engine.dispose()
 
     app = Litestar(
         route_handlers=[

@@ -45,7 +45,12 @@ VALID = {
     "lang": st.sampled_from(["fr", "de-CH", "pt-BR", "xx", ""]),
 }
 json_value = st.one_of(
-    weird, st.none(), st.integers(), st.floats(allow_nan=False), st.booleans(), st.lists(weird, max_size=2)
+    weird,
+    st.none(),
+    st.integers(),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.booleans(),
+    st.lists(weird, max_size=2),
 )
 
 

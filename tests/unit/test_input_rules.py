@@ -7,11 +7,13 @@ import re
 from datetime import UTC, date, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import BigInteger
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from portal.domain.intake import PATTERNS, Invalid, undeliverable, validate_report
+from portal.domain.intake import LIMITS, PATTERNS, Invalid, undeliverable, validate_report
 from portal.models import (
     ApologyTemplate,
     CASuggestion,
@@ -145,3 +147,23 @@ def test_the_smtputf8_setting_reads_true_and_false_and_nothing_else():
     assert Settings.from_env({}).smtp_utf8 is False
     with pytest.raises(SettingsError):
         Settings.from_env({"PORTAL_SMTP_UTF8": "perhaps"})
+
+
+@pytest.mark.parametrize("field", list(PATTERNS))
+@settings(max_examples=150, database=None, deadline=None)
+@given(data=st.data())
+def test_the_schema_and_the_validator_accept_exactly_the_same_values(field, data):
+    """What the OpenAPI document calls a valid value, the validator takes, and nothing else (smtp_utf8 off,
+    as the document says)."""
+    value = data.draw(st.one_of(st.from_regex(PATTERNS[field], fullmatch=True), st.text()))
+    published = len(value) <= LIMITS[field] and re.fullmatch(PATTERNS[field], value) is not None
+    assert accepts({"category": "other", field: value}) == published
+
+
+def accepts(raw: dict[str, object]) -> bool:
+    """Whether the validator takes this report."""
+    try:
+        validate_report(raw, ["other"])
+    except Invalid:
+        return False
+    return True
