@@ -16,7 +16,7 @@ from portal.domain.identity import read_unsubscribe_token
 from portal.domain.progress import CUSTOMER_STATE_LABELS, progress_steps
 from portal.domain.workflow import check_message
 from portal.gesture_texts import confirmation
-from portal.i18n import _, choose_language, parse_accept_language, set_locale
+from portal.i18n import _, customer_language, set_locale
 from portal.mail import Mail
 from portal.models import Report
 from portal.routes.errors import found, parse_id
@@ -154,8 +154,8 @@ async def _unsubscriber(request: Request[Any, Any, Any], db_session: AsyncSessio
     )
     site = await site_by_id(db_session, site_id)
     if site:
-        accepted = parse_accept_language(request.headers.get("accept-language"))
-        set_locale(choose_language(accepted, site.languages, site.default_language))
+        accept = request.headers.get("accept-language")
+        set_locale(customer_language(site.languages, site.default_language, {}, accept))
     return site_id, email
 
 
