@@ -86,7 +86,7 @@ async def test_a_report_page_suggests_the_ca_it_belongs_to_and_siblings(client, 
     await make_report(site, description="The search page says 0 results for milk.", **{**ORDER, "category": "website"})
     report_page = (await client.get(f"/staff/reports/{second.id}")).text
     # loaded after the page, so the page stays fast
-    assert one(report_page, "#prevention")["hx-get"] == f"/staff/reports/{second.id}/prevention"
+    assert one(report_page, "#prevention")["data-hx-get"] == f"/staff/reports/{second.id}/prevention"
     page = (await client.get(f"/staff/reports/{second.id}/prevention", headers={"HX-Request": "true"})).text
     assert "<html" not in page
     without_js = (await client.get(f"/staff/reports/{second.id}/prevention")).text
