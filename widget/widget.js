@@ -17,8 +17,8 @@
       if (d[k]) q.set(v, d[k]);
     }
     const host = document.createElement("div"), root = host.attachShadow({mode: "open"});
-    root.innerHTML = `<style>
-:host{all:initial}
+    // Constructed styles pass a host CSP without 'unsafe-inline'; older browsers get <style nonce=data-nonce>.
+    const css = `:host{all:initial}
 .l,.p{position:fixed;right:1rem;bottom:1rem;z-index:2147483000;font:15px/1.4 system-ui,sans-serif}
 .l{border:0;border-radius:2rem;padding:.7rem 1.1rem;background:#24406e;color:#fff;cursor:pointer;box-shadow:0 2px 10px #0004}
 .r .l,.r .p{right:auto;left:1rem}.r .x{right:auto;left:.4rem}
@@ -26,31 +26,36 @@
 .p{width:min(26rem,calc(100vw - 2rem));height:min(42rem,calc(100vh - 2rem));background:#fff;border-radius:.8rem;box-shadow:0 8px 40px #0006;overflow:hidden}
 .p[hidden]{display:none}
 iframe{border:0;width:100%;height:100%}
-.x{position:absolute;top:.4rem;right:.4rem;width:2.2rem;height:2.2rem;border:0;border-radius:50%;background:#0000;color:inherit;font-size:1.4rem;cursor:pointer}
+.x{position:absolute;top:.4rem;right:.4rem;width:2.2rem;height:2.2rem;border:0;border-radius:50%;background:inherit;color:inherit;font-size:1.4rem;cursor:pointer}
 @media (prefers-color-scheme:dark){.l{background:#9db8ff;color:#0c1526}.p{background:#161b26;color:#e8ecf5}}
 @media (prefers-reduced-motion:no-preference){.p{animation:i .18s ease-out}@keyframes i{from{opacity:0;transform:translateY(1rem)}}}
-@media (max-width:480px){.p{inset:0;width:auto;height:auto;border-radius:0}}
-</style><div class=${t.dir == "rtl" || getComputedStyle(document.documentElement).direction == "rtl" ? "r" : ""} lang=${t.lang} dir=${t.dir}><button class=l type=button aria-haspopup=dialog></button>
-<div class=p role=dialog aria-modal=true hidden><span tabindex=0></span><button class=x type=button>×</button><span tabindex=0></span></div></div>`;
-    const launch = root.querySelector(".l"), panel = root.querySelector(".p");
-    const [first, close, last] = panel.children;
+@media (max-width:480px){.p{inset:0;width:auto;height:auto;border-radius:0}}`;
+    root.innerHTML = `<div class=${t.dir == "rtl" || getComputedStyle(document.documentElement).direction == "rtl" ? "r" : ""} lang=${t.lang} dir=${t.dir}><button class=l type=button aria-haspopup=dialog></button>
+<div class=p role=dialog aria-modal=true hidden><button class=x type=button>×</button></div></div>`;
+    try {
+      const sheet = new CSSStyleSheet();
+      sheet.replaceSync(css);
+      root.adoptedStyleSheets = [sheet];
+    } catch {
+      root.prepend(Object.assign(document.createElement("style"), {nonce: d.nonce || "", textContent: css}));
+    }
+    const launch = root.querySelector(".l"), panel = root.querySelector(".p"), close = panel.firstChild;
     launch.textContent = t.label;
     panel.setAttribute("aria-label", t.title);
     close.setAttribute("aria-label", t.close);
     let frame;
-    const send = m => frame.contentWindow.postMessage(m, base);
+    const into = m => (frame.focus(), frame.contentWindow.postMessage(m, base));
     const open = () => {
       if (!frame) {
         frame = document.createElement("iframe");
         frame.title = t.title;
         frame.src = `${base}/w/${site}?${q}`;
-        frame.onload = () => panel.hidden || (frame.focus(), send("mend:focus"));
+        frame.onload = () => panel.hidden || into("mend:focus");
         close.after(frame);
       }
       panel.hidden = false;
       launch.setAttribute("aria-expanded", "true");
-      frame.focus();
-      send("mend:focus");
+      into("mend:focus");
     };
     const shut = () => {
       panel.hidden = true;
@@ -59,11 +64,18 @@ iframe{border:0;width:100%;height:100%}
     };
     launch.onclick = open;
     close.onclick = shut;
-    first.onfocus = () => frame.focus();
-    last.onfocus = () => close.focus();
-    panel.onkeydown = e => e.key === "Escape" && shut();
+    // Tab goes round the dialog: the close button, then the panel's controls, which say "mend:out" past either end.
+    panel.onkeydown = e => {
+      if (e.key === "Escape") shut();
+      else if (e.key === "Tab" && root.activeElement === close) {
+        e.preventDefault();
+        into(e.shiftKey ? "mend:last" : "mend:first");
+      }
+    };
     addEventListener("message", e => {
-      if (frame && e.source === frame.contentWindow && e.origin === base && e.data === "mend:close") shut();
+      if (!frame || e.source !== frame.contentWindow || e.origin !== base) return;
+      if (e.data === "mend:close") shut();
+      if (e.data === "mend:out") close.focus();
     });
     (document.body || document.documentElement).append(host);
   });

@@ -6,9 +6,10 @@ update explaining progress) and recover within 24 hours.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Protocol, TypeVar
 
 from portal.i18n import N_
 from portal.i18n import gettext as _
@@ -33,9 +34,14 @@ class Clock:
 
     @property
     def label(self) -> str:
-        """'12 min left for first follow-up', 'recovery overdue by 2 h 5 min'."""
-        span = _span(abs(self.remaining))
+        """'12 min left for first follow-up', 'recovery overdue by 2 h 5 min'; under a minute in words,
+        never '0 min'."""
         name = _(CLOCK_LABELS[self.kind])
+        if abs(self.remaining) < timedelta(minutes=1):
+            if self.breached:
+                return _("%(clock)s overdue just now", clock=name)
+            return _("less than a minute left for %(clock)s", clock=name)
+        span = _span(abs(self.remaining))
         if self.breached:
             return _("%(clock)s overdue by %(span)s", clock=name, span=span)
         return _("%(span)s left for %(clock)s", span=span, clock=name)
@@ -47,6 +53,42 @@ def _span(delta: timedelta) -> str:
     if hours:
         return _("%(hours)s h %(minutes)s min", hours=hours, minutes=minutes)
     return _("%(minutes)s min", minutes=minutes)
+
+
+class AlertCandidate(Protocol):
+    """What choosing alert recipients needs to know of a staff member."""
+
+    @property
+    def role(self) -> str: ...
+
+    @property
+    def on_duty(self) -> bool: ...
+
+
+Candidate = TypeVar("Candidate", bound=AlertCandidate)
+
+# Why these people get a site's clock alerts now, in the order they are tried.
+ALERT_REASONS = {
+    "on_duty": N_("on duty"),
+    "leads": N_("no one on duty: the site's leads"),
+    "admins": N_("no one on duty and no lead: the admins"),
+    "everyone": N_("no one on duty, no lead, no admin: everyone at the site"),
+}
+
+
+def alert_recipients(staff: Sequence[Candidate]) -> tuple[str | None, list[Candidate]]:
+    """Who gets a site's clock alerts, and why (a key of ALERT_REASONS), from the active staff who work
+    there: those on duty; when nobody is, the site's leads, then the admins, then everyone, so an alert
+    is never mailed to nobody. (None, []) when the site has no staff at all."""
+    for reason, wanted in (
+        ("on_duty", lambda s: s.on_duty),
+        ("leads", lambda s: s.role == "lead"),
+        ("admins", lambda s: s.role == "admin"),
+        ("everyone", lambda s: True),
+    ):
+        if chosen := [s for s in staff if wanted(s)]:
+            return reason, chosen
+    return None, []
 
 
 def due_times(created_at: datetime, first_response_minutes: int, recovery_hours: int) -> tuple[datetime, datetime]:

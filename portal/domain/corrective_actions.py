@@ -9,7 +9,8 @@ what changed.
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from urllib.parse import urlsplit
@@ -68,12 +69,30 @@ class CAFields:
         return self.whys[-1] if self.whys else ""
 
 
-def missing_for(target: str, ca: CAFields) -> list[str]:
-    """What is missing for the CA to be in `target`: the needs of every flow state up to it, in words."""
+def _missing(target: str, ca: CAFields) -> list[tuple[str, str]]:
+    """The needs of every flow state up to `target` that the CA does not meet yet: (field, what) pairs."""
     reach = FLOW[: FLOW.index(target) + 1] if target in FLOW else ()
     return [
-        _(what) for state in reach for name, what in NEEDS.get(state, []) if not str(getattr(ca, name) or "").strip()
+        (name, what)
+        for state in reach
+        for name, what in NEEDS.get(state, [])
+        if not str(getattr(ca, name) or "").strip()
     ]
+
+
+def missing_for(target: str, ca: CAFields) -> list[str]:
+    """What is missing for the CA to be in `target`, in words."""
+    return [_(what) for _name, what in _missing(target, ca)]
+
+
+def missing_fields(target: str, ca: CAFields) -> list[str]:
+    """The fields a move to `target` still needs (`root_cause` stands for the why-chain): what its form asks for."""
+    return [name for name, _what in _missing(target, ca)]
+
+
+def early_close_needs_reason(ca: CAFields, target: str, now: datetime) -> bool:
+    """Closing while the verification window still runs needs a recorded reason."""
+    return target == "closed" and ca.verification_ends_at is not None and now < ca.verification_ends_at
 
 
 def next_states(state: str) -> list[str]:
@@ -105,12 +124,7 @@ def check_transition(ca: CAFields, target: str, *, now: datetime, early_close_re
         raise CATransitionError(
             _("Before “%(state)s”, add %(missing)s.", state=_(STATE_LABELS[target]), missing=", ".join(missing))
         )
-    if (
-        target == "closed"
-        and ca.verification_ends_at
-        and now < ca.verification_ends_at
-        and not early_close_reason.strip()
-    ):
+    if early_close_needs_reason(ca, target, now) and not early_close_reason.strip():
         raise CATransitionError(
             _(
                 "The verification window runs until %(until)s UTC. Closing before then needs a reason, which is recorded.",
@@ -156,6 +170,70 @@ def _text(form: Mapping[str, object], key: str, limit: int, errors: dict[str, st
     return value
 
 
+# The long text fields a move may need: their limit and what to say when longer.
+_NEEDED_TEXTS = {
+    "problem": (4000, N_("The problem statement can be at most %(limit)s characters.")),
+    "corrective_action": (4000, N_("The corrective action can be at most %(limit)s characters.")),
+    "preventive_action": (4000, N_("The preventive action can be at most %(limit)s characters.")),
+    "closure_summary": (2000, N_("The closure summary can be at most %(limit)s characters.")),
+}
+
+
+def _needed_text(form: Mapping[str, object], key: str, errors: dict[str, str]) -> str:
+    limit, too_long = _NEEDED_TEXTS[key]
+    return _text(form, key, limit, errors, too_long)
+
+
+def _owner(form: Mapping[str, object], owner_ids: set[int], errors: dict[str, str]) -> int | None:
+    owner = str(form.get("owner_id") or "")
+    owner_id = int(owner) if owner.isdigit() else None
+    if owner and owner_id not in owner_ids:
+        errors["owner_id"] = _("The owner must be a lead or admin of this site.")
+    return owner_id
+
+
+def move_edits(form: Mapping[str, object], owner_ids: set[int]) -> tuple[dict[str, object], dict[str, str]]:
+    """What a move's form filled in of the fields its target needs, checked as `validate_ca` checks them,
+    with the errors. Blank fields are left out: a move fills in what is missing and never clears a field."""
+    errors: dict[str, str] = {}
+    edits: dict[str, object] = {key: _needed_text(form, key, errors) for key in _NEEDED_TEXTS}
+    edits["owner_id"] = _owner(form, owner_ids, errors)
+    raw_whys = form.get("whys")
+    edits["whys"] = list(parse_whys(raw_whys if isinstance(raw_whys, (list, str)) else None))
+    return {key: value for key, value in edits.items() if value}, errors
+
+
+TITLE_LENGTH = 80  # a suggested title names the failure on a board card; the full words go in the problem
+
+
+def title_from_report(category: str, description: str) -> str:
+    """A CA's suggested title: the category and the customer's first sentence, or their first words cut
+    at a word boundary when that is too long."""
+    words = " ".join(description.split())
+    title = f"{category}: {words}" if words else category
+    if len(title) <= TITLE_LENGTH:
+        return title
+    sentence = re.match(r".+?[.!?](?=\s)", title[len(category) + 2 :])
+    if sentence and len(category) + 2 + sentence.end() <= TITLE_LENGTH:
+        return f"{category}: {sentence.group()}"
+    cut = title[:TITLE_LENGTH]
+    head, _space, _rest = cut.rpartition(" ")
+    return (head if len(head) > len(category) + 1 else cut).rstrip(" ,.;:-") + "…"
+
+
+def problem_from_reports(reports: Sequence[tuple[str, str]]) -> str:
+    """A CA's first problem statement: each customer's words, quoted in full with the report's reference,
+    as many as fit the statement's limit. `reports` are (reference, description) pairs."""
+    limit = _NEEDED_TEXTS["problem"][0]
+    lines: list[str] = []
+    for ref, description in reports:
+        words = " ".join(description.split())
+        line = _("“%(words)s” (report %(ref)s)", words=words, ref=ref) if words else ""
+        if line and len("\n".join([*lines, line])) <= limit:
+            lines.append(line)
+    return "\n".join(lines)
+
+
 def validate_ca(form: Mapping[str, object], categories: list[str], owner_ids: set[int]) -> CAForm:
     """Check a CA form field by field; the result carries `errors` (empty when it can be saved)."""
     errors: dict[str, str] = {}
@@ -169,10 +247,7 @@ def validate_ca(form: Mapping[str, object], categories: list[str], owner_ids: se
     if severity not in SEVERITIES:
         errors["severity"] = _("Pick low, medium, high or critical.")
     control = {"yes": True, "no": False}.get(str(form.get("within_control") or ""))
-    owner = str(form.get("owner_id") or "")
-    owner_id = int(owner) if owner.isdigit() else None
-    if owner and owner_id not in owner_ids:
-        errors["owner_id"] = _("The owner must be a lead or admin of this site.")
+    owner_id = _owner(form, owner_ids, errors)
     due_on = None
     if form.get("due_on"):
         try:
@@ -194,7 +269,7 @@ def validate_ca(form: Mapping[str, object], categories: list[str], owner_ids: se
     raw_whys = form.get("whys")
     return CAForm(
         title=title,
-        problem=_text(form, "problem", 4000, errors, N_("The problem statement can be at most %(limit)s characters.")),
+        problem=_needed_text(form, "problem", errors),
         category=category,
         severity=severity,
         within_control=control,
@@ -202,16 +277,10 @@ def validate_ca(form: Mapping[str, object], categories: list[str], owner_ids: se
         due_on=due_on,
         containment=_text(form, "containment", 4000, errors, N_("Containment can be at most %(limit)s characters.")),
         whys=parse_whys(raw_whys if isinstance(raw_whys, (list, str)) else None),
-        corrective_action=_text(
-            form, "corrective_action", 4000, errors, N_("The corrective action can be at most %(limit)s characters.")
-        ),
-        preventive_action=_text(
-            form, "preventive_action", 4000, errors, N_("The preventive action can be at most %(limit)s characters.")
-        ),
+        corrective_action=_needed_text(form, "corrective_action", errors),
+        preventive_action=_needed_text(form, "preventive_action", errors),
         verification_days=int(days) if days.isdigit() else DEFAULT_VERIFICATION_DAYS,
-        closure_summary=_text(
-            form, "closure_summary", 2000, errors, N_("The closure summary can be at most %(limit)s characters.")
-        ),
+        closure_summary=_needed_text(form, "closure_summary", errors),
         public=public,
         public_wording=public_wording,
         page_pattern=pattern,

@@ -196,6 +196,16 @@ class Index(Generic[K]):
         scored.sort(key=lambda pair: -pair[1])
         return scored[:k]
 
+    def score(self, query: Doc[Any], key: K) -> float:
+        """How much `query` looks like the indexed document known by `key`: the score `rank` gives that pair.
+
+        A score depends on the index's term weights, so one pair scores the same everywhere only when
+        it is always asked of the same index (and always with the report as the query).
+        """
+        q = self._vector(Counter(terms(query.text)))
+        [(doc, vector)] = [(d, v) for d, v in zip(self.docs, self._vectors, strict=True) if d.key == key]
+        return similarity(q, vector, query, doc)
+
 
 def similarity(q: dict[str, float], v: dict[str, float], query: Doc[Any], doc: Doc[Any]) -> float:
     """Weighted sum of text cosine and matching category, page path and location."""

@@ -29,7 +29,7 @@ from portal.models import Site, Staff
 from portal.routes.auth import provide_staff, requires_staff, sign_in
 from portal.routes.errors import found, parse_ids
 from portal.routes.security import page_headers
-from portal.services import invites, site_translations, templates
+from portal.services import invites, onboarding, site_translations, templates
 from portal.services.sites import (
     all_sites,
     create_site,
@@ -120,10 +120,14 @@ class SiteAdminController(AdminController):
     path = "/staff/sites"
 
     @get("/")
-    async def list_sites(self, db_session: AsyncSession, admin: Staff) -> Template:
-        """Every site, with a way in to its settings."""
-        sites = await all_sites(db_session)
-        return Template("pages/admin_sites.html", context={"staff": admin, "sites": sites}, headers=page_headers())
+    async def list_sites(self, request: Request[Any, Any, Any], db_session: AsyncSession, admin: Staff) -> Template:
+        """Every site, with a way in to its settings, under the first-run checklist until it is done."""
+        context = {
+            "staff": admin,
+            "sites": await all_sites(db_session),
+            "first_run": await onboarding.first_run(db_session, admin, base_url=request.app.state.settings.base_url),
+        }
+        return Template("pages/admin_sites.html", context=context, headers=page_headers())
 
     @get("/new")
     async def new_site(self, request: Request[Any, Any, Any], admin: Staff) -> Template:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any
+from urllib.parse import quote
 
 from litestar import Request, get, post
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException, PermissionDeniedException
-from litestar.params import Body
+from litestar.params import Body, QueryParameter
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from litestar.types import ControllerRouterHandler
@@ -18,6 +20,10 @@ from portal.domain.corrective_actions import (
     SEVERITIES,
     STATE_LABELS,
     CATransitionError,
+    check_transition,
+    early_close_needs_reason,
+    missing_fields,
+    move_edits,
     next_states,
     validate_ca,
 )
@@ -45,6 +51,25 @@ async def _owners(db_session: AsyncSession, site: Site) -> list[Staff]:
     return await site_staff(db_session, site.id, ["lead", "admin"])
 
 
+def _moves(ca: CorrectiveAction) -> list[str]:
+    """The states a lead may move the CA to by hand (reopening is the rules' own step)."""
+    return [s for s in next_states(ca.state) if s != "reopened"]
+
+
+def _needs(ca: CorrectiveAction, target: str, owners: list[Staff], now: datetime, prefix: str) -> dict[str, Any]:
+    """What the form of a move to `target` asks for: the fields it still needs, and a reason to close early."""
+    fields = corrective_actions.fields_of(ca)
+    return {
+        "ca": ca,
+        "target": target,
+        "needs": missing_fields(target, fields) if target in _moves(ca) else [],
+        "reason_needed": early_close_needs_reason(fields, target, now),
+        "owners": owners,
+        "prefix": prefix,
+        "labels": STATE_LABELS,
+    }
+
+
 class CAController(StaffPages):
     """/staff/cas: from a pattern of reports to a verified fix."""
 
@@ -64,7 +89,9 @@ class CAController(StaffPages):
         *,
         partial: bool = False,
         error: str | None = None,
+        moving: dict[str, Any] | None = None,
     ) -> Template:
+        """The board; `moving` (from `_needs`) opens the refused card's move with what it still needs."""
         cas, linked, me_too = await corrective_actions.board(db_session, [s.id for s in sites])
         columns = {state: [c for c in cas if c.state == state] for state in BOARD_COLUMNS}
         context = {
@@ -73,8 +100,9 @@ class CAController(StaffPages):
             "labels": STATE_LABELS,
             "linked": linked,
             "me_too": me_too,
-            "next_states": next_states,
+            "moves": _moves,
             "error": error,
+            "moving": moving,
             "sites": sites,
         }
         return Template(
@@ -85,26 +113,39 @@ class CAController(StaffPages):
         )
 
     async def _page(
-        self, db_session: AsyncSession, staff: Staff, ca: CorrectiveAction, *, status_code: int = 200, **extra: Any
+        self,
+        db_session: AsyncSession,
+        staff: Staff,
+        ca: CorrectiveAction,
+        *,
+        status_code: int = 200,
+        target: str | None = None,
+        **extra: Any,
     ) -> Template:
+        """The CA page; its move form is set for `target` (by default the next state) and asks for what it needs."""
+        now = utcnow()
+        owners = await _owners(db_session, ca.site)
+        moves = _moves(ca)
         context = {
             "staff": staff,
             "ca": ca,
             "labels": STATE_LABELS,
-            "next_states": {s: STATE_LABELS[s] for s in next_states(ca.state) if s != "reopened"},
+            "next_states": {s: STATE_LABELS[s] for s in moves},
+            "move": _needs(ca, target if target in moves else next(iter(moves), ""), owners, now, "move"),
             "reports": await corrective_actions.linked_reports(db_session, ca),
             "trend": await corrective_actions.weekly_trend(db_session, ca),
             "suggested": await corrective_actions.suggest_for_ca(db_session, ca),
             "suggestions": await corrective_actions.suggestions(db_session, ca),
             "events": await corrective_actions.timeline(db_session, ca),
-            "owners": await _owners(db_session, ca.site),
+            "owners": owners,
             "severities": SEVERITIES,
             "me_too": await corrective_actions.me_too_count(db_session, ca),
             "form": None,
             "typed": None,
             "errors": {},
             "state_error": None,
-            "now": utcnow(),
+            "saved": False,
+            "now": now,
             **extra,
         }
         return Template("pages/staff_ca.html", context=context, status_code=status_code, headers=page_headers())
@@ -147,9 +188,41 @@ class CAController(StaffPages):
         return Redirect(f"/staff/cas/{ca.id}", status_code=303)
 
     @get("/{ca_id:int}")
-    async def ca_page(self, db_session: AsyncSession, staff: Staff, sites: list[Site], ca_id: int) -> Template:
-        """The CA: its fields and why-chain, linked reports and their trend, suggestions, and the timeline."""
-        return await self._page(db_session, staff, await self._ca_or_404(db_session, sites, ca_id))
+    async def ca_page(
+        self,
+        db_session: AsyncSession,
+        staff: Staff,
+        sites: list[Site],
+        ca_id: int,
+        move: str | None = None,
+        saved: bool = False,
+    ) -> Template:
+        """The CA: its fields and why-chain, linked reports and their trend, suggestions, and the timeline.
+
+        `move` is where a refused move was headed: its form opens set for it, with why it was refused
+        (worked out again from the rules, so the URL stays a page and not a replayed POST)."""
+        ca = await self._ca_or_404(db_session, sites, ca_id)
+        state_error = None
+        if move is not None:
+            try:
+                check_transition(corrective_actions.fields_of(ca), move, now=utcnow())
+            except CATransitionError as exc:
+                state_error = str(exc)
+        return await self._page(db_session, staff, ca, target=move, state_error=state_error, saved=saved)
+
+    @get("/{ca_id:int}/needs")
+    async def move_needs(
+        self,
+        db_session: AsyncSession,
+        staff: Staff,
+        sites: list[Site],
+        ca_id: int,
+        target: Annotated[str, QueryParameter(name="state")] = "",
+    ) -> Template:
+        """What a move to `state` asks for, swapped into the CA page's move form when the lead picks a state."""
+        ca = await self._ca_or_404(db_session, sites, ca_id)
+        move = _needs(ca, target, await _owners(db_session, ca.site), utcnow(), "move")
+        return Template("partials/ca_move_needs.html", context={"move": move}, headers=page_headers())
 
     @post("/{ca_id:int}")
     async def save(
@@ -172,7 +245,7 @@ class CAController(StaffPages):
             return await self._page(
                 db_session, staff, ca, form=form, typed=data, errors=form.errors or {"form": str(exc)}, status_code=400
             )
-        return Redirect(f"/staff/cas/{ca.id}", status_code=303)
+        return Redirect(f"/staff/cas/{ca.id}?saved=true#ca-form", status_code=303)
 
     @post("/{ca_id:int}/state")
     async def move(
@@ -183,25 +256,32 @@ class CAController(StaffPages):
         staff: Staff,
         sites: list[Site],
         ca_id: int,
-        data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),
+        data: dict[str, Any] = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
-        """Move the CA on; the board (htmx) or the CA page says what is missing if it cannot move."""
+        """Move the CA on, filling in what the move's form asked for first. A refused move opens the card's
+        move on the board (htmx) with what is still missing, or goes back to the CA page set for it."""
         _require_lead(staff)
         ca = await self._ca_or_404(db_session, sites, ca_id)
+        target = str(data.get("state") or "")
+        owners = await _owners(db_session, ca.site)
+        edits, errors = move_edits(data, {o.id for o in owners})
         try:
+            if errors:
+                raise CATransitionError("; ".join(errors.values()))
             await corrective_actions.move(
                 db_session,
                 ca,
-                data.get("state", ""),
+                target,
                 staff,
-                early_close_reason=data.get("early_close_reason", ""),
+                early_close_reason=str(data.get("early_close_reason") or ""),
+                edits=edits,
                 mail=mail,
             )
         except CATransitionError as exc:
             if request.htmx:
-                error = _("%(title)s: %(problem)s", title=ca.title, problem=str(exc))
-                return await self._board(db_session, staff, sites, partial=True, error=error)
-            return await self._page(db_session, staff, ca, state_error=str(exc), status_code=400)
+                moving = _needs(ca, target, owners, utcnow(), f"move-{ca.id}")
+                return await self._board(db_session, staff, sites, partial=True, error=str(exc), moving=moving)
+            return Redirect(f"/staff/cas/{ca.id}?move={quote(target, safe='')}#move", status_code=303)
         if request.htmx:
             return await self._board(db_session, staff, sites, partial=True)
         return Redirect(f"/staff/cas/{ca.id}", status_code=303)

@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.domain.identity import sign_customer
 from portal.i18n import gettext as _
+from portal.services.demo import DEMO_SITE_KEY
 from portal.services.sites import site_by_key
 
-DEMO_SITE_KEY = "demo-shop"
 DEMO_CUSTOMER = {"id": "cust-1001", "name": "Alex Morgan", "email": "alex@example.com"}
 
 

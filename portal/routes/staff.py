@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.domain.clocks import Clock, running_clock
 from portal.domain.corrective_actions import STATE_LABELS as CA_STATE_LABELS
+from portal.domain.corrective_actions import title_from_report
 from portal.domain.gestures import Tier
 from portal.domain.repeat import RepeatLevel
 from portal.domain.workflow import STATE_LABELS, STATE_NAMES, TransitionError, next_states
@@ -28,7 +29,7 @@ from portal.models import Report, Site, Staff, utcnow
 from portal.routes.errors import found, parse_id, parse_ids
 from portal.routes.security import page_headers, same_site_path
 from portal.routes.staff_base import StaffPages, report_or_404
-from portal.services import clocks, conversation, corrective_actions, customers, gesture_grants, queue
+from portal.services import clocks, conversation, corrective_actions, customers, gesture_grants, onboarding, queue
 from portal.site_texts import category_text
 
 # How the outbox's states read on the mail pages.
@@ -74,9 +75,15 @@ def _number(value: str | None) -> int | None:
 
 
 async def render_report(
-    db_session: AsyncSession, staff: Staff, report: Report, *, status_code: int = 200, **extra: Any
+    db_session: AsyncSession,
+    staff: Staff,
+    report: Report,
+    *,
+    status_code: int = 200,
+    template: str = "pages/staff_report.html",
+    **extra: Any,
 ) -> Template:
-    """The report page, with any form's error or findings in `extra`."""
+    """The report page (or one of its htmx `template` partials), with any form's error or findings in `extra`."""
     context: dict[str, Any] = {
         "staff": staff,
         "report": report,
@@ -97,9 +104,10 @@ async def render_report(
         "tier_labels": {t.value: t.label for t in Tier},
         "grant_error": None,
         "grant_form": {"gesture_id": "", "reason": ""},
+        "sent": False,
         **extra,
     }
-    return Template("pages/staff_report.html", context=context, status_code=status_code, headers=page_headers())
+    return Template(template, context=context, status_code=status_code, headers=page_headers())
 
 
 class StaffController(StaffPages):
@@ -150,6 +158,10 @@ class StaffController(StaffPages):
             "open_cas": await corrective_actions.open_cas(db_session, [s.id for s in sites]),
         }
         partial = request.htmx and request.htmx.target == "queue-rows"
+        if not partial:  # the refresh swaps only the rows: no checklist queries every 15 s
+            context["first_run"] = await onboarding.first_run(
+                db_session, staff, base_url=request.app.state.settings.base_url
+            )
         return Template(
             "partials/queue_rows.html" if partial else "pages/staff_queue.html", context=context, headers=page_headers()
         )
@@ -166,10 +178,12 @@ class StaffController(StaffPages):
     ) -> Template:
         """The CA this report belongs to, or the open CAs and recent reports it most likely goes with (loaded after the page)."""
         report = await report_or_404(db_session, sites, report_id)
+        category = category_text(report.site, report.category)
         context = {
             "staff": staff,
             "report": report,
-            "category": category_text(report.site, report.category),
+            "category": category,
+            "ca_title": title_from_report(category, report.description),
             "linked_ca": await corrective_actions.ca_at_sites(db_session, [report.site_id], report.ca_id)
             if report.ca_id
             else None,
@@ -206,6 +220,7 @@ class StaffController(StaffPages):
     @post("/reports/{report_id:int}/updates")
     async def send_update(
         self,
+        request: HTMXRequest,
         db_session: AsyncSession,
         mail: Mail,
         staff: Staff,
@@ -213,9 +228,11 @@ class StaffController(StaffPages):
         report_id: int,
         data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
-        """Write to the customer; flagged wording comes back with the findings and needs a reason to send anyway."""
+        """Write to the customer; flagged wording comes back with the findings beside the kept text, and needs
+        a reason to send anyway. With htmx only the form is swapped (and, once sent, the timeline and clock)."""
         report = await report_or_404(db_session, sites, report_id)
         draft = {"body": data.get("body", ""), "override_reason": data.get("override_reason", "")}
+        form = "partials/report_update.html" if request.htmx else "pages/staff_report.html"
         try:
             await conversation.send_update(
                 db_session,
@@ -227,9 +244,17 @@ class StaffController(StaffPages):
                 mail=mail,
             )
         except conversation.NeedsReview as exc:
-            return await render_report(db_session, staff, report, draft=draft, findings=exc.findings, status_code=422)
+            return await render_report(
+                db_session, staff, report, draft=draft, findings=exc.findings, status_code=422, template=form
+            )
         except ValueError as exc:
-            return await render_report(db_session, staff, report, draft=draft, update_error=str(exc), status_code=400)
+            return await render_report(
+                db_session, staff, report, draft=draft, update_error=str(exc), status_code=400, template=form
+            )
+        if request.htmx:
+            return await render_report(
+                db_session, staff, report, sent=True, template="partials/report_update_sent.html"
+            )
         return Redirect(f"/staff/reports/{report.id}#timeline", status_code=303)
 
     @post("/reports/{report_id:int}/assign")
@@ -250,7 +275,9 @@ class StaffController(StaffPages):
         data: dict[str, Any] = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Redirect:
         """Act on the ticked reports at once: take them, or acknowledge those still new."""
-        ids = parse_ids(data.get("ids"), "report_id")
+        ticked = data.get("ids")
+        # A queue row that folds one customer's reports ticks them all: its box sends their ids space-separated.
+        ids = parse_ids(" ".join([ticked] if isinstance(ticked, str) else ticked or []).split(), "report_id")
         reports = await queue.reports_for_staff(db_session, [s.id for s in sites], ids)
         if data.get("action") == "assign_to_me":
             await conversation.assign(db_session, reports=reports, staff=staff)
@@ -326,7 +353,12 @@ class StaffController(StaffPages):
     async def adherence_page(self, db_session: AsyncSession, staff: Staff, sites: list[Site]) -> Template:
         """How each site kept its 20-minute and 24-hour promises, week by week."""
         weeks = await clocks.adherence(db_session, [s.id for s in sites], now=utcnow())
-        context = {"staff": staff, "weeks": weeks, "sites_by_id": {s.id: s for s in sites}}
+        context = {
+            "staff": staff,
+            "weeks": weeks,
+            "sites_by_id": {s.id: s for s in sites},
+            "alerts": await clocks.alert_routes(db_session, sites),
+        }
         return Template("pages/staff_adherence.html", context=context, headers=page_headers())
 
     @get("/mail")

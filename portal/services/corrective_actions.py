@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,6 +17,7 @@ from portal.domain.corrective_actions import (
     CATransitionError,
     check_transition,
     missing_for,
+    problem_from_reports,
 )
 from portal.domain.similarity import STRONG_MATCH, Doc, Index, ca_doc, report_doc
 from portal.domain.workflow import check_message
@@ -159,14 +160,16 @@ async def create_ca(
     category: str | None = None,
     reports: Sequence[Report] = (),
 ) -> CorrectiveAction:
-    """Open a CA; a lead or admin owns what they open, an agent's is a proposal waiting for an owner."""
+    """Open a CA; a lead or admin owns what they open, an agent's is a proposal waiting for an owner.
+    Without a problem statement, the reports' own words (quoted, with their references) start one."""
     title = " ".join((title or "").split())
     if not title or len(title) > 200:
         raise ValueError(_("Give the corrective action a title of at most 200 characters."))
     ca = CorrectiveAction(
         site_id=site.id,
         title=title,
-        problem=(problem or "").strip()[:4000],
+        problem=(problem or "").strip()[:4000]
+        or problem_from_reports([(r.ref, r.description) for r in reports if r.site_id == site.id]),
         category=category,
         state="open",
         owner_id=staff.id if staff.role in ("lead", "admin") else None,
@@ -229,6 +232,12 @@ async def update_ca(session: AsyncSession, ca: CorrectiveAction, form: CAForm, s
                 missing=", ".join(missing),
             )
         )
+    _apply(session, ca, changes, staff)
+    await session.commit()
+
+
+def _apply(session: AsyncSession, ca: CorrectiveAction, changes: Mapping[str, object], staff: Staff | None) -> None:
+    """Write the fields that differ, and name them on the timeline."""
     changed = [name for name, value in changes.items() if getattr(ca, name) != value]
     for name in changed:
         setattr(ca, name, changes[name])
@@ -237,11 +246,10 @@ async def update_ca(session: AsyncSession, ca: CorrectiveAction, form: CAForm, s
             CAEvent(
                 ca_id=ca.id,
                 kind="edit",
-                staff_id=staff.id,
+                staff_id=staff.id if staff else None,
                 body=_("Changed: %(fields)s", fields=", ".join(_(FIELD_NAMES.get(n, n)) for n in changed)),
             )
         )
-    await session.commit()
 
 
 async def move(
@@ -252,12 +260,22 @@ async def move(
     *,
     mail: Mail,
     early_close_reason: str = "",
+    edits: Mapping[str, object] | None = None,
     note: str | None = None,
     now: datetime | None = None,
 ) -> None:
-    """Move a CA on. Implemented starts verification at once; closing unpublishes it and mails everyone who told us."""
+    """Move a CA on. Implemented starts verification at once; closing unpublishes it and mails everyone who told us.
+
+    `edits` (from `move_edits`) fill in what the target needs first, and are saved even when the move is
+    still refused, so what the lead typed into the move is kept.
+    """
     now = now or utcnow()
-    check_transition(fields_of(ca), target, now=now, early_close_reason=early_close_reason)
+    _apply(session, ca, edits or {}, staff)
+    try:
+        check_transition(fields_of(ca), target, now=now, early_close_reason=early_close_reason)
+    except CATransitionError:
+        await session.commit()
+        raise
     _record(
         session,
         ca,
@@ -364,6 +382,10 @@ async def _reopen(
 _DOC_COLUMNS = (Report.id, Report.description, Report.category, Report.page_url, Report.location)
 
 
+def _report_doc(report: Report) -> Doc[int]:
+    return report_doc(report.id, report.description, report.category, report.page_url, report.location)
+
+
 async def _site_docs(
     session: AsyncSession, site_id: int, since: datetime, *, unlinked_only: bool = False
 ) -> list[Doc[int]]:
@@ -406,12 +428,23 @@ class ReportSuggestions:
     siblings: list[tuple[Report, float]]
 
 
+async def _ca_index(
+    session: AsyncSession, site_id: int, *, also: CorrectiveAction | None = None
+) -> tuple[Index[int], dict[int, CorrectiveAction]]:
+    """The site's open CAs (and `also`) as one index, with the CAs by id. Every report-to-CA score is
+    asked of this index with the report as the query, so a pair scores the same on the report page,
+    on the CA page and in verification (term weights, and so scores, depend on the index)."""
+    cas = await open_cas(session, [site_id])
+    if also is not None and also not in cas:
+        cas.append(also)
+    return Index(await _ca_docs(session, cas)), {c.id: c for c in cas}
+
+
 async def suggest_for_report(session: AsyncSession, report: Report, k: int = 3) -> ReportSuggestions:
     """The open CAs and recent sibling reports most like this one."""
-    query = report_doc(report.id, report.description, report.category, report.page_url, report.location)
-    cas = [c for c in await open_cas(session, [report.site_id]) if c.id != report.ca_id]
-    by_id = {c.id: c for c in cas}
-    ca_ranked = Index(await _ca_docs(session, cas)).rank(query, k=k) if cas else []
+    query = _report_doc(report)
+    index, by_id = await _ca_index(session, report.site_id)
+    ca_ranked = index.rank(query, k=k, exclude=[report.ca_id]) if index.docs else []
     pool = await _site_docs(session, report.site_id, report.created_at - SUGGESTION_WINDOW)
     siblings = Index(pool).rank(query, k=k, exclude=[report.id]) if pool else []
     return ReportSuggestions(
@@ -421,9 +454,10 @@ async def suggest_for_report(session: AsyncSession, report: Report, k: int = 3) 
 
 async def suggest_for_ca(session: AsyncSession, ca: CorrectiveAction, k: int = 10) -> list[tuple[Report, float]]:
     """Recent unlinked reports at the CA's site that most look like it."""
-    [doc] = await _ca_docs(session, [ca])
+    index, _cas = await _ca_index(session, ca.site_id, also=ca)
     pool = await _site_docs(session, ca.site_id, utcnow() - SUGGESTION_WINDOW, unlinked_only=True)
-    return await _with_reports(session, Index(pool).rank(doc, k=k)) if pool else []
+    ranked = sorted(((d, index.score(d, ca.id)) for d in pool), key=lambda pair: -pair[1])[:k]
+    return await _with_reports(session, ranked)
 
 
 async def add_suggestion(session: AsyncSession, ca: CorrectiveAction, staff: Staff, body: str) -> None:
@@ -521,18 +555,14 @@ async def verify(sessionmaker: async_sessionmaker[AsyncSession], *, mail: Mail, 
             why = RECURRED
             values = {"ref": evidence.ref} if evidence else {}
             if evidence is None:
-                [doc] = await _ca_docs(session, [ca])
-                index = Index([doc])
+                index, _cas = await _ca_index(session, ca.site_id)
                 for report in fresh:
                     if report.ca_id is not None:
                         continue
-                    [(_, score)] = index.rank(
-                        report_doc(report.id, report.description, report.category, report.page_url, report.location),
-                        k=1,
-                    )
+                    score = index.score(_report_doc(report), ca.id)
                     if score >= STRONG_MATCH:
                         evidence = report
-                        why, values = LOOKS_ALIKE, {"ref": report.ref, "score": f"{score:.2f}"}
+                        why, values = LOOKS_ALIKE, {"ref": report.ref, "score": f"{score:.0%}"}
                         break
             if evidence is not None:
                 await _reopen(session, ca, evidence, why, values, mail=mail)

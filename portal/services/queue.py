@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal.domain.queue import fold_by_customer
 from portal.models import OutboxMail, Report, utcnow
 
 PAGE_SIZE = 50
@@ -49,6 +50,12 @@ class QueueFilter:
     due: str | None = None  # a key of DUE_WINDOWS: clocks already overdue, or due within the hour
     after: Cursor | None = None  # keyset cursor: the last row of the previous page
 
+    @property
+    def narrows(self) -> bool:
+        """Whether any filter leaves reports out (paging aside): an empty queue then means "none match"."""
+        chosen = (self.site_id, self.category, self.state, self.level, self.assignee)
+        return any(v is not None for v in chosen) or self.due in DUE_WINDOWS
+
 
 @dataclass(frozen=True)
 class QueuePage:
@@ -56,6 +63,11 @@ class QueuePage:
 
     reports: list[Report]
     next_cursor: Cursor | None
+
+    @property
+    def rows(self) -> list[list[Report]]:
+        """The page as staff read it: each customer's reports on it folded into one row, most urgent first."""
+        return fold_by_customer(self.reports)
 
 
 async def list_reports(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,8 +26,11 @@ class TemplateRejected(ValueError):
 
 def preview(site: Site, body: str, lang: str) -> tuple[Apology | None, list[str], list[Finding]]:
     """The template filled in for a sample report, its placeholder problems and the findings of its
-    own language's linter (with the site's own lexicon entries)."""
-    problems = placeholder_errors(body) or ([] if body.strip() else [_("Write the apology first.")])
+    own language's linter (with the site's own lexicon entries); nothing at all while nothing is typed,
+    since an empty editor is not a mistake yet."""
+    if not body.strip():
+        return None, [], []
+    problems = placeholder_errors(body)
     if problems:
         return None, problems, []
     sample = render_template(
@@ -46,6 +51,8 @@ async def save_template(
     """Keep a draft, or publish it when the placeholders are right and its language's linter finds nothing."""
     if lang not in site.languages:
         raise TemplateRejected([_("Pick one of the site's languages.")], [])
+    if not body.strip():
+        raise TemplateRejected([_("Write the apology first.")], [])
     _sample, problems, findings = preview(site, body, lang)
     if problems or (publish and findings):
         raise TemplateRejected(problems, findings)
@@ -80,8 +87,13 @@ async def published_for(session: AsyncSession, site: Site, category: str, lang: 
             )
         )
     ).all()
-    own = [t for t in rows if t.category == category]
-    return own or [t for t in rows if t.category is None]
+    return choose_published(rows, category)
+
+
+def choose_published(templates: Sequence[ApologyTemplate], category: str) -> list[ApologyTemplate]:
+    """Of a language's published templates, the category's own, else the site-wide ones."""
+    own = [t for t in templates if t.category == category]
+    return own or [t for t in templates if t.category is None]
 
 
 async def delete_template(session: AsyncSession, site: Site, template_id: int) -> None:

@@ -38,6 +38,7 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
 ]
 HOST_PAGE = (Path(__file__).parent / "host_page.html").read_text()
+HOST_CSS = (Path(__file__).parent / "host.css").read_text()
 
 
 @dataclass(frozen=True)
@@ -78,10 +79,20 @@ class Portal:
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
 
-    def host_page(self, site: Site, **attributes: str) -> str:
-        """The address of a page on the other origin that embeds this site's widget."""
+    def host_page(self, site: Site, *, strict_csp: bool = False, **attributes: str) -> str:
+        """The address of a page on the other origin that embeds this site's widget; with `strict_csp`, the
+        page is served with a Content-Security-Policy that allows no inline style or script."""
         query = "&".join(f"{k}={v}" for k, v in {"site": site.key, **attributes}.items())
-        return f"{self.host_origin}/shop.html?{query}"
+        return f"{self.host_origin}/{'strict/' if strict_csp else ''}shop.html?{query}"
+
+
+def strict_csp(portal_url: str) -> str:
+    """A large shop's policy: its own files, plus what the snippet needs from the portal (the loader, the
+    launcher's words, the panel's frame); no 'unsafe-inline' anywhere."""
+    return (
+        f"default-src 'self'; script-src 'self' {portal_url}; connect-src 'self' {portal_url}; "
+        f"style-src 'self'; frame-src {portal_url}; img-src 'self'; object-src 'none'; base-uri 'none'"
+    )
 
 
 class _HostHandler(BaseHTTPRequestHandler):
@@ -90,15 +101,25 @@ class _HostHandler(BaseHTTPRequestHandler):
     portal_url = ""
 
     def do_GET(self) -> None:
-        params = {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
+        url = urlsplit(self.path)
+        if url.path == "/host.css":
+            self._send(HOST_CSS, "text/css")
+            return
+        params = {k: v[0] for k, v in parse_qs(url.query).items()}
         attributes = " ".join(f'data-{k}="{v}"' for k, v in params.items() if k != "site")
         body = (
             HOST_PAGE.replace("{portal}", self.portal_url)
             .replace("{site}", params.get("site", ""))
             .replace("{attributes}", attributes)
         )
+        strict = url.path.startswith("/strict/")
+        self._send(body, "text/html", {"Content-Security-Policy": strict_csp(self.portal_url)} if strict else {})
+
+    def _send(self, body: str, media_type: str, headers: dict[str, str] | None = None) -> None:
         self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Type", f"{media_type}; charset=utf-8")
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(body.encode())
 
@@ -141,7 +162,8 @@ def portal(database_url: str) -> Iterator[Portal]:
         smtp.stop()
 
 
-def _wait_until_healthy(url: str, server: subprocess.Popen, timeout: float = 30) -> None:
+def _wait_until_healthy(url: str, server: subprocess.Popen, timeout: float = 120) -> None:
+    # Generous: on a loaded machine (a CI runner, tests in parallel) start-up alone has taken over 30 s.
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -172,3 +194,13 @@ def page(browser: Browser) -> Iterator[Page]:
     yield page
     context.close()
     assert not dialogs, f"a script ran and opened a dialog: {dialogs}"
+
+
+@pytest.fixture
+def console_errors(page: Page) -> list[str]:
+    """What every page and frame of the test's browser context logs as an error: script errors, uncaught
+    exceptions, refusals by a Content-Security-Policy. The test asserts on it where it expects none."""
+    errors: list[str] = []
+    page.context.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.context.on("weberror", lambda error: errors.append(f"uncaught {error.error}"))
+    return errors

@@ -16,7 +16,7 @@ def panel(page: Page):
     return page.frame_locator("iframe[title='Tell us what went wrong']")
 
 
-def test_customer_picks_a_gesture_in_the_widget_and_the_confirmation_is_mailed(portal, page: Page):
+def test_customer_picks_a_gesture_in_the_widget_and_the_confirmation_is_mailed(portal, page: Page, console_errors):
     site = portal.new_site("Gesture Goods")
     page.goto(portal.host_page(site))
     page.get_by_role("button", name="Something small went wrong?").click()
@@ -36,9 +36,23 @@ def test_customer_picks_a_gesture_in_the_widget_and_the_confirmation_is_mailed(p
     expect(confirmation).to_contain_text("You chose: A handwritten note.")
     expect(confirmation).to_contain_text("within 24 hours")
     expect(frame.get_by_role("heading", name="Thank you", exact=True)).to_be_focused()
+    assert console_errors == []  # the panel's script kept up with the swaps: no status line written after it went
 
     mail = portal.smtp.inbox.wait_for(lambda m: "ines@example.com" in m["To"] and "A handwritten note" in m["Subject"])
     assert "You chose: A handwritten note." in mail.get_body(("plain",)).get_content()
+
+
+def test_on_the_status_page_a_gesture_choice_is_confirmed_without_console_errors(portal, page: Page, console_errors):
+    site = portal.new_site("Status Goods")
+    response = httpx.post(
+        f"{portal.url}/api/v1/reports",
+        json={"site_key": site.key, "category": "delivery", "description": "The box was crushed."},
+    )
+    page.goto(response.json()["status_url"])
+    page.get_by_role("radio", name="No thanks, just fix it").check()
+    page.get_by_role("button", name="Send my choice").click()
+    expect(page.get_by_role("heading", name="Noted")).to_be_focused()
+    assert console_errors == []
 
 
 def test_a_returning_customers_third_report_acknowledges_the_repeat_and_offers_a_higher_tier(portal, page: Page):

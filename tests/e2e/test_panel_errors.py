@@ -34,10 +34,38 @@ def test_database_away_keeps_the_text_and_says_to_try_again(portal, page: Page):
     frame = panel(page)
     frame.get_by_label("What happened?").fill("The coupon vanished at checkout")
     frame.get_by_role("button", name="Send").click()
-    expect(frame.get_by_role("status")).to_have_text(
+    expect(frame.locator("form").get_by_role("status")).to_have_text(
         "We could not save this just now. Your text is still here; please try again in a minute."
     )
     expect(frame.get_by_label("What happened?")).to_have_value("The coupon vanished at checkout")
+
+
+def test_a_gesture_choice_that_fails_on_our_side_says_so_in_the_panel(portal, page: Page):
+    site = portal.new_site()
+    page.goto(portal.host_page(site))
+    page.get_by_role("button", name=LAUNCHER).click()
+    frame = panel(page)
+    frame.get_by_label("What happened?").fill("The parcel came two days late.")
+    frame.get_by_role("button", name="Send").click()
+    gesture = frame.locator("#gesture")
+    expect(gesture.get_by_role("radio", name="No thanks, just fix it")).to_be_visible()
+
+    # The choice meets a server error, answered as the portal answers one: JSON with a reference to quote.
+    body = json.dumps({"status_code": 500, "detail": "internal", "extra": {"request_id": "5f2c9a1b7e03"}})
+    page.route("**/s/*/gesture", lambda route: route.fulfill(status=500, body=body, content_type="application/json"))
+    gesture.get_by_role("radio", name="Tell us what would make it right").check()
+    gesture.get_by_label("In your own words").fill("A call from a person")
+    gesture.get_by_role("button", name="Send my choice").click()
+    expect(gesture.get_by_role("status")).to_have_text(
+        "Sorry, something went wrong on our side and nothing was sent. Your text is still here; "
+        "please try again in a moment. (5f2c9a1b7e03)"
+    )
+    expect(gesture.get_by_label("In your own words")).to_have_value("A call from a person")
+
+    # Sent again once the server is back, the choice goes through.
+    page.unroute("**/s/*/gesture")
+    gesture.get_by_role("button", name="Send my choice").click()
+    expect(frame.get_by_test_id("gesture-confirmation")).to_contain_text("A call from a person")
 
 
 def test_unreadable_input_shows_why_and_keeps_the_form(portal, page: Page):
@@ -48,5 +76,7 @@ def test_unreadable_input_shows_why_and_keeps_the_form(portal, page: Page):
     frame = panel(page)
     frame.get_by_label("What happened?").fill("Odd characters")
     frame.get_by_role("button", name="Send").click()
-    expect(frame.get_by_role("status")).to_have_text("What was sent contains a character we can't store (a NUL byte).")
+    expect(frame.locator("form").get_by_role("status")).to_have_text(
+        "What was sent contains a character we can't store (a NUL byte)."
+    )
     expect(frame.get_by_label("What happened?")).to_have_value("Odd characters")

@@ -42,7 +42,7 @@ async def test_panel_form_with_a_non_ascii_signature_is_shown_again_with_its_err
         f"/w/{site.key}", content=b"description=&customer_id=c&customer_sig=%C3%A9", headers=FORM
     )
     assert response.status_code == 400
-    assert "Please check: description, customer_sig." in response.text
+    assert "Please check: What happened. The customer signature must be 64 hex characters." in response.text
     assert await count(session, Report) == 0
 
 
@@ -232,7 +232,7 @@ async def test_an_unexpected_error_is_logged_with_a_reference_the_json_and_the_p
     async def broken(*_args, **_kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(api, "site_by_key", broken)
+    monkeypatch.setattr(api, "intake_site", broken)
     monkeypatch.setattr(widget, "site_by_key", broken)
     with caplog.at_level(logging.ERROR, logger="portal.errors"):
         as_json = await client.post("/api/v1/reports", json=report_body(site))

@@ -147,7 +147,7 @@ async def test_mail_page_is_the_dev_mailbox_without_smtp(client, session, sessio
     assert text_of(html, "h1") == "Dev mailbox"
     [row] = every(html, '[data-testid="mail-row"]')
     assert "<reader@example.com>" in text(row)
-    assert text_of(row, ".badge") == "sent"
+    assert text_of(row, ".badge") == "kept in the dev mailbox (not sent)"
     message = (await client.get(str(one(row, 'a[href^="/staff/mail/"]')["href"]))).text
     assert "lost parcel" in message
     assert "/s/" in message

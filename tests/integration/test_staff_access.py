@@ -68,9 +68,9 @@ async def test_every_staff_route_for_every_role_on_own_and_other_site(
         (
             "POST",
             "/staff/cas/{ca}/state",
-            {"state": "reopened"},
-            400 if role != "agent" else 403,
-            400 if role == "admin" else 404 if role == "lead" else 403,
+            {"state": "reopened"},  # refused: back to the CA page, set for that move
+            303 if role != "agent" else 403,
+            303 if role == "admin" else 404 if role == "lead" else 403,
         ),
         ("GET", "/staff/sites", None, admin_only, admin_only),
         ("GET", "/staff/sites/{site}", None, admin_only, admin_only),
