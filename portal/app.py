@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import hashlib
 from collections.abc import AsyncIterator
 from typing import Any
@@ -26,7 +27,7 @@ from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
-from portal.db import make_engine, make_sessionmaker
+from portal.db import make_engine, make_read_engine, make_sessionmaker, read_sessions
 from portal.i18n import LANGUAGES, STAFF_LANGUAGES, choose_language, parse_accept_language, set_locale
 from portal.mail import Mail
 from portal.routes import (
@@ -39,6 +40,7 @@ from portal.routes import (
     errors,
     export,
     gestures,
+    mail_html,
     profile,
     results,
     staff,
@@ -46,6 +48,8 @@ from portal.routes import (
     widget,
 )
 from portal.routes.security import response_headers
+from portal.services.intake import intake_writer
+from portal.services.site_cache import SiteCache
 from portal.settings import ROOT, Settings
 from portal.templating import make_environment
 from portal.worker import Worker
@@ -99,6 +103,10 @@ def create_app(settings: Settings) -> Litestar:
     # The worker's rollups and monthly results may run longer than a request may: on PostgreSQL it
     # gets an engine without the statement timeout; SQLite keeps one shared connection (see db.py).
     worker_engine = make_engine(settings) if settings.is_postgres else engine
+    # Trends, exports and results read from the replica when there is one; exports stream for longer
+    # than a request may take, so they get a read engine without the statement timeout.
+    read_engine = make_read_engine(settings, statement_timeout=settings.db_statement_timeout)
+    export_engine = make_read_engine(settings)
     env = make_environment()
     mail = Mail.from_settings(settings, env)
     worker = Worker(settings, make_sessionmaker(worker_engine), mail)
@@ -109,10 +117,19 @@ def create_app(settings: Settings) -> Litestar:
     )
     # 32 bytes derived from the secret: the cookie backend wants an AES key, not a passphrase.
     cookie_key = hashlib.sha256(f"session:{settings.secret_key}".encode()).digest()
+    # On PostgreSQL the intake writer has connections of its own: requests waiting for their group to
+    # commit must never hold the pool the writer needs to commit it. SQLite has one connection for all.
+    writer_engine = (
+        make_engine(settings, statement_timeout=settings.db_statement_timeout) if settings.is_postgres else engine
+    )
+    writer = intake_writer(make_sessionmaker(writer_engine), mail)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         task = asyncio.create_task(worker.run_forever()) if settings.run_worker else None
+        # Everything loaded so far lives as long as the process: keep the cyclic collector from
+        # walking it again on every collection under load.
+        gc.freeze()
         try:
             yield
         finally:
@@ -120,8 +137,13 @@ def create_app(settings: Settings) -> Litestar:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            await writer.stop()
             await engine.dispose()
             await worker_engine.dispose()
+            for replica in (read_engine, export_engine):
+                if replica:
+                    await replica.dispose()
+            await writer_engine.dispose()
 
     app = Litestar(
         route_handlers=[
@@ -137,11 +159,15 @@ def create_app(settings: Settings) -> Litestar:
             *trends.handlers,
             *export.handlers,
             *results.handlers,
+            *mail_html.handlers,
             *demo.handlers,
             create_static_files_router(path="/static", directories=[ROOT / "static"], send_as_attachment=False),
         ],
         plugins=[SQLAlchemyPlugin(config=db_config), HTMXPlugin()],
-        dependencies={"mail": Provide(lambda: mail, sync_to_thread=False)},
+        dependencies={
+            "mail": Provide(lambda: mail, sync_to_thread=False),
+            "read_session": Provide(read_sessions(make_sessionmaker(read_engine) if read_engine else None)),
+        },
         request_class=HTMXRequest,
         template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(env)),
         middleware=[
@@ -152,6 +178,8 @@ def create_app(settings: Settings) -> Litestar:
                 secure=settings.cookie_secure,
                 samesite="lax",
                 max_age=12 * 3600,
+                # The API answers hosts and scripts, never a staff session: no cookie to read or write.
+                exclude=["/api/"],
             ).middleware,
             response_headers(settings.base_url),
         ],
@@ -186,5 +214,8 @@ def create_app(settings: Settings) -> Litestar:
     app.state.mail = mail
     app.state.sessionmaker = sessionmaker
     app.state.worker = worker
+    app.state.export_sessionmaker = make_sessionmaker(export_engine) if export_engine else worker.sessionmaker
+    app.state.sites = SiteCache()
+    app.state.intake_writer = writer
     app.state.widget = widget.WidgetAsset.load(ROOT / "widget" / "widget.js")
     return app

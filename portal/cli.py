@@ -4,39 +4,75 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import copy
 import dataclasses
 import getpass
 import logging
 import os
 import secrets
+import signal
 import sys
-
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from portal.db import in_session, make_engine, make_sessionmaker
 from portal.domain.sites import OriginError
-from portal.models import Site
 from portal.settings import Settings
+
+if TYPE_CHECKING:
+    from litestar import Litestar
+
+
+def web_app() -> Litestar:
+    """The app as each process of `portal run --workers N` builds it, without a worker (uvicorn calls this
+    in every process it starts: `uvicorn --factory portal.cli:web_app` does the same)."""
+    from portal.app import create_app
+
+    return create_app(Settings.from_env())
+
+
+def _log_config_with_pids() -> dict[str, Any]:
+    """uvicorn's logging, each line saying which process wrote it."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    for formatter in config["formatters"].values():
+        formatter["fmt"] = "[%(process)d] " + formatter["fmt"]
+    return config
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> None:
-    """Serve the portal with the mail worker in the same process."""
+    """Serve the portal: in one process with the mail worker, or in `--workers N` processes without it."""
     import uvicorn
 
     from portal.app import create_app
 
-    app = create_app(dataclasses.replace(settings, run_worker=True))
-    uvicorn.run(
-        app,
-        host=args.host,
-        port=args.port,
-        log_level=os.environ.get("PORTAL_LOG_LEVEL", "info"),
-        access_log=args.access_log,
+    base = urlsplit(settings.base_url)
+    if base.hostname in ("127.0.0.1", "localhost") and (base.port or 80) != args.port:
+        # Pages load the widget and link mail from the base URL: on another port they silently point nowhere.
+        logging.getLogger(__name__).warning(
+            "PORTAL_BASE_URL is %s but the server listens on port %s: the widget will not appear. "
+            "Use `make run PORT=%s`, or set PORTAL_BASE_URL to match and run `portal demo` again.",
+            settings.base_url,
+            args.port,
+            args.port,
+        )
+    options: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
+        "log_level": os.environ.get("PORTAL_LOG_LEVEL", "info"),
+        "access_log": args.access_log,
         # uvicorn would take X-Forwarded-For from any local peer; the app believes it only from
         # PORTAL_TRUSTED_PROXIES (portal/routes/clients.py), so it must see the real peer.
-        proxy_headers=False,
-    )
+        "proxy_headers": False,
+    }
+    if args.workers > 1:
+        # Each process imports the factory and builds its own app, engine and pool from the environment.
+        uvicorn.run(
+            "portal.cli:web_app", factory=True, workers=args.workers, log_config=_log_config_with_pids(), **options
+        )
+    else:
+        uvicorn.run(create_app(dataclasses.replace(settings, run_worker=True)), **options)
 
 
 def cmd_worker(settings: Settings, _: argparse.Namespace) -> None:
@@ -45,9 +81,15 @@ def cmd_worker(settings: Settings, _: argparse.Namespace) -> None:
     from portal.worker import Worker
 
     async def main() -> None:
+        # Stopped (SIGTERM from a process manager, or Ctrl-C), it records what it already sent before it exits.
+        main_task = asyncio.current_task()
+        assert main_task is not None
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
         engine = make_engine(settings)
         try:
             await Worker(settings, make_sessionmaker(engine), Mail.from_settings(settings)).run_forever()
+        except asyncio.CancelledError:
+            logging.getLogger(__name__).info("worker stopped")
         finally:
             await engine.dispose()
 
@@ -120,25 +162,15 @@ def cmd_create_site(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_demo(settings: Settings, _: argparse.Namespace) -> None:
-    """Set up the demo site and a demo admin (idempotent; resets the demo admin's password)."""
-    from portal.routes.demo import DEMO_SITE_KEY
-    from portal.services.sites import create_site
-    from portal.services.staff import upsert_staff
+    """Set up the demo site and a demo admin (idempotent; resets the demo admin's password; the demo site
+    follows PORTAL_BASE_URL)."""
+    from portal.services.demo import DEMO_ADMIN, set_up_demo
 
     password = os.environ.get("PORTAL_DEMO_PASSWORD") or secrets.token_urlsafe(9)
-
-    async def work(session: AsyncSession) -> None:
-        site = await session.scalar(select(Site).where(Site.key == DEMO_SITE_KEY))
-        if site is None:
-            site = await create_site(
-                session, name="Northwind Goods (demo)", origins=[settings.base_url], key=DEMO_SITE_KEY
-            )
-        await upsert_staff(session, email="admin@example.com", password=password, role="admin", name="Demo Admin")
-
-    asyncio.run(in_session(settings, work))
+    asyncio.run(in_session(settings, lambda s: set_up_demo(s, base_url=settings.base_url, admin_password=password)))
     print(
         f"\n  Demo shop:   {settings.base_url}/demo\n"
-        f"  Staff login: {settings.base_url}/staff  (admin@example.com / {password})\n"
+        f"  Staff login: {settings.base_url}/staff  ({DEMO_ADMIN} / {password})\n"
         f"  Dev mailbox: {settings.base_url}/staff/mail\n"
     )
 
@@ -147,12 +179,20 @@ def parser() -> argparse.ArgumentParser:
     """The command line."""
     p = argparse.ArgumentParser(prog="portal", description="Mend: recover customers from small failures.")
     sub = p.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="serve the portal and the mail worker")
+    run = sub.add_parser("run", help="serve the portal (and, in one process, the mail worker)")
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8000)
+    run.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="web processes; with more than one, none runs the mail worker: run `portal worker` beside them",
+    )
     run.add_argument("--access-log", action=argparse.BooleanOptionalAction, default=True)
     run.set_defaults(func=cmd_run)
-    sub.add_parser("worker", help="run the mail worker only").set_defaults(func=cmd_worker)
+    sub.add_parser(
+        "worker", help="run the background work only: mail, clocks, rollups (any number, on any machine)"
+    ).set_defaults(func=cmd_worker)
     db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="db_command", required=True)
     up = db.add_parser("upgrade", help="apply migrations")
     up.add_argument("revision", nargs="?", default="head")

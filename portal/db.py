@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import dataclasses
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
 from sqlalchemy import event, text
@@ -17,6 +19,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from portal import changes  # noqa: F401  (every session bumps the version of sites it changes)
 from portal.settings import Settings
 
 T = TypeVar("T")
@@ -48,14 +51,26 @@ def make_engine(settings: Settings, *, statement_timeout: float | None = None) -
     that is down or stalls then costs a request seconds and a 503, not a minute and a 500.
     """
     if settings.is_postgres:
-        connect_args: dict[str, float] = {"timeout": settings.db_connect_timeout}
+        connect_args: dict[str, Any] = {"timeout": settings.db_connect_timeout}
         if statement_timeout:
             connect_args["command_timeout"] = statement_timeout
+        if settings.db_pgbouncer:
+            # PgBouncer in transaction mode hands each transaction to any server connection: a statement
+            # prepared on one is unknown (or, by a generated name, taken) on another. No statement caches,
+            # and a unique name for the statements asyncpg still prepares.
+            connect_args |= {
+                "statement_cache_size": 0,
+                "prepared_statement_cache_size": 0,
+                "prepared_statement_name_func": lambda: f"__mend_{uuid.uuid4().hex}__",
+            }
         return create_async_engine(
             settings.database_url,
             pool_size=10,
             max_overflow=10,
-            pool_pre_ping=True,
+            # No ping before every checkout (a round trip per request): a connection the server dropped
+            # fails its first statement, SQLAlchemy then discards the whole pool, that request gets
+            # a 503 (an intake group retries once, see group_commit.py) and the next ones reconnect.
+            pool_pre_ping=False,
             pool_timeout=settings.db_connect_timeout,
             connect_args=connect_args,
         )
@@ -76,6 +91,42 @@ def make_engine(settings: Settings, *, statement_timeout: float | None = None) -
         cursor.close()
 
     return engine
+
+
+def make_read_engine(settings: Settings, *, statement_timeout: float | None = None) -> AsyncEngine | None:
+    """The engine for reads that may lag a little (trends, exports, results): the replica at
+    `database_read_url`, refusing writes; None when there is none."""
+    if not settings.database_read_url:
+        return None
+    engine = make_engine(
+        dataclasses.replace(settings, database_url=settings.database_read_url), statement_timeout=statement_timeout
+    )
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(postgresql_readonly=True)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _query_only(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA query_only=ON")
+        cursor.close()
+
+    return engine
+
+
+def read_sessions(
+    sessionmaker: async_sessionmaker[AsyncSession] | None,
+) -> Callable[[AsyncSession], AsyncIterator[AsyncSession]]:
+    """The `read_session` dependency: a session on the read engine, or the request's own without one
+    (a second session on SQLite's single connection would wait for the first)."""
+
+    async def read_session(db_session: AsyncSession) -> AsyncIterator[AsyncSession]:
+        if sessionmaker is None:
+            yield db_session
+            return
+        async with sessionmaker() as session:
+            yield session
+
+    return read_session
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

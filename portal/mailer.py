@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
-from email.message import EmailMessage
 from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
@@ -11,7 +11,7 @@ import aiosmtplib
 
 @dataclass(frozen=True)
 class SmtpMailer:
-    """Sends one message per call through the server named by an smtp:// or smtps:// URL."""
+    """The server named by an smtp:// or smtps:// URL; `connect()` opens a connection that sends many mails."""
 
     hostname: str
     port: int
@@ -35,15 +35,44 @@ class SmtpMailer:
             use_tls=use_tls,
         )
 
-    async def send(self, message: EmailMessage) -> None:
-        """Hand the message to the server; raises on any refusal or connection failure."""
-        await aiosmtplib.send(
-            message,
-            hostname=self.hostname,
-            port=self.port,
-            username=self.username,
-            password=self.password,
-            use_tls=self.use_tls,
-            start_tls=None if not self.use_tls else False,
-            timeout=self.timeout,
-        )
+    def connect(self) -> SmtpConnection:
+        """A connection to the server, opened at its first mail and reused for the ones after it."""
+        return SmtpConnection(self)
+
+
+class SmtpConnection:
+    """One SMTP session for many mails: a mail costs its MAIL, RCPT and DATA round trips, not a new
+    connection, greeting and login. After a failure the next mail opens a fresh session."""
+
+    def __init__(self, mailer: SmtpMailer) -> None:
+        self.mailer = mailer
+        self.smtp: aiosmtplib.SMTP | None = None
+
+    async def send(self, sender: str, recipient: str, message: bytes) -> None:
+        """Hand one message to the server; raises on any refusal or connection failure."""
+        if self.smtp is None or not self.smtp.is_connected:
+            m = self.mailer
+            self.smtp = aiosmtplib.SMTP(
+                hostname=m.hostname,
+                port=m.port,
+                username=m.username,
+                password=m.password,
+                use_tls=m.use_tls,
+                start_tls=None if not m.use_tls else False,
+                timeout=m.timeout,
+            )
+            await self.smtp.connect()
+        # A mailbox with non-ASCII letters before the @ travels only with SMTPUTF8 (PORTAL_SMTP_UTF8).
+        options = [] if recipient.isascii() and sender.isascii() else ["SMTPUTF8"]
+        try:
+            await self.smtp.sendmail(sender, [recipient], message, mail_options=options)
+        except aiosmtplib.SMTPServerDisconnected:
+            self.smtp = None
+            raise
+
+    async def close(self) -> None:
+        """Say goodbye to the server, if it is still there."""
+        if self.smtp is not None and self.smtp.is_connected:
+            with contextlib.suppress(aiosmtplib.SMTPException, OSError):
+                await self.smtp.quit()
+        self.smtp = None

@@ -82,6 +82,9 @@ class Site(Base):
     translations: Mapped[dict[str, dict[str, str]]] = mapped_column(JSON, default=dict)
     # Reports accepted per minute from everyone together; past it intake answers 429 and admins hear of the flood.
     max_reports_per_minute: Mapped[int] = mapped_column(Integer, default=120, server_default="120")
+    # Bumped by every change to the site, its gestures or its templates (portal/changes.py): each
+    # process's intake cache compares it to tell that its copy is stale.
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = _now_default()
 
 

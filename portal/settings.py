@@ -64,6 +64,18 @@ class Settings:
         "PostgreSQL the scale-out path",
         EnvVar("PORTAL_DATABASE_URL", blank_is_unset=True),
     )
+    database_read_url: str | None = setting(
+        None,
+        "SQLAlchemy async URL of a read replica (a PostgreSQL streaming replica) that trends, exports and monthly "
+        "results read from, read-only; unset: they read `PORTAL_DATABASE_URL`",
+        EnvVar("PORTAL_DATABASE_READ_URL", blank_is_unset=True),
+    )
+    db_pgbouncer: bool = setting(
+        False,
+        "PostgreSQL is reached through PgBouncer in transaction mode: turn asyncpg's prepared-statement caches "
+        "off and name each statement uniquely (not needed from PgBouncer 1.21 with `max_prepared_statements` set)",
+        EnvVar("PORTAL_DB_PGBOUNCER", parse=_flag),
+    )
     db_connect_timeout: float = setting(
         2.0,
         "Seconds a request waits to connect to PostgreSQL, or for a free pooled connection, before answering 503 "
@@ -133,6 +145,12 @@ class Settings:
         "How often the worker looks for due mail when nothing wakes it, and runs its housekeeping "
         "(clocks, rollups, monthly results, verification of corrective actions)",
         EnvVar("PORTAL_WORKER_POLL_SECONDS", parse=float),
+    )
+    worker_mail_poll_seconds: float = setting(
+        0.25,
+        "How often a worker that no notification can reach looks for mail queued by another process: always on "
+        "SQLite, and on PostgreSQL only while its LISTEN connection is down (one indexed read when there is none)",
+        EnvVar("PORTAL_WORKER_MAIL_POLL_SECONDS", parse=float),
     )
     run_worker: bool = setting(False, "Run the mail worker inside the web process (`portal run`)")
     cookie_secure: bool = setting(False, "Mark cookies Secure; `from_env` sets it when base_url is https")

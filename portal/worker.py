@@ -1,4 +1,10 @@
-"""The background loop: clocks, monthly results, verifying corrective actions, due mail; then wait for a wake-up or the next poll."""
+"""The background loop: clocks, monthly results, verifying corrective actions, due mail; then wait for a wake-up or the next poll.
+
+A commit that queues mail wakes the worker in its own process at once (`Mail.queued`), and on
+PostgreSQL in every other process too (NOTIFY, portal/wakeups.py). Where no notification can reach
+it (SQLite, or while its LISTEN connection is down) it looks for due mail every
+`worker_mail_poll_seconds` with a read, and claims only when there is some.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from portal.mail import Mail
 from portal.mailer import SmtpMailer
 from portal.models import utcnow
-from portal.outbox import DeliveryRun, deliver_due_mail
+from portal.outbox import BATCH, DeliveryRun, deliver_due_mail, has_due_mail
 from portal.services import corrective_actions, floods, limits, monthly, rollups
 from portal.services.clocks import ClockRun, check_clocks
 from portal.settings import Settings
+from portal.wakeups import OUTBOX, listen
 
 log = logging.getLogger(__name__)
 
@@ -28,12 +35,13 @@ class Worker:
         self.sessionmaker = sessionmaker
         self.mail = mail
         self.mailer = SmtpMailer.from_url(settings.smtp_url) if settings.smtp_url else None
+        self.listening = False  # notifications from other processes reach this worker
 
-    async def run_once(self, now: datetime | None = None, batch: int = 20) -> DeliveryRun:
+    async def run_once(self, now: datetime | None = None, batch: int = BATCH) -> DeliveryRun:
         """One pass over the mail due at `now` (default: the current time)."""
         return await deliver_due_mail(
             self.sessionmaker,
-            self.mailer.send if self.mailer else None,
+            self.mailer,
             mail_from=self.settings.mail_from,
             max_attempts=self.settings.mail_max_attempts,
             backoff_seconds=self.settings.mail_backoff_seconds,
@@ -69,6 +77,11 @@ class Worker:
             log.warning("floods: %s sites' admins told how many reports their ceiling refused", flooded)
         await limits.prune(self.sessionmaker)
 
+    def _listening(self, listening: bool) -> None:
+        self.listening = listening
+        if listening:
+            log.info("worker listening for mail queued by other processes")
+
     async def run_forever(self) -> None:
         """Loop until cancelled; a failing pass is logged and retried, never fatal, and failing housekeeping
         never holds up the mail.
@@ -77,8 +90,29 @@ class Worker:
         interval, so a busy intake does not pay for housekeeping on every report.
         """
         log.info("worker started (mail via %s)", "SMTP" if self.mailer else "the dev mailbox")
+        listener = None
+        if self.settings.is_postgres:
+            listener = asyncio.create_task(
+                listen(
+                    self.settings.database_url,
+                    OUTBOX,
+                    self.mail.queued.set,
+                    connect_timeout=self.settings.db_connect_timeout,
+                    on_listening=self._listening,
+                )
+            )
+        try:
+            await self._loop()
+        finally:
+            if listener:
+                listener.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await listener
+
+    async def _loop(self) -> None:
         next_housekeeping = 0.0
         loop = asyncio.get_running_loop()
+        woken = True
         while True:
             self.mail.queued.clear()
             if loop.time() >= next_housekeeping:
@@ -87,11 +121,20 @@ class Worker:
                     await self.housekeeping()
                 except Exception:  # mail still goes out while housekeeping fails
                     log.exception("worker housekeeping failed")
+                woken = True  # a poll: retries may have come due
             try:
-                run = await self.run_once()
-                if run.sent or run.retried or run.dead:
-                    log.info("mail: %s sent, %s to retry, %s dead", run.sent, run.retried, run.dead)
+                if woken or await has_due_mail(self.sessionmaker, now=utcnow()):
+                    run = await self.run_once()
+                    if run.sent or run.retried or run.dead:
+                        log.info("mail: %s sent, %s to retry, %s dead", run.sent, run.retried, run.dead)
             except Exception:
                 log.exception("worker mail pass failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.mail.queued.wait(), timeout=self.settings.worker_poll_seconds)
+            poll = self.settings.worker_poll_seconds if self.listening else self.settings.worker_mail_poll_seconds
+            # asyncio.timeout, not wait_for: on Python 3.11 a wake-up at the moment of cancellation makes
+            # wait_for swallow the cancellation, and a stopped worker would run on.
+            try:
+                async with asyncio.timeout(min(poll, self.settings.worker_poll_seconds)):
+                    await self.mail.queued.wait()
+                woken = True
+            except TimeoutError:
+                woken = False

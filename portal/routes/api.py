@@ -17,8 +17,7 @@ from portal.mail import Mail
 from portal.routes.api_docs import ReportOperation
 from portal.routes.clients import client_address
 from portal.routes.errors import INTAKE_ERRORS, intake_error, refuse_nul
-from portal.services.intake import receive_report
-from portal.services.sites import site_by_key
+from portal.services.intake import intake_site, receive_report
 
 
 class ReportIn(msgspec.Struct):
@@ -74,7 +73,8 @@ async def create_report(
 ) -> Response[ReportCreated]:
     """Take a report; answers with the apology and the private status link."""
     refuse_nul(data.site_key)
-    site = await site_by_key(db_session, data.site_key)
+    snapshot = await intake_site(db_session, request.app.state.sites, data.site_key)
+    site = snapshot.site if snapshot else None
     raw = msgspec.structs.asdict(data)
     lang = customer_language(
         site.languages if site else None,
@@ -86,13 +86,14 @@ async def create_report(
     try:
         receipt = await receive_report(
             db_session,
-            site=site,
+            snapshot=snapshot,
             raw=raw,
             origin=request.headers.get("origin"),
             client_address=client_address(request),
             user_agent=request.headers.get("user-agent"),
             settings=request.app.state.settings,
             mail=mail,
+            writer=request.app.state.intake_writer,
             lang=lang,
         )
     except INTAKE_ERRORS as exc:

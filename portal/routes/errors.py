@@ -27,6 +27,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from portal.domain.intake import Invalid
+from portal.group_commit import GroupFailed
 from portal.i18n import N_
 from portal.i18n import gettext as _
 from portal.services.intake import OriginRefused, RateLimited, SiteFlooded, UnknownSite
@@ -173,6 +174,8 @@ async def refuse_unreadable_input(request: Request[Any, Any, Any]) -> None:
 
 def database_unavailable(exc: BaseException) -> bool:
     """True for the ways a database that is down, refusing, restarting or stalled shows up."""
+    if isinstance(exc, GroupFailed):  # the transaction that was to store the request failed; nothing is half-stored
+        return True
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
     # SQLAlchemy wraps what a statement raises; what asyncpg raises while connecting (the server is

@@ -53,7 +53,7 @@ class ExportController(StaffPages):
                 export.cas_query(ids, period, state=state_name or None),
                 [*export.CA_COLUMNS, "linked_reports"],
             )
-        sessionmaker = request.app.state.worker.sessionmaker
+        sessionmaker = request.app.state.export_sessionmaker
         body = export.as_csv(sessionmaker, query, columns) if fmt == "csv" else export.as_json(sessionmaker, query)
         # The request's session lets go of its connection first: the export reads on a session of its own
         # (SQLite has one connection), for as long as the download takes.

@@ -33,17 +33,19 @@ class ResultsController(StaffPages):
         return Template("pages/staff_result.html", context=context, headers=page_headers(private=True))
 
     @get("/")
-    async def list_results(self, db_session: AsyncSession, staff: Staff, sites: list[Site]) -> Template:
+    async def list_results(self, read_session: AsyncSession, staff: Staff, sites: list[Site]) -> Template:
         """Every month built for your sites."""
-        results = await monthly.results_for_staff(db_session, [s.id for s in sites])
+        results = await monthly.results_for_staff(read_session, [s.id for s in sites])
         return Template(
             "pages/staff_results.html", context={"staff": staff, "results": results}, headers=page_headers()
         )
 
     @get("/{result_id:int}")
-    async def result_page(self, db_session: AsyncSession, staff: Staff, sites: list[Site], result_id: int) -> Template:
+    async def result_page(
+        self, read_session: AsyncSession, staff: Staff, sites: list[Site], result_id: int
+    ) -> Template:
         """One site's month."""
-        return self._page(staff, await self._result_or_404(db_session, sites, result_id))
+        return self._page(staff, await self._result_or_404(read_session, sites, result_id))
 
     @post("/{result_id:int}/share")
     async def share(
@@ -67,7 +69,8 @@ class ResultsController(StaffPages):
 
 @get("/r/{token:str}", include_in_schema=False)
 async def shared_result(token: str, db_session: AsyncSession) -> Template:
-    """The results as shared company-wide: read-only, until an admin revokes the link."""
+    """The results as shared company-wide: read-only, until an admin revokes the link (checked on the
+    primary, never a replica, so a revoked link stops working at once)."""
     result = found(
         await monthly.shared(db_session, token), _("This link doesn't work (any more). Ask an admin for a new one.")
     )

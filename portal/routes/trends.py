@@ -25,8 +25,13 @@ HEAT_LEVELS = 5
 def chart(
     kind: str, labels: list[str], series: dict[str, list[int]], *, stacked: bool = False, horizontal: bool = False
 ) -> dict[str, Any]:
-    """A Chart.js configuration; the page's table beside it carries the same numbers."""
-    scales: dict[str, Any] = {"x": {"stacked": stacked}, "y": {"stacked": stacked, "beginAtZero": True}}
+    """A Chart.js configuration; the page's table under it carries the same numbers. Counts are whole: the
+    value axis ticks in integers from zero (`precision: 0`), never 0.5 reports."""
+    value, category = ("x", "y") if horizontal else ("y", "x")
+    scales: dict[str, Any] = {
+        value: {"stacked": stacked, "beginAtZero": True, "ticks": {"precision": 0}},
+        category: {"stacked": stacked, "grid": {"display": False}},
+    }
     return {
         "type": kind,
         "data": {"labels": labels, "datasets": [{"label": name, "data": values} for name, values in series.items()]},
@@ -52,7 +57,7 @@ class TrendsController(StaffPages):
     @get("/")
     async def trends_page(
         self,
-        db_session: AsyncSession,
+        read_session: AsyncSession,
         staff: Staff,
         sites: list[Site],
         site: str | None = None,
@@ -62,7 +67,7 @@ class TrendsController(StaffPages):
         """Charts with their tables, and hotspot call-outs, for a site (or all yours) and a date range."""
         chosen = chosen_sites(sites, site)
         period = trends.Period.parse(first, last)
-        t = await trends.trends(db_session, chosen, period)
+        t = await trends.trends(read_session, chosen, period)
         reports, chosen_label = _("Reports"), _("Chosen")
         charts = {
             "categories": chart("bar", [format_day(w, form="d MMM") for w in t.weeks], t.categories, stacked=True),
@@ -83,14 +88,14 @@ class TrendsController(StaffPages):
             "charts": charts,
             "weekdays": [days[i] for i in range(7)],  # Monday first
             "heat_class": lambda n: f"heat-{0 if not n else 1 + (HEAT_LEVELS - 1) * n // max(t.heat_max, 1)}",
-            "hotspots": await trends.hotspots(db_session, chosen, period),
+            "hotspots": await trends.hotspots(read_session, chosen, period),
         }
         return Template("pages/staff_trends.html", context=context, headers=page_headers())
 
     @get("/cell")
     async def cell(
         self,
-        db_session: AsyncSession,
+        read_session: AsyncSession,
         staff: Staff,
         sites: list[Site],
         dimension: str,
@@ -103,7 +108,7 @@ class TrendsController(StaffPages):
         chosen = chosen_sites(sites, site)
         period = trends.Period.parse(first, last)
         try:
-            reports = await trends.cell_reports(db_session, chosen, period, dimension, value)
+            reports = await trends.cell_reports(read_session, chosen, period, dimension, value)
         except ValueError as exc:
             raise NotFoundException(detail=str(exc)) from exc
         label = trends.cell_label(chosen, dimension, value)

@@ -20,7 +20,7 @@ from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.domain.identity import verified_identity
-from portal.domain.intake import CONTEXT_FIELDS, sanitize_context
+from portal.domain.intake import CONTEXT_FIELDS, Invalid, sanitize_context
 from portal.domain.sites import origin_allowed
 from portal.i18n import N_, customer_language, html_lang, set_locale, text_direction
 from portal.i18n import gettext as _
@@ -30,7 +30,7 @@ from portal.routes.clients import client_address, client_key
 from portal.routes.errors import INTAKE_ERRORS, UNKNOWN_SITE, found, intake_error
 from portal.routes.security import page_headers
 from portal.services import corrective_actions, known_issues
-from portal.services.intake import RateLimited, receive_report
+from portal.services.intake import RateLimited, intake_site, receive_report
 from portal.services.sites import site_by_key
 
 
@@ -44,8 +44,10 @@ class WidgetAsset:
 
     @classmethod
     def load(cls, path: Path) -> WidgetAsset:
-        """Read and compress the loader source."""
-        body = path.read_bytes()
+        """Read and compress the loader source, without its `//` comment lines: they are for its maintainers,
+        and every customer of every site downloads the loader."""
+        lines = path.read_text().splitlines(keepends=True)
+        body = "".join(line for line in lines if not line.lstrip().startswith("//")).encode()
         return cls(
             body=body, gzipped=gzip.compress(body, 9, mtime=0), etag=f'"{hashlib.sha256(body).hexdigest()[:32]}"'
         )
@@ -100,7 +102,28 @@ def _panel(
         "receipt": receipt,
         "message": message,
         "embedded": bool(values.get("embed")),
+        "labels": FIELD_LABELS,
     }
+
+
+# The panel's fields as their labels name them: the form shows these, and "Please check: …" names them so.
+FIELD_LABELS = {
+    "category": N_("What was it about?"),
+    "description": N_("What happened?"),
+    "suggestion": N_("How could we prevent this?"),
+    "name": N_("Your name"),
+    "email": N_("Email, if you'd like a reply"),
+}
+QUESTION_MARKS = "¿?؟ \u00a0\u202f"  # a label's own question marks, and the spaces French puts before them
+
+
+def _check_message(errors: Mapping[str, str]) -> str:
+    """The status line for a refused form: the labels of the fields to check, in the form's order and as the
+    customer reads them, then what is wrong with the host page's context, which has no field to show it."""
+    labels = [_(label).strip(QUESTION_MARKS) for field, label in FIELD_LABELS.items() if field in errors]
+    context = [message for field, message in errors.items() if field not in FIELD_LABELS]
+    # Labels may hold commas themselves ("Email, if you'd like a reply"): a semicolon parts them.
+    return " ".join(([_("Please check: %(fields)s.", fields="; ".join(labels))] if labels else []) + context)
 
 
 def _language(request: Request[Any, Any, Any], site: Site, raw: Mapping[str, Any]) -> str:
@@ -164,25 +187,28 @@ async def panel_submit(
     data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),
 ) -> Template | Redirect:
     """Submit the form; answers with the apology, or the form again with what was typed and why it failed."""
-    site = await _site_or_404(db_session, site_key)
+    snapshot = found(await intake_site(db_session, request.app.state.sites, site_key), _(UNKNOWN_SITE))
+    site = snapshot.site
     template = "partials/panel_body.html" if request.htmx else "pages/panel.html"
     lang = _language(request, site, data)
     try:
         receipt = await receive_report(
             db_session,
-            site=site,
+            snapshot=snapshot,
             raw=data,
             origin=request.headers.get("origin"),
             client_address=client_address(request),
             user_agent=request.headers.get("user-agent"),
             settings=request.app.state.settings,
             mail=mail,
+            writer=request.app.state.intake_writer,
             lang=lang,
         )
     except INTAKE_ERRORS as exc:
         error = intake_error(exc)
-        fields = (error.extra or {}).get("fields", {}) if isinstance(error.extra, dict) else {}
-        context = _panel(site, values=data, errors=fields, message=error.detail)
+        fields = exc.errors if isinstance(exc, Invalid) else {}
+        message = _check_message(fields) if fields else error.detail
+        context = _panel(site, values=data, errors=fields, message=message)
         return Template(
             template,
             context=context,

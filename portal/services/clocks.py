@@ -7,6 +7,7 @@ the worker whose UPDATE set the flag mails or records it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,15 +17,18 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from portal.domain.clocks import (
+    ALERT_REASONS,
     CLOCK_LABELS,
     WARN_BEFORE,
     ClockRecord,
     WeekAdherence,
+    alert_recipients,
     weekly_adherence,
 )
 from portal.i18n import gettext as _
 from portal.mail import Mail
-from portal.models import Report, ReportEvent, Staff, StaffSite
+from portal.models import Report, ReportEvent, Site, Staff
+from portal.services.staff import ROLES, site_staff
 
 # Per clock: the due column, the timestamp that stops it, and the flags that record alert and breach.
 CLOCKS = {
@@ -46,15 +50,27 @@ class ClockRun:
     breached: int = 0
 
 
-async def _on_duty(session: AsyncSession, site_id: int) -> list[Staff]:
-    """The site's staff on duty; everyone at the site when nobody is, so no alert goes unread."""
-    query = (
-        select(Staff)
-        .join(StaffSite, StaffSite.staff_id == Staff.id)
-        .where(StaffSite.site_id == site_id, Staff.is_active)
-    )
-    staff = list((await session.scalars(query)).all())
-    return [s for s in staff if s.on_duty] or staff
+@dataclass(frozen=True)
+class AlertRoute:
+    """Who would get a site's clock alerts now, and why (a key of ALERT_REASONS; None: nobody works there)."""
+
+    site: Site
+    reason: str | None
+    staff: list[Staff]
+
+    @property
+    def why(self) -> str:
+        """The reason as staff read it (untranslated: the page translates it)."""
+        return ALERT_REASONS[self.reason] if self.reason else ""
+
+
+async def _recipients(session: AsyncSession, site_id: int) -> tuple[str | None, list[Staff]]:
+    return alert_recipients(await site_staff(session, site_id, ROLES))
+
+
+async def alert_routes(session: AsyncSession, sites: Sequence[Site]) -> list[AlertRoute]:
+    """For each site, the people its clock alerts would go to now and why (the clocks page)."""
+    return [AlertRoute(site, *await _recipients(session, site.id)) for site in sites]
 
 
 async def _claim(session: AsyncSession, flag: Any, *conditions: Any) -> Sequence[Report]:
@@ -77,21 +93,24 @@ async def _claim(session: AsyncSession, flag: Any, *conditions: Any) -> Sequence
 
 
 async def check_clocks(sessionmaker: async_sessionmaker[AsyncSession], *, mail: Mail, now: datetime) -> ClockRun:
-    """Alert the site's on-duty staff once inside each clock's warning window; record each breach once."""
+    """Alert the site's on-duty staff (or whoever stands in: `alert_recipients`) once inside each clock's
+    warning window; record each breach once."""
     run = ClockRun()
     async with sessionmaker() as session:
         for kind, (due, done, warned_flag, breached_flag) in CLOCKS.items():
             running = (done.is_(None), Report.recovered_at.is_(None))
             warn = (due > now, due <= now + WARN_BEFORE[kind])
             for report in await _claim(session, getattr(Report, warned_flag), *running, *warn):
-                for staff in await _on_duty(session, report.site_id):
+                _reason, recipients = await _recipients(session, report.site_id)
+                for staff in recipients:
                     mail.clock_warning(
                         session,
                         report,
                         staff=staff,
                         kind=kind,
                         clock=CLOCK_LABELS[kind],
-                        minutes=int((getattr(report, due.key) - now).total_seconds() // 60),
+                        # Rounded up: a clock due in 30 s has "1 min" left, never "0 min".
+                        minutes=math.ceil((getattr(report, due.key) - now).total_seconds() / 60),
                     )
                 run.warned += 1
             for report in await _claim(session, getattr(Report, breached_flag), *running, due <= now):

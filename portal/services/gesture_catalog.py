@@ -145,7 +145,17 @@ async def offers_for(
 ) -> list[Gesture]:
     """The 2–3 gestures to offer: relevant, within the customer's tier, and not run out."""
     gestures = [g for g in await catalog(session, site.id) if g.id not in exclude]
-    room = await usage(session, gestures, now)
+    return offers_among(gestures, await usage(session, gestures, now), category, customer_tier, repeat_level)
+
+
+def offers_among(
+    gestures: Sequence[Gesture],
+    room: dict[int, tuple[int, int, int | None]],
+    category: str,
+    customer_tier: int,
+    repeat_level: int,
+) -> list[Gesture]:
+    """The gestures to offer out of an active catalog, given each one's `usage` (intake's cached catalog)."""
     by_id = {g.id: g for g in gestures}
     options = [GestureOption(g.id, g.tier, tuple(g.categories or ()), g.position) for g in gestures]
     chosen = offer_gestures(

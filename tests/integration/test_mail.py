@@ -12,7 +12,7 @@ from sqlalchemy import select
 from portal.mail import Mail
 from portal.mailer import SmtpMailer
 from portal.models import CorrectiveAction, MeToo, OutboxMail, utcnow
-from portal.outbox import LEASE, MailContent, claim_due_mail, enqueue_mail
+from portal.outbox import LEASE, MailContent, claim_due_mail, deliver_due_mail, enqueue_mail
 from portal.services import corrective_actions
 from portal.worker import Worker
 from tests.conftest import add_staff, login, make_settings
@@ -198,3 +198,89 @@ async def test_queued_mail_wakes_the_worker_only_once_its_transaction_commits(se
     await session.commit()
     assert mail.queued.is_set()
     assert await session.scalar(select(OutboxMail).where(OutboxMail.dedupe_key == f"wrapup:{report.id}"))
+
+
+class Gate:
+    """A mail server that accepts `allow` mails, then holds every connection until the worker is stopped."""
+
+    def __init__(self, allow: int) -> None:
+        self.allow = allow
+        self.received: list[str] = []
+        self.holding = asyncio.Event()
+
+    def connect(self) -> Gate:
+        return self
+
+    async def send(self, sender: str, recipient: str, message: bytes) -> None:
+        if len(self.received) >= self.allow:
+            self.holding.set()
+            await asyncio.Event().wait()
+        self.received.append(recipient)
+
+    async def close(self) -> None:
+        pass
+
+
+class Refusing(Gate):
+    """A mail server that is down."""
+
+    async def send(self, sender: str, recipient: str, message: bytes) -> None:
+        raise ConnectionRefusedError("connection refused")
+
+
+def queue_mails(session, site, settings, count: int) -> None:
+    for n in range(count):
+        content = MailContent(subject=f"mail {n}", text="hello", html="<p>hello</p>")
+        enqueue_mail(
+            session,
+            dedupe_key=f"t:{n}",
+            to_addr=f"c{n}@example.com",
+            to_name=None,
+            content=content,
+            base_url=settings.base_url,
+            site_id=site.id,
+        )
+
+
+def outbox_pass(sessionmaker, settings, transport):
+    return deliver_due_mail(
+        sessionmaker,
+        transport,
+        mail_from=settings.mail_from,
+        max_attempts=settings.mail_max_attempts,
+        backoff_seconds=settings.mail_backoff_seconds,
+    )
+
+
+async def test_a_worker_stopped_mid_batch_records_what_it_sent_and_gives_back_the_rest(
+    session, sessionmaker, site, settings
+):
+    queue_mails(session, site, settings, 10)
+    await session.commit()
+    gate = Gate(allow=3)
+    stopped = asyncio.create_task(outbox_pass(sessionmaker, settings, gate))
+    await gate.holding.wait()
+    stopped.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await stopped
+
+    rows = (await session.scalars(select(OutboxMail).execution_options(populate_existing=True))).all()
+    sent = {m.to_addr for m in rows if m.state == "sent"}
+    assert sent == set(gate.received)
+    assert len(sent) == 3
+    back = [m for m in rows if m.state != "sent"]
+    assert {(m.state, m.attempts, m.claim_token) for m in back} == {("pending", 0, None)}
+
+    rest = Gate(allow=100)
+    assert (await outbox_pass(sessionmaker, settings, rest)).sent == 7
+    assert sorted(gate.received + rest.received) == sorted(f"c{n}@example.com" for n in range(10))
+
+
+async def test_a_server_outage_backs_off_the_whole_batch_and_ends_the_pass(session, sessionmaker, site, settings):
+    queue_mails(session, site, settings, 10)
+    await session.commit()
+    run = await outbox_pass(sessionmaker, settings, Refusing(allow=0))
+    assert (run.sent, run.retried) == (0, 10)
+    rows = (await session.scalars(select(OutboxMail))).all()
+    assert {(m.state, m.attempts) for m in rows} == {("pending", 1)}
+    assert all(m.next_attempt_at > utcnow() and "refused" in m.last_error for m in rows)

@@ -163,3 +163,24 @@ async def test_mail_still_goes_out_while_housekeeping_fails(session, sessionmake
             await task
     assert await session.scalar(select(OutboxMail.state)) == "sent"
     assert "worker housekeeping failed" in caplog.text
+
+
+async def test_two_workers_checking_fifty_clocks_at_once_record_each_breach_once_and_alert_once(
+    session, workers, site, make_report
+):
+    await add_staff(session, "agent@shop.example", "agent", [site])
+    start = utcnow() - timedelta(minutes=16)  # every first follow-up is due within 5 minutes
+    reports = [await make_report(site, at=start, email=f"c{n}@example.com") for n in range(50)]
+    now = utcnow()
+
+    warned = await asyncio.gather(*(w.check_clocks(now) for w in workers))
+    assert sum(run.warned for run in warned) == len(reports)
+    breached = await asyncio.gather(*(w.check_clocks(now + timedelta(minutes=10)) for w in workers))
+    assert sum(run.breached for run in breached) == len(reports)
+
+    events = Counter((await session.scalars(select(ReportEvent.report_id).where(ReportEvent.kind == "breach"))).all())
+    assert events == Counter(r.id for r in reports)
+    alerts = Counter(
+        (await session.scalars(select(OutboxMail.report_id).where(OutboxMail.dedupe_key.like("warn:%")))).all()
+    )
+    assert alerts == Counter(r.id for r in reports)

@@ -1,0 +1,105 @@
+"""Group commit: many requests' writes in one transaction, each request answered once it has committed.
+
+One writer task per process takes every pending item as soon as the previous group has committed
+(so groups grow with the load and an idle server commits each item at once), applies them in one
+transaction and resolves each item's future only after the commit: an answer means durable. When
+the transaction fails, every item in that group gets `GroupFailed` (nothing of it was stored) and
+the writer goes on with the next group.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Generic, TypeVar
+
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+Apply = Callable[[AsyncSession, Sequence[T]], Awaitable[Sequence[R]]]
+
+
+class GroupFailed(Exception):
+    """The transaction of this item's group failed: nothing of it was stored; the request may be retried."""
+
+
+class GroupCommit(Generic[T, R]):
+    """Batches items through `apply(session, items) -> results` (one result per item, in order), then commits."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], apply: Apply[T, R], *, max_group: int = 200):
+        self.sessionmaker = sessionmaker
+        self.apply = apply
+        self.max_group = max_group
+        self._pending: list[tuple[T, asyncio.Future[R]]] = []
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def submit(self, item: T) -> R:
+        """Write `item` in the next group; returns its result once the group committed, or raises GroupFailed."""
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run(), name="group-commit")
+        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        self._pending.append((item, future))
+        self._wake.set()
+        return await future
+
+    async def stop(self) -> None:
+        """Finish the group in flight and stop; items still waiting fail."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        for _, future in self._pending:
+            if not future.done():
+                future.set_exception(GroupFailed("the server is stopping"))
+        self._pending.clear()
+
+    async def _run(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._pending:
+                group, self._pending = self._pending[: self.max_group], self._pending[self.max_group :]
+                await self._commit(group)
+
+    async def _write(self, items: list[T]) -> Sequence[R]:
+        for attempt in (1, 2):
+            async with self.sessionmaker() as session:
+                try:
+                    results = await self.apply(session, items)
+                except DBAPIError as exc:
+                    # A pooled connection the server dropped fails its first statement: nothing was
+                    # written, so the group runs once more on a fresh connection.
+                    if attempt == 2 or not exc.connection_invalidated:
+                        raise
+                    continue
+                await session.commit()
+                return results
+        raise AssertionError("unreachable")
+
+    async def _commit(self, group: list[tuple[T, asyncio.Future[R]]]) -> None:
+        try:
+            results = await self._write([item for item, _ in group])
+        except asyncio.CancelledError:
+            for _, future in group:
+                if not future.done():
+                    future.set_exception(GroupFailed("the server is stopping"))
+            raise
+        except Exception as exc:  # any failure fails this group only; the writer goes on
+            log.warning("group of %s writes rolled back: %r", len(group), exc)
+            for _, future in group:
+                if not future.done():
+                    failed = GroupFailed(f"the group's transaction failed: {type(exc).__name__}")
+                    failed.__cause__ = exc
+                    future.set_exception(failed)
+            return
+        for (_, future), result in zip(group, results, strict=True):
+            if not future.done():  # a request that gave up (its client left) no longer waits
+                future.set_result(result)
