@@ -81,17 +81,7 @@ async def test_smtp_outage_delays_the_mail_without_losing_or_duplicating_it(
 
 
 async def test_two_workers_never_send_the_same_mail(session, sessionmaker, site, smtp, smtp_settings):
-    for n in range(12):
-        content = MailContent(subject=f"mail {n}", text="hello", html="<p>hello</p>")
-        enqueue_mail(
-            session,
-            dedupe_key=f"t:{n}",
-            to_addr=f"c{n}@example.com",
-            to_name=None,
-            content=content,
-            base_url=smtp_settings.base_url,
-            site_id=site.id,
-        )
+    queue_mails(session, site, smtp_settings, 12)
     await session.commit()
     # Small batches so the two workers interleave their claims.
     first, second = await asyncio.gather(
