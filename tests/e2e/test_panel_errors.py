@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from playwright.sync_api import Page, Route, expect
+from playwright.sync_api import FrameLocator, Page, Route, expect
 
 from tests.e2e.test_widget import LAUNCHER, panel
 
@@ -26,14 +26,20 @@ def answer_posts_with(page: Page, status: int, detail: str, headers: dict[str, s
     page.route("**/w/*", handle)
 
 
+def send_from_panel(page: Page, host_page: str, text: str) -> FrameLocator:
+    """Open the widget on the shop's page and send a report, as a customer does; the panel it left open."""
+    page.goto(host_page)
+    page.get_by_role("button", name=LAUNCHER).click()
+    frame = panel(page)
+    frame.get_by_label("What happened?").fill(text)
+    frame.get_by_role("button", name="Send").click()
+    return frame
+
+
 def test_database_away_keeps_the_text_and_says_to_try_again(portal, page: Page):
     site = portal.new_site()
     answer_posts_with(page, 503, "database away", {"Retry-After": "30"})
-    page.goto(portal.host_page(site))
-    page.get_by_role("button", name=LAUNCHER).click()
-    frame = panel(page)
-    frame.get_by_label("What happened?").fill("The coupon vanished at checkout")
-    frame.get_by_role("button", name="Send").click()
+    frame = send_from_panel(page, portal.host_page(site), "The coupon vanished at checkout")
     expect(frame.locator("form").get_by_role("status")).to_have_text(
         "We could not save this just now. Your text is still here; please try again in a minute."
     )
@@ -42,11 +48,7 @@ def test_database_away_keeps_the_text_and_says_to_try_again(portal, page: Page):
 
 def test_a_gesture_choice_that_fails_on_our_side_says_so_in_the_panel(portal, page: Page):
     site = portal.new_site()
-    page.goto(portal.host_page(site))
-    page.get_by_role("button", name=LAUNCHER).click()
-    frame = panel(page)
-    frame.get_by_label("What happened?").fill("The parcel came two days late.")
-    frame.get_by_role("button", name="Send").click()
+    frame = send_from_panel(page, portal.host_page(site), "The parcel came two days late.")
     gesture = frame.locator("#gesture")
     expect(gesture.get_by_role("radio", name="No thanks, just fix it")).to_be_visible()
 
@@ -71,11 +73,7 @@ def test_a_gesture_choice_that_fails_on_our_side_says_so_in_the_panel(portal, pa
 def test_unreadable_input_shows_why_and_keeps_the_form(portal, page: Page):
     site = portal.new_site()
     answer_posts_with(page, 400, "What was sent contains a character we can't store (a NUL byte).")
-    page.goto(portal.host_page(site))
-    page.get_by_role("button", name=LAUNCHER).click()
-    frame = panel(page)
-    frame.get_by_label("What happened?").fill("Odd characters")
-    frame.get_by_role("button", name="Send").click()
+    frame = send_from_panel(page, portal.host_page(site), "Odd characters")
     expect(frame.locator("form").get_by_role("status")).to_have_text(
         "What was sent contains a character we can't store (a NUL byte)."
     )
