@@ -8,12 +8,9 @@ from playwright.sync_api import Page, expect
 
 from portal.apologies import apology_texts
 from portal.domain.identity import sign_customer
+from tests.e2e.test_widget import panel
 
 pytestmark = pytest.mark.slow
-
-
-def panel(page: Page):
-    return page.frame_locator("iframe[title='Tell us what went wrong']")
 
 
 def test_customer_picks_a_gesture_in_the_widget_and_the_confirmation_is_mailed(portal, page: Page, console_errors):
