@@ -82,6 +82,12 @@ class Site(Base):
     translations: Mapped[dict[str, dict[str, str]]] = mapped_column(JSON, default=dict)
     # Reports accepted per minute from everyone together; past it intake answers 429 and admins hear of the flood.
     max_reports_per_minute: Mapped[int] = mapped_column(Integer, default=120, server_default="120")
+    # "Did we make it right?": one reminder this many days after the wrap-up asked (0: none), and
+    # scores up to `poor_rating_max` reopen the report.
+    rating_reminder_days: Mapped[int] = mapped_column(SmallInteger, default=3, server_default="3")
+    poor_rating_max: Mapped[int] = mapped_column(SmallInteger, default=2, server_default="2")
+    # A customer with no activity on the host for this many days has gone silent (the churn check).
+    silent_after_days: Mapped[int] = mapped_column(Integer, default=60, server_default="60")
     # Bumped by every change to the site, its gestures or its templates (portal/changes.py): each
     # process's intake cache compares it to tell that its copy is stale.
     version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -225,6 +231,9 @@ class Report(Base):
     first_response_breached: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     recovery_breached: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     client_hash: Mapped[str] = mapped_column(String(64))
+    # When the wrap-up asked "Did we make it right?", and when the one reminder went (each at most once).
+    rating_asked_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    rating_reminded_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
     created_at: Mapped[datetime] = _now_default()
 
     site: Mapped[Site] = relationship(lazy="joined", innerjoin=True)
@@ -536,6 +545,55 @@ class ReportRollup(Base):
     dim: Mapped[str] = mapped_column(String(8), primary_key=True)
     value: Mapped[str] = mapped_column(String(300), primary_key=True)
     n: Mapped[int] = mapped_column(Integer)
+
+
+class Rating(Base):
+    """A customer's answer to "Did we make it right?" on one report: theirs to change for 7 days, then final."""
+
+    __tablename__ = "rating"
+    __table_args__ = (Index("ix_rating_site_created", "site_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), unique=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    score: Mapped[int] = mapped_column(SmallInteger)  # 1 (not at all) to 5 (completely)
+    surprised: Mapped[str | None] = mapped_column(String(8))  # yes, little, no; None: not answered
+    comment: Mapped[str | None] = mapped_column(Text)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = _now_default()  # the first answer: the 7 days to change it run from here
+    updated_at: Mapped[datetime] = _now_default()
+
+    agent: Mapped[Staff | None] = relationship(lazy="joined")
+
+
+class CustomerEvent(Base):
+    """What a customer did on the host afterwards (an order, a visit, a renewal, a cancellation), as the host told us."""
+
+    __tablename__ = "customer_event"
+    __table_args__ = (
+        UniqueConstraint("site_id", "event_id", name="uq_customer_event_site_event"),
+        Index("ix_customer_event_site_customer_at", "site_id", "customer_key", "at"),
+        Index("ix_customer_event_site_at", "site_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    event_id: Mapped[str] = mapped_column(String(100))  # the host's id: sending it again changes nothing
+    customer_key: Mapped[str] = mapped_column(String(400))  # "id:<customer_id>", as on verified reports
+    type: Mapped[str] = mapped_column(String(12))  # order, visit, renewal, cancellation
+    at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    created_at: Mapped[datetime] = _now_default()
+
+
+class InsightRollup(Base):
+    """A site's heavy figures (loyalty after recovery, the churn check), computed by the worker for pages to read."""
+
+    __tablename__ = "insight_rollup"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    computed_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
 
 
 class RollupState(Base):
