@@ -25,6 +25,7 @@ import asyncio
 import gzip
 import json
 import os
+import random
 import re
 import socket
 import statistics
@@ -190,12 +191,16 @@ def http_request(method: str, path: str, body: bytes = b"") -> bytes:
     return (head + "\r\n").encode() + body
 
 
-async def _connection(port: int, request: bytes, stop_at: float, latencies: list[float], errors: list[int]) -> None:
+async def _connection(
+    port: int, requests: Sequence[bytes], stop_at: float, latencies: list[float], errors: list[int]
+) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    turn = random.randrange(len(requests))
     try:
         while time.perf_counter() < stop_at:
             started = time.perf_counter()
-            writer.write(request)
+            turn += 1
+            writer.write(requests[turn % len(requests)])
             head = await reader.readuntil(b"\r\n\r\n")
             status = int(head[9:12])
             length = next(
@@ -210,17 +215,17 @@ async def _connection(port: int, request: bytes, stop_at: float, latencies: list
 
 
 async def load(
-    port: int, request: bytes, seconds: float, connections: int, pids: Sequence[int] = ()
+    port: int, requests: Sequence[bytes], seconds: float, connections: int, pids: Sequence[int] = ()
 ) -> dict[str, float]:
     """Drive the server for `seconds` after a short warm-up; returns rate, latency percentiles and, given
     the server's `pids`, its CPU time per request over the measured part."""
-    await asyncio.gather(*[_connection(port, request, time.perf_counter() + 0.5, [], []) for _ in range(connections)])
+    await asyncio.gather(*[_connection(port, requests, time.perf_counter() + 0.5, [], []) for _ in range(connections)])
     latencies: list[float] = []
     errors: list[int] = []
     cpu_before = sum(cpu_seconds(pid) for pid in pids)
     started = time.perf_counter()
     await asyncio.gather(
-        *[_connection(port, request, started + seconds, latencies, errors) for _ in range(connections)]
+        *[_connection(port, requests, started + seconds, latencies, errors) for _ in range(connections)]
     )
     elapsed = time.perf_counter() - started
     cpu = sum(cpu_seconds(pid) for pid in pids) - cpu_before
@@ -237,29 +242,34 @@ async def load(
 
 
 async def measure(
-    kind: str, request: bytes, seconds: float, connections: int, database_url: str | None = None
+    kind: str, requests: Sequence[bytes], seconds: float, connections: int, database_url: str | None = None
 ) -> dict[str, float]:
     process, port = start(kind, database_url)
     try:
         # Several processes (`portal run --workers N`) would add their children's pids here.
-        return await load(port, request, seconds, connections, pids=[process.pid])
+        return await load(port, requests, seconds, connections, pids=[process.pid])
     finally:
         process.terminate()
         process.wait(10)
 
 
-def report_request(site_key: str) -> bytes:
-    body = {
-        "site_key": site_key,
-        "category": "delivery",
-        "description": "The parcel came two days late and nobody told me.",
-        "email": "bench@example.com",
-        "name": "Bench Customer",
-        "page_url": "https://bench.example/orders/1",
-        "busy": 70,
-        "tz_offset_min": 60,
-    }
-    return http_request("POST", "/api/v1/reports", json.dumps(body).encode())
+def report_requests(site_key: str, customers: int = 5000) -> list[bytes]:
+    """An incident: many customers report the same failure, each once or twice, some without an email."""
+    bodies = []
+    for n in range(customers):
+        body = {
+            "site_key": site_key,
+            "category": "delivery",
+            "description": "The parcel came two days late and nobody told me.",
+            "name": "Bench Customer",
+            "page_url": f"https://bench.example/orders/{n}",
+            "busy": 70,
+            "tz_offset_min": 60,
+        }
+        if n % 5:
+            body["email"] = f"customer-{n}@example.com"
+        bodies.append(http_request("POST", "/api/v1/reports", json.dumps(body).encode()))
+    return bodies
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -268,7 +278,7 @@ async def main(args: argparse.Namespace) -> None:
     print(f"load: {args.connections} keep-alive connections, {args.seconds:.0f} s per target, {os.cpu_count()} CPUs\n")
 
     seconds, connections = args.seconds, args.connections
-    hello = await measure("hello", http_request("GET", "/"), seconds, connections)
+    hello = await measure("hello", [http_request("GET", "/")], seconds, connections)
     rows: list[tuple[str, dict[str, float], dict[str, float] | None]] = [("hello-world (baseline)", hello, None)]
     databases: list[tuple[str, str]] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -277,11 +287,11 @@ async def main(args: argparse.Namespace) -> None:
             databases.append(("PostgreSQL", await fresh_postgres()))
         for name, url in databases:
             key = await prepare_database(url)
-            core = await measure("core", report_request(key), seconds, connections, url)
+            core = await measure("core", report_requests(key), seconds, connections, url)
             rows.append((f"core insert, {name}", core, None))
             # One process; `portal run --workers N` adds an "intake, N processes" row beside it.
             rows.append(
-                (f"intake, {name}", await measure("intake", report_request(key), seconds, connections, url), core)
+                (f"intake, {name}", await measure("intake", report_requests(key), seconds, connections, url), core)
             )
 
     print(f"{'target':<26}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'CPU ms/req':>12}{'vs hello':>10}{'vs core':>9}")

@@ -40,6 +40,7 @@ from portal.routes import (
     errors,
     export,
     gestures,
+    loyalty,
     mail_html,
     profile,
     results,
@@ -122,7 +123,8 @@ def create_app(settings: Settings) -> Litestar:
     writer_engine = (
         make_engine(settings, statement_timeout=settings.db_statement_timeout) if settings.is_postgres else engine
     )
-    writer = intake_writer(make_sessionmaker(writer_engine), mail)
+    sites = SiteCache()
+    writer = intake_writer(make_sessionmaker(writer_engine), mail, sites, settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
@@ -157,6 +159,7 @@ def create_app(settings: Settings) -> Litestar:
             *gestures.handlers,
             *corrective_actions.handlers,
             *trends.handlers,
+            *loyalty.handlers,
             *export.handlers,
             *results.handlers,
             *mail_html.handlers,
@@ -215,7 +218,7 @@ def create_app(settings: Settings) -> Litestar:
     app.state.sessionmaker = sessionmaker
     app.state.worker = worker
     app.state.export_sessionmaker = make_sessionmaker(export_engine) if export_engine else worker.sessionmaker
-    app.state.sites = SiteCache()
+    app.state.sites = sites
     app.state.intake_writer = writer
     app.state.widget = widget.WidgetAsset.load(ROOT / "widget" / "widget.js")
     return app

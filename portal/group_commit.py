@@ -2,9 +2,10 @@
 
 One writer task per process takes every pending item as soon as the previous group has committed
 (so groups grow with the load and an idle server commits each item at once), applies them in one
-transaction and resolves each item's future only after the commit: an answer means durable. When
-the transaction fails, every item in that group gets `GroupFailed` (nothing of it was stored) and
-the writer goes on with the next group.
+transaction and resolves each item's future only after the commit: an answer means durable. An
+item the group turns down (`apply` gives an exception in its place) gets that exception. When the
+transaction fails, every item in that group gets `GroupFailed` (nothing of it was stored) and the
+writer goes on with the next group.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 R = TypeVar("R")
 
-Apply = Callable[[AsyncSession, Sequence[T]], Awaitable[Sequence[R]]]
+# One result per item, in order, or the exception that item's request raises.
+Apply = Callable[[AsyncSession, Sequence[T]], Awaitable[Sequence[R | Exception]]]
 
 
 class GroupFailed(Exception):
@@ -31,7 +33,8 @@ class GroupFailed(Exception):
 
 
 class GroupCommit(Generic[T, R]):
-    """Batches items through `apply(session, items) -> results` (one result per item, in order), then commits."""
+    """Batches items through `apply(session, items) -> results` (one result or exception per item, in order),
+    then commits."""
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], apply: Apply[T, R], *, max_group: int = 200):
         self.sessionmaker = sessionmaker
@@ -69,7 +72,7 @@ class GroupCommit(Generic[T, R]):
                 group, self._pending = self._pending[: self.max_group], self._pending[self.max_group :]
                 await self._commit(group)
 
-    async def _write(self, items: list[T]) -> Sequence[R]:
+    async def _write(self, items: list[T]) -> Sequence[R | Exception]:
         for attempt in (1, 2):
             async with self.sessionmaker() as session:
                 try:
@@ -101,5 +104,9 @@ class GroupCommit(Generic[T, R]):
                     future.set_exception(failed)
             return
         for (_, future), result in zip(group, results, strict=True):
-            if not future.done():  # a request that gave up (its client left) no longer waits
+            if future.done():  # a request that gave up (its client left) no longer waits
+                continue
+            if isinstance(result, Exception):
+                future.set_exception(result)
+            else:
                 future.set_result(result)

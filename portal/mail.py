@@ -30,7 +30,7 @@ from portal.models import (
     Staff,
     Task,
 )
-from portal.outbox import MailContent, enqueue_mail
+from portal.outbox import MailContent, add_mail, enqueue_mails, outbox_row
 from portal.settings import Settings
 from portal.templating import make_environment
 
@@ -65,9 +65,8 @@ class Mail:
             html = self.env.get_template(f"emails/{kind}.html").render(**context)
         return MailContent(subject=" ".join(subject.split()), text=text.lstrip("\n"), html=html)
 
-    def _queue(
+    def _row(
         self,
-        session: AsyncSession,
         kind: str,
         *,
         dedupe_key: str,
@@ -78,9 +77,8 @@ class Mail:
         report_id: int | None = None,
         unsubscribe_url: str | None = None,
         **context: Any,
-    ) -> None:
-        enqueue_mail(
-            session,
+    ) -> dict[str, Any]:
+        return outbox_row(
             dedupe_key=dedupe_key,
             to_addr=to_addr,
             to_name=to_name,
@@ -90,14 +88,19 @@ class Mail:
             report_id=report_id,
             unsubscribe_url=unsubscribe_url,
         )
-        call_after_commit(session, self.queued.set)
 
-    def _to_customer(self, session: AsyncSession, report: Report, kind: str, dedupe_key: str, **context: Any) -> None:
-        """Mail the report's customer about it (nothing when they left no email)."""
+    def _queue(self, session: AsyncSession, kind: str, **mail: Any) -> None:
+        self._add(session, self._row(kind, **mail))
+
+    def _add(self, session: AsyncSession, row: dict[str, Any]) -> None:
+        add_mail(session, row)
+        call_after_commit(session, self.queued.set)  # a worker in this process wakes at once
+
+    def _customer_row(self, report: Report, kind: str, dedupe_key: str, **context: Any) -> dict[str, Any] | None:
+        """The mail to the report's customer about it (None when they left no email)."""
         if not report.customer_email:
-            return
-        self._queue(
-            session,
+            return None
+        return self._row(
             kind,
             dedupe_key=dedupe_key,
             to_addr=report.customer_email,
@@ -111,11 +114,20 @@ class Mail:
             **context,
         )
 
+    def _to_customer(self, session: AsyncSession, report: Report, kind: str, dedupe_key: str, **context: Any) -> None:
+        """Mail the report's customer about it (nothing when they left no email)."""
+        row = self._customer_row(report, kind, dedupe_key, **context)
+        if row is not None:
+            self._add(session, row)
+
     # To customers
 
-    def apology(self, session: AsyncSession, report: Report) -> None:
-        """The apology, right after the report."""
-        self._to_customer(session, report, "apology", f"apology:{report.id}")
+    async def apologies(self, session: AsyncSession, reports: Sequence[Report]) -> None:
+        """The apologies of a group of new reports, right after them, in one statement."""
+        rows = [row for report in reports if (row := self._customer_row(report, "apology", f"apology:{report.id}"))]
+        if rows:
+            await enqueue_mails(session, rows)
+            call_after_commit(session, self.queued.set)
 
     def gesture(self, session: AsyncSession, report: Report, grant: GestureGrant, gesture: Gesture | None) -> None:
         """The customer's choice, or a staff grant, confirmed."""

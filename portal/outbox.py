@@ -24,7 +24,7 @@ from email.utils import format_datetime, parseaddr
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from sqlalchemy import and_, bindparam, exists, or_, select, update
+from sqlalchemy import and_, bindparam, exists, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from portal.models import OutboxMail, utcnow
@@ -75,8 +75,7 @@ def new_message_id(base_url: str) -> str:
     return f"<{secrets.token_hex(16)}@{urlsplit(base_url).hostname or 'localhost'}>"
 
 
-def enqueue_mail(
-    session: AsyncSession,
+def outbox_row(
     *,
     dedupe_key: str,
     to_addr: str,
@@ -86,26 +85,44 @@ def enqueue_mail(
     site_id: int | None = None,
     report_id: int | None = None,
     unsubscribe_url: str | None = None,
-) -> OutboxMail:
-    """Add a mail to the outbox in the caller's transaction; it is sent only if that commits."""
+) -> dict[str, Any]:
+    """The outbox row of one mail, waiting to be sent now."""
+    return {
+        "dedupe_key": dedupe_key,
+        "to_addr": to_addr,
+        "to_name": to_name,
+        "subject": content.subject,
+        "text_body": content.text,
+        "html_body": content.html,
+        "message_id": new_message_id(base_url),
+        "state": "pending",
+        "attempts": 0,
+        "next_attempt_at": utcnow(),
+        "site_id": site_id,
+        "report_id": report_id,
+        "unsubscribe_url": unsubscribe_url,
+    }
+
+
+def enqueue_mail(session: AsyncSession, **mail: Any) -> OutboxMail:
+    """Add a mail (the arguments of `outbox_row`) to the outbox in the caller's transaction; it is sent
+    only if that commits."""
+    return add_mail(session, outbox_row(**mail))
+
+
+def add_mail(session: AsyncSession, row: dict[str, Any]) -> OutboxMail:
+    """Add an `outbox_row` to the outbox in the caller's transaction."""
     notify_on_commit(session, OUTBOX)  # a worker in another process wakes when this commits
-    mail = OutboxMail(
-        dedupe_key=dedupe_key,
-        to_addr=to_addr,
-        to_name=to_name,
-        subject=content.subject,
-        text_body=content.text,
-        html_body=content.html,
-        message_id=new_message_id(base_url),
-        state="pending",
-        attempts=0,
-        next_attempt_at=utcnow(),
-        site_id=site_id,
-        report_id=report_id,
-        unsubscribe_url=unsubscribe_url,
-    )
+    mail = OutboxMail(**row)
     session.add(mail)
     return mail
+
+
+async def enqueue_mails(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Add many mails (`outbox_row`s) to the outbox in one statement, in the caller's transaction."""
+    if rows:
+        notify_on_commit(session, OUTBOX)
+        await session.execute(insert(OutboxMail), rows)
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")

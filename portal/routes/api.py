@@ -86,6 +86,7 @@ async def create_report(
     try:
         receipt = await receive_report(
             db_session,
+            sites=request.app.state.sites,
             snapshot=snapshot,
             raw=raw,
             origin=request.headers.get("origin"),

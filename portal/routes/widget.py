@@ -194,6 +194,7 @@ async def panel_submit(
     try:
         receipt = await receive_report(
             db_session,
+            sites=request.app.state.sites,
             snapshot=snapshot,
             raw=data,
             origin=request.headers.get("origin"),

@@ -23,17 +23,17 @@ FLOOD_QUIET = timedelta(minutes=2)
 FLOOD_LONGEST = timedelta(minutes=30)
 
 
-async def record_refusal(session: AsyncSession, site: Site, now: datetime) -> None:
-    """Count one refused report in the site's flood (a new flood when the last one was reported); in the
+async def record_refusal(session: AsyncSession, site: Site, now: datetime, refused: int = 1) -> None:
+    """Count refused reports in the site's flood (a new flood when the last one was reported); in the
     caller's transaction, in one statement, so concurrent refusals are all counted."""
     reported = SiteFlood.notified.is_(True)
     await session.execute(
         insert_or_update(session, SiteFlood)
-        .values(site_id=site.id, started_at=now, last_refused_at=now, refused=1, notified=False)
+        .values(site_id=site.id, started_at=now, last_refused_at=now, refused=refused, notified=False)
         .on_conflict_do_update(
             index_elements=[SiteFlood.site_id],
             set_={
-                "refused": case((reported, 1), else_=SiteFlood.refused + 1),
+                "refused": case((reported, refused), else_=SiteFlood.refused + refused),
                 "started_at": case((reported, now), else_=SiteFlood.started_at),
                 "last_refused_at": now,
                 "notified": False,

@@ -3,14 +3,30 @@
 from __future__ import annotations
 
 import functools
+import json
 import random
 import secrets
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, ScalarSelect, Select, Table, func, insert, literal, select
+from sqlalchemy import (
+    ColumnElement,
+    FromClause,
+    ScalarSelect,
+    Select,
+    String,
+    Table,
+    bindparam,
+    func,
+    insert,
+    literal,
+    select,
+)
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from portal.apologies import apology_texts
@@ -20,6 +36,7 @@ from portal.domain.clocks import due_times
 from portal.domain.gestures import effective_tier
 from portal.domain.identity import client_hash, verified_identity
 from portal.domain.intake import (
+    Invalid,
     ReportDraft,
     customer_local_time,
     is_honeypot_filled,
@@ -90,19 +107,16 @@ class Receipt:
 
 @dataclass(frozen=True)
 class Counts:
-    """What intake needs to know before storing a report, read in one statement."""
+    """What intake needs to know about a site's reports before storing a group, read in one statement."""
 
     site_last_hour: int
-    earlier_from_customer: int  # within the site's repeat window
-    staff_set_tier: int | None
+    earlier: Mapping[str, int]  # per customer key: their reports within the site's repeat window
+    staff_set_tier: Mapping[str, int | None]  # per customer key: the tier staff set, if any
 
 
 async def _admit(session: AsyncSession, site: Site, client: str, settings: Settings, now: datetime) -> None:
-    """Count the report against its address's limit and the site's ceiling, or raise RateLimited / SiteFlooded.
-
-    The counts are committed at once, before the report is written, so the lock on the site's counter
-    row lasts one statement, not the whole intake.
-    """
+    """Count one report against its address's limit and the site's ceiling, or raise RateLimited /
+    SiteFlooded; commits the counts at once, refused or not (the decoy path: the writer counts a group)."""
     address = await limits.hit(
         session,
         limits.counter_key("report", str(site.id), client),
@@ -128,37 +142,99 @@ async def _admit(session: AsyncSession, site: Site, client: str, settings: Setti
     await session.commit()
 
 
-def _count_upto(cap: int, *where: ColumnElement[bool]) -> ScalarSelect[int]:
+def _numbered(keys: Mapping[int, str], counted: Mapping[str, tuple[int, int]]) -> dict[int, tuple[int, int]]:
+    """Each report's own hit number on its key (the group's hits on a key end at the counted total, in
+    order) and the key's retry-after."""
+    group = Counter(keys.values())
+    seen: Counter[str] = Counter()
+    numbered = {}
+    for number, key in keys.items():
+        seen[key] += 1
+        total, retry_after = counted[key]
+        numbered[number] = (total - group[key] + seen[key], retry_after)
+    return numbered
+
+
+async def _admit_group(
+    session: AsyncSession, reports: Mapping[int, PendingReport], settings: Settings
+) -> dict[int, RateLimited]:
+    """Count a group of reports against their addresses' limits and their sites' ceilings, in the caller's
+    transaction, in two statements however large the group: each report gets the answer it would have
+    got alone, in order. Returns the refused ones; hits the ceiling refused are given back."""
+    if not reports:
+        return {}
+    now = utcnow()
+    refused: dict[int, RateLimited] = {}
+    address = {n: limits.counter_key("report", str(p.site.id), p.request.client) for n, p in reports.items()}
+    counted = await limits.hit_many(session, Counter(address.values()), window=RATE_WINDOW, now=now)
+    for number, (hit, retry_after) in _numbered(address, counted).items():
+        if hit > settings.reports_per_minute:
+            refused[number] = RateLimited(retry_after)
+    ceiling = {n: limits.counter_key("site", str(p.site.id)) for n, p in reports.items() if n not in refused}
+    if not ceiling:
+        return refused
+    counted = await limits.hit_many(session, Counter(ceiling.values()), window=RATE_WINDOW, now=now)
+    flooded: Counter[int] = Counter()
+    for number, (hit, retry_after) in _numbered(ceiling, counted).items():
+        if hit > reports[number].site.max_reports_per_minute:
+            refused[number] = SiteFlooded(retry_after)
+            flooded[number] = 1
+    if flooded:
+        await limits.refund_many(
+            session, Counter([address[n] for n in flooded] + [ceiling[n] for n in flooded]), now=now
+        )
+        sites = Counter(reports[n].site.id for n in flooded)
+        for site_id, count in sorted(sites.items()):
+            site = next(p.site for p in reports.values() if p.site.id == site_id)
+            await floods.record_refusal(session, site, now, refused=count)
+    return refused
+
+
+def _count_upto(cap: int, *where: ColumnElement[bool], outer: FromClause | None = None) -> ScalarSelect[int]:
     """How many reports match, counting no further than `cap`: the index scan stops there however many match."""
-    matching = select(literal(1)).select_from(Report).where(*where).limit(cap).subquery()
-    return select(func.count()).select_from(matching).scalar_subquery()
+    matching = select(literal(1)).select_from(Report).where(*where).limit(cap)
+    if outer is not None:
+        matching = matching.correlate(outer)
+    return select(func.count()).select_from(matching.subquery()).scalar_subquery()
 
 
-def counts_statement(site: Site, key: str | None, now: datetime) -> Select[Any]:
-    """The one statement intake reads before storing; bounded, so it costs the same at an idle site and
-    in the middle of an incident."""
+def counts_statement(site: Site, keys: Sequence[str], now: datetime, dialect: str) -> Select[Any]:
+    """The one statement intake reads about a site before storing a group: the site's reports in the last
+    hour, and per customer key their earlier reports in the repeat window and the tier staff set. Bounded,
+    so it costs the same at an idle site and in the middle of an incident; the keys go in as one JSON
+    parameter, so the statement has one shape, compiled once, whatever the size of the group."""
+    site_hour = _count_upto(SITE_HOUR_CAP, Report.site_id == site.id, Report.created_at >= now - timedelta(hours=1))
+    if not keys:
+        return select(site_hour)
+    as_json = bindparam("keys", json.dumps(list(keys)), type_=String)
+    if dialect == "postgresql":
+        elements = func.json_array_elements_text(sql_cast(as_json, postgresql.JSON))
+    else:
+        elements = func.json_each(as_json)
+    customer = elements.table_valued("value").alias("customer")
+    earlier = _count_upto(
+        REPEAT_CAP,
+        Report.site_id == site.id,
+        Report.customer_key == customer.c.value,
+        Report.created_at >= now - timedelta(days=site.repeat_window_days),
+        outer=customer,
+    )
     tier = (
         select(CustomerProfile.tier)
-        .where(CustomerProfile.site_id == site.id, CustomerProfile.customer_key == key)
+        .where(CustomerProfile.site_id == site.id, CustomerProfile.customer_key == customer.c.value)
         .scalar_subquery()
     )
-    return select(
-        _count_upto(SITE_HOUR_CAP, Report.site_id == site.id, Report.created_at >= now - timedelta(hours=1)),
-        _count_upto(
-            REPEAT_CAP,
-            Report.site_id == site.id,
-            Report.customer_key == key,
-            Report.created_at >= now - timedelta(days=site.repeat_window_days),
-        ),
-        tier,
-    )
+    return select(site_hour, customer.c.value, earlier, tier)
 
 
-async def _counts(session: AsyncSession, site: Site, key: str | None, now: datetime) -> Counts:
-    """Reports to the site in the last hour (up to SITE_HOUR_CAP) and, for a known customer, their earlier
+async def _counts(session: AsyncSession, site: Site, keys: Sequence[str], now: datetime) -> Counts:
+    """Reports to the site in the last hour (up to SITE_HOUR_CAP) and, per customer key, their earlier
     reports in the repeat window (up to REPEAT_CAP) and the tier staff set."""
-    row = (await session.execute(counts_statement(site, key, now))).one()
-    return Counts(row[0], row[1] if key else 0, row[2] if key else None)
+    statement = counts_statement(site, keys, now, session.get_bind().dialect.name)
+    rows = (await session.execute(statement)).all()
+    if not keys:
+        return Counts(rows[0][0], {}, {})
+    return Counts(rows[0][0], {row[1]: row[2] for row in rows}, {row[1]: row[3] for row in rows})
 
 
 async def submit_report(
@@ -172,58 +248,84 @@ async def submit_report(
     mail: Mail,
     lang: str = "en",
     now: datetime | None = None,
-    snapshot: SiteSnapshot | None = None,
-    writer: IntakeWriter | None = None,
-) -> Receipt:
-    """Store the report with its context and queue the apology mail; commits before returning (and the
-    flood counts before that, refused or not).
-
-    With a `writer` (the app's), the report is written in the writer's next group and this returns once
-    that group committed; without one, in the caller's session, as a group of one.
-    """
-    now = now or utcnow()
-    snapshot = snapshot or await load_snapshot(session, site)
-    client = client_hash(settings.secret_key, client_address)
-    await _admit(session, site, client, settings, now)
-    verified, signed_tier = verified_identity(site.secret, draft.customer_id, draft.customer_sig, draft.customer_tier)
-    pending = PendingReport(
-        snapshot=snapshot,
-        draft=draft,
-        client=client,
+) -> StoredReport:
+    """Store a checked report dated `now` (a test or an import can date it in the past) as a group of one,
+    in the caller's session; commits. Raises RateLimited or SiteFlooded."""
+    snapshot = await load_snapshot(session, site)
+    request = IntakeRequest(
+        raw=None,
+        origin=None,
+        client=client_hash(settings.secret_key, client_address),
         user_agent=user_agent,
         lang=lang,
-        now=now,
-        verified=verified,
-        signed_tier=signed_tier,
-        key=customer_key(draft.customer_id if verified else None, draft.email),
+        now=now or utcnow(),
     )
-    if writer is not None:
-        stored = await writer.submit(pending)
-    else:
-        (stored,) = await store_reports(session, [pending], mail=mail)
-        await session.commit()
-    return Receipt(
-        ref=stored.ref,
-        status_url=mail.status_url(stored.status_token),
-        apology=stored.apology,
-        offers=stored.offers,
-        status_token=stored.status_token,
+    (outcome,) = await store_reports(
+        session, [_pending(snapshot, request, draft)], mail=mail, sites=SiteCache(), settings=settings
     )
+    await session.commit()
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
+@dataclass(frozen=True)
+class IntakeRequest:
+    """What one request brings to intake, before anything about its site is checked."""
+
+    raw: Mapping[str, Any] | None  # None: a draft the caller checked (a test or an import, not a request)
+    origin: str | None
+    client: str  # the sender's address, hashed with the secret key
+    user_agent: str | None
+    lang: str
+    now: datetime
 
 
 @dataclass(frozen=True)
 class PendingReport:
-    """A validated, admitted report on its way to the database."""
+    """A report checked against its site's snapshot, on its way to the database."""
 
     snapshot: SiteSnapshot
+    request: IntakeRequest
     draft: ReportDraft
-    client: str
-    user_agent: str | None
-    lang: str
-    now: datetime
     verified: bool
     signed_tier: str | None
     key: str | None
+
+    @property
+    def site(self) -> Site:
+        return self.snapshot.site
+
+
+def prepare(snapshot: SiteSnapshot, request: IntakeRequest, settings: Settings) -> PendingReport:
+    """Check a request against its site as the snapshot has it: the page's origin, the fields, the identity.
+    Raises OriginRefused or Invalid."""
+    site, raw = snapshot.site, request.raw or {}
+    if not origin_allowed(request.origin, site.allowed_origins, settings.base_url):
+        raise OriginRefused(request.origin or "")
+    draft = validate_report(raw, snapshot.category_slugs, smtp_utf8=settings.smtp_utf8)
+    return _pending(snapshot, request, draft)
+
+
+def recheck(pending: PendingReport, snapshot: SiteSnapshot, settings: Settings) -> PendingReport:
+    """The report checked again against a fresher copy of its site."""
+    if pending.request.raw is None:
+        return _pending(snapshot, pending.request, pending.draft)
+    return prepare(snapshot, pending.request, settings)
+
+
+def _pending(snapshot: SiteSnapshot, request: IntakeRequest, draft: ReportDraft) -> PendingReport:
+    verified, signed_tier = verified_identity(
+        snapshot.site.secret, draft.customer_id, draft.customer_sig, draft.customer_tier
+    )
+    return PendingReport(
+        snapshot=snapshot,
+        request=request,
+        draft=draft,
+        verified=verified,
+        signed_tier=signed_tier,
+        key=customer_key(draft.customer_id if verified else None, draft.email),
+    )
 
 
 @dataclass(frozen=True)
@@ -239,45 +341,83 @@ class StoredReport:
 IntakeWriter = GroupCommit[PendingReport, StoredReport]
 
 
-def intake_writer(sessionmaker: async_sessionmaker[AsyncSession], mail: Mail) -> IntakeWriter:
-    """The process's one writer of reports: each group of reports, their apology mails and follow-ups in one commit."""
-    return GroupCommit(sessionmaker, functools.partial(store_reports, mail=mail))
+def intake_writer(
+    sessionmaker: async_sessionmaker[AsyncSession], mail: Mail, sites: SiteCache, settings: Settings
+) -> IntakeWriter:
+    """The process's one writer of reports: each group's flood counts in one commit, then its reports,
+    apology mails and follow-ups in the next."""
+    return GroupCommit(sessionmaker, functools.partial(store_reports, mail=mail, sites=sites, settings=settings))
 
 
-async def store_reports(session: AsyncSession, reports: Sequence[PendingReport], *, mail: Mail) -> list[StoredReport]:
-    """Write admitted reports with their apology mails (and a lead's follow-up for an at-risk customer) in
-    the caller's transaction, in order: each report counts the ones before it, in the group as in the database."""
+async def store_reports(
+    session: AsyncSession, reports: Sequence[PendingReport], *, mail: Mail, sites: SiteCache, settings: Settings
+) -> list[StoredReport | Exception]:
+    """Store a group of reports: each is checked again against its site as committed now (a request may have
+    used a copy an admin changed since), counted against the flood limits (committed at once, so the counter
+    rows stay locked for one statement, not the whole group), then written with its apology mail (and a
+    lead's follow-up for an at-risk customer) in the caller's transaction. Returns, per report, what was
+    stored or why it was not."""
+    outcomes: list[StoredReport | Exception | None] = [None] * len(reports)
+    current = await sites.refreshed(session, [p.snapshot for p in reports])
+    admitted: dict[int, PendingReport] = {}
+    for number, pending in enumerate(reports):
+        snapshot = current.get(pending.site.id)
+        try:
+            if snapshot is None:
+                raise UnknownSite()
+            admitted[number] = pending if snapshot is pending.snapshot else recheck(pending, snapshot, settings)
+        except (UnknownSite, OriginRefused, Invalid) as exc:
+            outcomes[number] = exc
+    for number, refusal in (await _admit_group(session, admitted, settings)).items():
+        outcomes[number] = refusal
+        del admitted[number]
+    await session.commit()
+    for number, stored in zip(admitted, await _store(session, list(admitted.values()), mail=mail), strict=True):
+        outcomes[number] = stored
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+async def _store(session: AsyncSession, reports: Sequence[PendingReport], *, mail: Mail) -> list[StoredReport]:
+    """Write admitted reports with their apology mails in the caller's transaction, in order: each report
+    counts the ones before it, in the group as in the database."""
+    if not reports:
+        return []
+    now = utcnow()
+    counts: dict[int, Counts] = {}
+    usage: dict[int, dict[int, tuple[int, int, int | None]]] = {}  # per site: caps and pools, read once a group
+    for pending in reports:
+        site = pending.site
+        if site.id not in counts:
+            keys = sorted({p.key for p in reports if p.key and p.site.id == site.id})
+            counts[site.id] = await _counts(session, site, keys, now)
+            usage[site.id] = await gesture_catalog.usage(session, pending.snapshot.gestures, now)
     rows: list[dict[str, Any]] = []
     stored: list[StoredReport] = []
-    usage: dict[int, dict[int, tuple[int, int, int | None]]] = {}  # per site: caps and pools, read once a group
-    for number, pending in enumerate(reports):
-        site, draft, now, key = pending.snapshot.site, pending.draft, pending.now, pending.key
-        counts = await _counts(session, site, key, now)
-        earlier = reports[:number]
+    earlier_in_group: Counter[tuple[int, str | None]] = Counter()
+    for pending in reports:
+        site, draft, key, site_counts = pending.site, pending.draft, pending.key, counts[pending.site.id]
         # The group's earlier reports are not inserted yet: count them here.
-        site_last_hour = counts.site_last_hour + sum(p.snapshot.site.id == site.id for p in earlier)
-        from_customer = counts.earlier_from_customer + sum(
-            p.snapshot.site.id == site.id and p.key == key for p in earlier if key
-        )
-        level = repeat_level(from_customer) if key else RepeatLevel.FIRST
-        tier = effective_tier(counts.staff_set_tier, pending.signed_tier)
-        if site.id not in usage:
-            usage[site.id] = await gesture_catalog.usage(session, pending.snapshot.gestures, now)
+        site_last_hour = site_counts.site_last_hour + sum(n for (s, _), n in earlier_in_group.items() if s == site.id)
+        level = repeat_level(site_counts.earlier[key] + earlier_in_group[site.id, key]) if key else RepeatLevel.FIRST
+        tier = effective_tier(site_counts.staff_set_tier.get(key) if key else None, pending.signed_tier)
+        earlier_in_group[site.id, key] += 1
         offers = gesture_catalog.offers_among(pending.snapshot.gestures, usage[site.id], draft.category, tier, level)
-        apology = _apology_for(
-            site, draft, pending.lang, level, pending.snapshot.published_for(draft.category, pending.lang)
-        )
+        lang = pending.request.lang
+        apology = _apology_for(site, draft, lang, level, pending.snapshot.published_for(draft.category, lang))
         rows.append(_report_row(pending, level, tier, offers, apology, min(site_last_hour, SITE_HOUR_CAP)))
         stored.append(StoredReport(rows[-1]["ref"], rows[-1]["status_token"], apology, offers))
     table = cast(Table, Report.__table__)
     ids = (await session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)).scalars()
+    written = []
     for pending, row, report_id in zip(reports, rows, ids, strict=True):
         # A transient copy for the mail templates; the row itself was written above.
         report = Report(id=report_id, **row)
-        report.site = pending.snapshot.site
-        if row["repeat_level"] >= RepeatLevel.AT_RISK:
-            await tasks.follow_up_for(session, report.site, report, pending.now, mail=mail)
-        mail.apology(session, report)
+        report.site = pending.site
+        written.append(report)
+    await mail.apologies(session, written)
+    for report in written:
+        if report.repeat_level >= RepeatLevel.AT_RISK:
+            await tasks.follow_up_for(session, report.site, report, report.created_at, mail=mail)
     return stored
 
 
@@ -289,7 +429,8 @@ def _report_row(
     apology: Apology,
     site_last_hour: int,
 ) -> dict[str, Any]:
-    site, draft, now, verified = pending.snapshot.site, pending.draft, pending.now, pending.verified
+    site, draft, request, verified = pending.site, pending.draft, pending.request, pending.verified
+    now = request.now
     local = customer_local_time(now, draft.tz_offset_min)
     first_due, recovery_due = due_times(now, site.first_response_minutes, site.recovery_hours)
     return {
@@ -317,9 +458,9 @@ def _report_row(
         "page_url": draft.page_url,
         "page_path": page_path(draft.page_url)[:300] or None,
         "referrer": draft.referrer,
-        "user_agent": (pending.user_agent or "")[:1000] or None,
+        "user_agent": (request.user_agent or "")[:1000] or None,
         "viewport": draft.viewport,
-        "lang": pending.lang,
+        "lang": request.lang,
         "location": draft.location,
         "busy": draft.busy,
         "tz_offset_min": draft.tz_offset_min,
@@ -327,7 +468,7 @@ def _report_row(
         "local_weekday": local.weekday if local else None,
         "local_hour": local.hour if local else None,
         "site_reports_last_hour": site_last_hour,
-        "client_hash": pending.client,
+        "client_hash": request.client,
         "created_at": now,
     }
 
@@ -374,7 +515,7 @@ async def _decoy_receipt(
     *,
     snapshot: SiteSnapshot,
     draft: ReportDraft,
-    client_address: str,
+    client: str,
     settings: Settings,
     mail: Mail,
     lang: str,
@@ -382,7 +523,7 @@ async def _decoy_receipt(
     """What a bot that filled the honeypot gets: a receipt shaped like a real one (the same limits, gestures
     offered, a status link that answers) while nothing is stored and no mail is sent."""
     now, site = utcnow(), snapshot.site
-    await _admit(session, site, client_hash(settings.secret_key, client_address), settings, now)
+    await _admit(session, site, client, settings, now)
     _, signed_tier = verified_identity(site.secret, draft.customer_id, draft.customer_sig, draft.customer_tier)
     offers = gesture_catalog.offers_among(
         snapshot.gestures,
@@ -461,6 +602,7 @@ async def decoy_report(session: AsyncSession, settings: Settings, token: str) ->
 async def receive_report(
     session: AsyncSession,
     *,
+    sites: SiteCache,
     snapshot: SiteSnapshot | None,
     raw: Mapping[str, Any],
     origin: str | None,
@@ -468,11 +610,11 @@ async def receive_report(
     user_agent: str | None,
     settings: Settings,
     mail: Mail,
-    writer: IntakeWriter | None = None,
+    writer: IntakeWriter,
     lang: str = "en",
 ) -> Receipt:
     """The whole intake, shared by the JSON API and the panel form, for the site the key named (None: no site;
-    see `intake_site`).
+    see `intake_site`): checked here against this process's copy of the site, stored by the writer.
 
     Raises UnknownSite, OriginRefused, Invalid, RateLimited, SiteFlooded, or GroupFailed when the
     transaction that was to store it failed. A filled honeypot gets a receipt that looks real but nothing
@@ -480,34 +622,47 @@ async def receive_report(
     """
     if snapshot is None:
         raise UnknownSite()
-    site = snapshot.site
-    if not origin_allowed(origin, site.allowed_origins, settings.base_url):
-        raise OriginRefused(origin or "")
-    draft = validate_report(raw, snapshot.category_slugs, smtp_utf8=settings.smtp_utf8)
+    request = IntakeRequest(
+        raw=raw,
+        origin=origin,
+        client=client_hash(settings.secret_key, client_address),
+        user_agent=user_agent,
+        lang=lang,
+        now=utcnow(),
+    )
+    try:
+        pending = prepare(snapshot, request, settings)
+    except (OriginRefused, Invalid):
+        # The copy may be behind an admin's change (a new origin, a new category): ask before refusing.
+        fresh = await sites.current(session, snapshot.site.key)
+        if fresh is None:
+            raise UnknownSite() from None
+        if fresh is snapshot:
+            raise
+        pending = prepare(fresh, request, settings)
     if is_honeypot_filled(raw):
         return await _decoy_receipt(
             session,
-            snapshot=snapshot,
-            draft=draft,
-            client_address=client_address,
+            snapshot=pending.snapshot,
+            draft=pending.draft,
+            client=request.client,
             settings=settings,
             mail=mail,
             lang=lang,
         )
-    return await submit_report(
-        session,
-        site=site,
-        draft=draft,
-        client_address=client_address,
-        user_agent=user_agent,
-        settings=settings,
-        mail=mail,
-        lang=lang,
-        snapshot=snapshot,
-        writer=writer,
+    # Hand back the connection a cold cache read took: the writer may need it (SQLite has one) to commit.
+    await session.rollback()
+    stored = await writer.submit(pending)
+    return Receipt(
+        ref=stored.ref,
+        status_url=mail.status_url(stored.status_token),
+        apology=stored.apology,
+        offers=stored.offers,
+        status_token=stored.status_token,
     )
 
 
 async def intake_site(session: AsyncSession, sites: SiteCache, key: str) -> SiteSnapshot | None:
-    """The site a report names, as committed now, from this process's cache (None: no site has this key)."""
-    return await sites.current(session, key)
+    """The site a report names, from this process's cache without a query when it holds it (the writer
+    checks it is current), else as committed now (None: no site has this key)."""
+    return await sites.lookup(session, key)

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -56,38 +57,57 @@ async def hit(session: AsyncSession, key: str, *, limit: int, window: timedelta,
     Refused hits are counted too (they cannot change the answer, which only depends on whether the
     count is over the limit); the row stays locked on PostgreSQL until the caller commits.
     """
+    hits, retry_after = (await hit_many(session, {key: 1}, window=window, now=now))[key]
+    return Hit(key, hits, limit, retry_after)
+
+
+async def hit_many(
+    session: AsyncSession, counts: Mapping[str, int], *, window: timedelta, now: datetime
+) -> dict[str, tuple[int, int]]:
+    """Count `counts[key]` hits on each key in one statement, in the caller's transaction; per key, the count
+    in its window after these hits and the seconds until that window ends.
+
+    A group of requests counts together: the group's hits on a key are numbers count - n + 1 ... count, and
+    exactly those within the limit are allowed, as if each request had hit alone. The rows are written in
+    key order, the order every writer locks them in, so two groups never deadlock.
+    """
     ends = literal(now + window, RateCounter.window_ends_at.type)
     over = RateCounter.window_ends_at <= now
-    upsert = (
-        insert_or_update(session, RateCounter)
-        .values(key=key, hits=1, window_ends_at=now + window)
-        .on_conflict_do_update(
-            index_elements=[RateCounter.key],
-            set_={
-                "hits": case((over, 1), else_=RateCounter.hits + 1),
-                "window_ends_at": case((over, ends), else_=RateCounter.window_ends_at),
-            },
-        )
-        .returning(RateCounter.hits, RateCounter.window_ends_at)
-    )
-    hits, ends_at = (await session.execute(upsert)).one()
-    # A concurrent request that read the clock a moment later may have started the window.
-    wait = min(ends_at - now, window)
-    return Hit(key, hits, limit, max(1, math.ceil(wait.total_seconds())))
+    upsert = insert_or_update(session, RateCounter)
+    counting = upsert.on_conflict_do_update(
+        index_elements=[RateCounter.key],
+        set_={
+            "hits": case((over, upsert.excluded.hits), else_=RateCounter.hits + upsert.excluded.hits),
+            "window_ends_at": case((over, ends), else_=RateCounter.window_ends_at),
+        },
+    ).returning(RateCounter.key, RateCounter.hits, RateCounter.window_ends_at)
+    # Many rows as parameters, not as a VALUES list in the statement: one shape, compiled once.
+    rows = [{"key": key, "hits": n, "window_ends_at": now + window} for key, n in sorted(counts.items())]
+    counted: dict[str, tuple[int, int]] = {}
+    for key, hits, ends_at in await session.execute(counting, rows):
+        # A concurrent request that read the clock a moment later may have started the window.
+        wait = min(ends_at - now, window)
+        counted[key] = (hits, max(1, math.ceil(wait.total_seconds())))
+    return counted
 
 
 async def refund(session: AsyncSession, hits: Sequence[Hit], *, now: datetime) -> None:
     """Give back hits that turned out not to count (a correct password, a report another limit refused),
-    in the caller's transaction.
+    in the caller's transaction."""
+    await refund_many(session, Counter(counted.key for counted in hits), now=now)
 
-    One row at a time, in the order they were hit: the order every request locks them in, so two
-    requests can never each hold a row the other waits for.
+
+async def refund_many(session: AsyncSession, counts: Mapping[str, int], *, now: datetime) -> None:
+    """Give back `counts[key]` hits on each key, in the caller's transaction.
+
+    One row at a time, in key order, as hit_many locks them: two writers never each hold a row the other
+    waits for.
     """
-    for counted in hits:
+    for key, n in sorted(counts.items()):
         await session.execute(
             update(RateCounter)
-            .where(RateCounter.key == counted.key, RateCounter.window_ends_at > now, RateCounter.hits > 0)
-            .values(hits=RateCounter.hits - 1)
+            .where(RateCounter.key == key, RateCounter.window_ends_at > now, RateCounter.hits > 0)
+            .values(hits=case((RateCounter.hits > n, RateCounter.hits - n), else_=0))
         )
 
 

@@ -1,14 +1,16 @@
 """What intake reads about a site on every report, kept per process and checked against the site's version.
 
 A snapshot holds the site row, its active gestures and its published templates, read together once.
-Intake checks the snapshot's version in a statement it runs anyway (portal/services/intake.py), so a
-change committed in any process (portal/changes.py bumps the version) is seen by the very next
-report: caching costs no staleness. What runs out (gesture caps, code pools) is never cached.
+A request takes the snapshot it finds here without a query; the intake writer then reads the versions
+of its group's sites in the transaction that stores them and redoes a report against a fresh copy
+when its site changed (portal/services/intake.py). So a change committed in any process
+(portal/changes.py bumps the version) is seen by the very next report: caching costs no staleness.
+What runs out (gesture caps, code pools) is never cached.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -40,6 +42,28 @@ class SiteCache:
 
     def __init__(self) -> None:
         self._by_key: dict[str, SiteSnapshot] = {}
+
+    async def lookup(self, session: AsyncSession, key: str) -> SiteSnapshot | None:
+        """The snapshot this process holds for the key, without a query when it has one (its version is
+        checked where the report is stored); else the site as committed now (None: no such site)."""
+        return self._by_key.get(key) or await self.current(session, key)
+
+    async def refreshed(self, session: AsyncSession, snapshots: Iterable[SiteSnapshot]) -> dict[int, SiteSnapshot]:
+        """These sites as committed now, by id: one read of their versions, a reload of those that moved on
+        (a deleted site is left out)."""
+        by_id = {snapshot.site.id: snapshot for snapshot in snapshots}
+        current: dict[int, SiteSnapshot] = {}
+        for site_id, version in await session.execute(select(Site.id, Site.version).where(Site.id.in_(by_id))):
+            snapshot = by_id[site_id]
+            if snapshot.version != version:
+                cached = self._by_key.get(snapshot.site.key)
+                fresh = cached if cached is not None and cached.version == version else None
+                fresh = fresh or await self.reload(session, snapshot.site.key)
+                if fresh is None:
+                    continue
+                snapshot = fresh
+            current[site_id] = snapshot
+        return current
 
     async def current(self, session: AsyncSession, key: str) -> SiteSnapshot | None:
         """The snapshot of the site with this key as committed now (None: no such site): one indexed read of
