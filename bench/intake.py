@@ -1,12 +1,12 @@
 """Intake throughput and latency against a bare Litestar hello-world, measured in the same run.
 
-    python bench/intake.py [--seconds 5] [--connections 32] [--skip-postgres]
+    python bench/intake.py [--seconds 5] [--connections 32] [--skip-postgres] [--processes 2]
 
 Each server runs alone in its own process (uvicorn, one worker, no access log) while a
 keep-alive load generator in this process drives it; the generator is a few lines of asyncio
 so that it, not the server, is never the bottleneck the way a full HTTP client would be.
 Prints, per target (hello-world; a bare Core INSERT + COMMIT endpoint and intake, on SQLite and
-PostgreSQL): requests per second, p50/p99 latency, the server's CPU time per request, and the
+PostgreSQL, and intake on PostgreSQL from `portal run --workers N`): requests per second, p50/p99 latency, the server's CPU time per request, and the
 ratios to hello-world and to the Core insert on the same database; and the widget's gzipped size.
 """
 
@@ -102,12 +102,26 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def start(kind: str, database_url: str | None = None) -> tuple[subprocess.Popen, int]:
+def start(kind: str, database_url: str | None = None, processes: int = 1) -> tuple[subprocess.Popen, int]:
+    """Start a server; with `processes` > 1, intake as `portal run --workers N` serves it (no mail worker)."""
     port = free_port()
-    args = [sys.executable, __file__, "--serve", kind, "--port", str(port)]
-    if database_url:
-        args += ["--database-url", database_url]
-    process = subprocess.Popen(args)
+    env = None
+    if processes > 1:
+        args = [sys.executable, "-m", "portal", "run", "--workers", str(processes), "--port", str(port)]
+        args += ["--no-access-log"]
+        env = {
+            **os.environ,
+            "PORTAL_DATABASE_URL": database_url or "",
+            "PORTAL_SECRET_KEY": SECRET,
+            "PORTAL_REPORTS_PER_MINUTE": str(10**9),
+            "PORTAL_BASE_URL": f"http://127.0.0.1:{port}",
+            "PORTAL_LOG_LEVEL": "warning",
+        }
+    else:
+        args = [sys.executable, __file__, "--serve", kind, "--port", str(port)]
+        if database_url:
+            args += ["--database-url", database_url]
+    process = subprocess.Popen(args, env=env, cwd=ROOT)
     deadline = time.monotonic() + 120  # importing the portal takes seconds, more on a busy machine
     while time.monotonic() < deadline:
         try:
@@ -242,15 +256,28 @@ async def load(
 
 
 async def measure(
-    kind: str, requests: Sequence[bytes], seconds: float, connections: int, database_url: str | None = None
+    kind: str,
+    requests: Sequence[bytes],
+    seconds: float,
+    connections: int,
+    database_url: str | None = None,
+    processes: int = 1,
 ) -> dict[str, float]:
-    process, port = start(kind, database_url)
+    process, port = start(kind, database_url, processes)
     try:
-        # Several processes (`portal run --workers N`) would add their children's pids here.
-        return await load(port, requests, seconds, connections, pids=[process.pid])
+        await load(port, requests, 1, connections)  # every process up and warm before measuring
+        return await load(port, requests, seconds, connections, pids=[process.pid, *children(process.pid)])
     finally:
         process.terminate()
         process.wait(10)
+
+
+def children(pid: int) -> list[int]:
+    """The processes `pid` started (uvicorn's workers), from Linux /proc."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(child) for child in (task / "children").read_text().split()]
+    return found
 
 
 def report_requests(site_key: str, customers: int = 5000) -> list[bytes]:
@@ -289,10 +316,12 @@ async def main(args: argparse.Namespace) -> None:
             key = await prepare_database(url)
             core = await measure("core", report_requests(key), seconds, connections, url)
             rows.append((f"core insert, {name}", core, None))
-            # One process; `portal run --workers N` adds an "intake, N processes" row beside it.
             rows.append(
                 (f"intake, {name}", await measure("intake", report_requests(key), seconds, connections, url), core)
             )
+            if name == "PostgreSQL":  # SQLite has one writer whatever the processes
+                several = await measure("intake", report_requests(key), seconds, connections, url, args.processes)
+                rows.append((f"intake, {name}, {args.processes} proc", several, core))
 
     print(f"{'target':<26}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'CPU ms/req':>12}{'vs hello':>10}{'vs core':>9}")
     for name, result, core in rows:
@@ -301,9 +330,11 @@ async def main(args: argparse.Namespace) -> None:
             f"{name:<26}{result['rps']:>9.0f}{result['p50_ms']:>9.1f}{result['p99_ms']:>9.1f}"
             f"{result['cpu_ms']:>12.2f}{result['rps'] / hello['rps']:>10.0%}{versus_core}"
         )
-    print(
-        "\ntargets: intake >= 25% of hello-world on each database, p99 < 50 ms at 32 connections, < 1 ms CPU a report"
-    )
+    single = {name: result for name, result, _ in rows}
+    if "intake, PostgreSQL" in single:
+        scaled = single[f"intake, PostgreSQL, {args.processes} proc"]["rps"] / single["intake, PostgreSQL"]["rps"]
+        print(f"\n{args.processes} processes / 1 process on PostgreSQL: {scaled:.2f}x (target >= 1.7x for 2)")
+    print("targets: intake >= 25% of hello-world on each database, p99 < 50 ms at 32 connections, < 1 ms CPU a report")
 
 
 if __name__ == "__main__":
@@ -311,6 +342,7 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--processes", type=int, default=2, help="web processes for the several-process row")
     parser.add_argument("--serve", choices=["hello", "core", "intake"], help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--database-url", help=argparse.SUPPRESS)

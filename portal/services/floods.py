@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, case, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from portal.db import insert_on_conflict
 from portal.mail import Mail
 from portal.models import Site, SiteFlood, utcnow
-from portal.services.limits import insert_or_update
 from portal.services.staff import site_staff
 
 # Over after two quiet minutes: a flood just above the ceiling is refused at least once a minute.
@@ -28,7 +28,7 @@ async def record_refusal(session: AsyncSession, site: Site, now: datetime, refus
     caller's transaction, in one statement, so concurrent refusals are all counted."""
     reported = SiteFlood.notified.is_(True)
     await session.execute(
-        insert_or_update(session, SiteFlood)
+        insert_on_conflict(session, SiteFlood)
         .values(site_id=site.id, started_at=now, last_refused_at=now, refused=refused, notified=False)
         .on_conflict_do_update(
             index_elements=[SiteFlood.site_id],

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, delete, literal, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from portal.models import Base, RateCounter, utcnow
+from portal.db import insert_on_conflict
+from portal.models import RateCounter, utcnow
 
 
 @dataclass(frozen=True)
@@ -36,13 +36,6 @@ class Hit:
     def allowed(self) -> bool:
         """True while the window holds no more than `limit` hits, this one included."""
         return self.hits <= self.limit
-
-
-def insert_or_update(session: AsyncSession, model: type[Base]) -> postgresql.Insert | sqlite.Insert:
-    """An INSERT that takes ON CONFLICT DO UPDATE, in the dialect of the session's database."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(model)
-    return sqlite.insert(model)
 
 
 def counter_key(scope: str, *parts: str) -> str:
@@ -73,7 +66,7 @@ async def hit_many(
     """
     ends = literal(now + window, RateCounter.window_ends_at.type)
     over = RateCounter.window_ends_at <= now
-    upsert = insert_or_update(session, RateCounter)
+    upsert = insert_on_conflict(session, RateCounter.__table__)
     counting = upsert.on_conflict_do_update(
         index_elements=[RateCounter.key],
         set_={

@@ -53,7 +53,8 @@ class SiteCache:
         (a deleted site is left out)."""
         by_id = {snapshot.site.id: snapshot for snapshot in snapshots}
         current: dict[int, SiteSnapshot] = {}
-        for site_id, version in await session.execute(select(Site.id, Site.version).where(Site.id.in_(by_id))):
+        table = Site.__table__.c  # Core: no ORM machinery on the intake writer's path
+        for site_id, version in await session.execute(select(table.id, table.version).where(table.id.in_(by_id))):
             snapshot = by_id[site_id]
             if snapshot.version != version:
                 cached = self._by_key.get(snapshot.site.key)
