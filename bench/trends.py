@@ -1,12 +1,15 @@
 """Trends page and hotspot computation with a million reports on PostgreSQL.
 
-    python bench/trends.py [--reports 1000000] [--requests 10]
+    python bench/trends.py [--reports 1000000] [--events 10000000] [--requests 10]
 
 Fills a fresh database (`mend_bench_trends`) with a year of generated reports across five sites
 (locations, pages, load, local times, repeat levels, a planted Wednesday-afternoon pattern),
 starts the portal in its own process, signs in as an admin, and times the trends page for one
 site's month, one site's year and all sites' year, next to /health measured in the same run.
-It also times the hotspot computation alone, in process, for the largest view.
+It also times the hotspot computation alone, in process, for the largest view. With the reports come
+customer events from the host (orders, visits, renewals, cancellations; three customers in four
+identified by id, and 50,000 more who never reported): the loyalty rollup the worker computes per
+site is timed in process, and the loyalty page that reads it next to the trends pages.
 """
 
 from __future__ import annotations
@@ -41,7 +44,8 @@ INSERT INTO report (ref, status_token, site_id, state, category, description, id
 SELECT 'T' || lpad(i::text, 9, '0'), md5(i::text) || md5((i + 1)::text), 1 + i % 5,
        (ARRAY['new','acknowledged','in_progress','fixed','closed'])[1 + (i / 7) % 5],
        (ARRAY['delivery','website','billing','order','service','other'])[1 + (i / 3) % 6],
-       'Generated report ' || i, false, 'email:customer' || (i % 200000) || '@example.com',
+       'Generated report ' || i, false,
+       CASE WHEN i % 200000 % 4 = 0 THEN 'email:customer' || (i % 200000) || '@example.com' ELSE 'id:' || (i % 200000) END,
        CASE WHEN i % 97 = 0 THEN 4 WHEN i % 31 = 0 THEN 3 WHEN i % 11 = 0 THEN 2 ELSE 1 END, 0,
        'Sorry.', 'Sam Rivera', (i * 7) % 30, '',
        t, extract(isodow FROM t)::int - 1, extract(hour FROM t)::int, (i * 37) % 101,
@@ -67,7 +71,20 @@ WHERE w + interval '16 hours' < now()
 """
 
 
-async def prepare(reports: int) -> None:
+# Events for customers 0–249,999 (the first 200,000 are the reports' customers, each at one site), spread
+# over 400 days; one customer in nine has been silent for the last 90 days.
+EVENTS = """
+INSERT INTO customer_event (site_id, event_id, customer_key, type, at, created_at)
+SELECT 1 + c % 5, 'ev' || i, 'id:' || c,
+       CASE WHEN i % 53 = 0 THEN 'cancellation' WHEN i % 7 = 0 THEN 'renewal' WHEN i % 3 = 0 THEN 'order' ELSE 'visit' END,
+       now() - ((i::bigint * 7919) % (400 * 86400) || ' seconds')::interval
+             - CASE WHEN c % 9 = 0 THEN interval '90 days' ELSE interval '0 days' END,
+       now()
+FROM generate_series(1, $1) AS i, LATERAL (SELECT i % 250000 AS c) AS customer
+"""
+
+
+async def prepare(reports: int, events: int) -> None:
     import asyncpg
 
     from portal.db import in_session
@@ -88,10 +105,36 @@ async def prepare(reports: int) -> None:
     await conn.execute(PLANT)
     await conn.execute("ANALYZE report")
     print(f"generated {reports:,} reports in {time.perf_counter() - started:.0f} s")
+    started = time.perf_counter()
+    await conn.execute(EVENTS, events)
+    await conn.execute("ANALYZE customer_event")
+    print(f"generated {events:,} customer events in {time.perf_counter() - started:.0f} s")
     await conn.close()
     started = time.perf_counter()
     days = await catch_up(settings)
     print(f"rolled up {days} days in {time.perf_counter() - started:.0f} s (what the worker does a month per pass)")
+    await loyalty_rollups(settings)
+
+
+async def loyalty_rollups(settings) -> None:  # type: ignore[no-untyped-def]
+    """The worker's loyalty pass, site by site (each site's figures in one transaction), timed."""
+    from sqlalchemy import select
+
+    from portal.db import make_engine, make_sessionmaker
+    from portal.models import Site
+    from portal.services import loyalty
+
+    engine = make_engine(settings)
+    async with make_sessionmaker(engine)() as session:
+        seconds = []
+        for site in (await session.scalars(select(Site).order_by(Site.id))).all():
+            started = time.perf_counter()
+            await loyalty.recompute(session, site)
+            seconds.append(time.perf_counter() - started)
+            stored = (await loyalty.rollups(session, site.id))["loyalty"].data["matching"]
+            print(f"loyalty rollup, {site.name}: {seconds[-1]:.1f} s ({stored['matched']:,} customers matched)")
+    await engine.dispose()
+    print(f"loyalty rollups, all sites: {sum(seconds):.1f} s (the worker does this every 10 minutes)")
 
 
 async def catch_up(settings) -> int:  # type: ignore[no-untyped-def]
@@ -149,7 +192,7 @@ def exported(client: httpx.Client, pid: int, path: str) -> tuple[int, float, flo
 
 
 def main(args: argparse.Namespace) -> None:
-    asyncio.run(prepare(args.reports))
+    asyncio.run(prepare(args.reports, args.events))
     server, port = start("intake", DATABASE_URL)
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", follow_redirects=True, timeout=60) as client:
@@ -160,6 +203,7 @@ def main(args: argparse.Namespace) -> None:
                 ("trends, one site, 30 days", "/staff/trends?site=1"),
                 ("trends, one site, a year", f"/staff/trends?site=1&from={a_year_ago}"),
                 ("trends, all sites, a year", f"/staff/trends?from={a_year_ago}"),
+                ("loyalty, one site", "/staff/loyalty?site=1"),
             ]
             results = [(name, *timed(client, path, args.requests)) for name, path in pages]
             export = exported(client, server.pid, f"/staff/export/reports.csv?from={a_year_ago}")
@@ -172,7 +216,7 @@ def main(args: argparse.Namespace) -> None:
     print(f"\n{'measure':<30}{'median ms':>11}{'p95 ms':>9}{'vs health':>11}")
     for name, median, p95 in results:
         print(f"{name:<30}{median:>11.1f}{p95:>9.1f}{median / baseline:>10.1f}x")
-    print("\ntarget: < 1 s for the trends page and for the hotspot computation")
+    print("\ntarget: < 1 s for the trends and loyalty pages and for the hotspot computation")
     rows, seconds, before, after = export
     print(
         f"export of {rows:,} reports as CSV: {seconds:.1f} s ({rows / seconds:,.0f} rows/s); "
@@ -183,5 +227,6 @@ def main(args: argparse.Namespace) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--reports", type=int, default=1_000_000)
+    parser.add_argument("--events", type=int, default=10_000_000, help="customer events (fewer for a quick run)")
     parser.add_argument("--requests", type=int, default=10)
     main(parser.parse_args())

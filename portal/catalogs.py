@@ -37,6 +37,11 @@ CUSTOMER_SOURCES = (
     "templates/partials/gesture_choice.html",
     "templates/partials/known_issue.html",
     "templates/partials/timeline.html",
+    "templates/pages/rating.html",
+    "templates/partials/rating_answer.html",
+    "templates/partials/rating_form.html",
+    "templates/partials/rating_words.html",
+    "templates/emails/rating_reminder.*",
     "templates/emails/greeting.txt",
     "templates/emails/apology.*",
     "templates/emails/gesture.*",
@@ -47,6 +52,7 @@ CUSTOMER_SOURCES = (
     "portal/domain/default_gestures.py",
     "portal/domain/intake.py",
     "portal/domain/progress.py",
+    "portal/domain/ratings.py",
     "portal/domain/sites.py",
     "portal/gesture_texts.py",
     "portal/routes/api.py",
@@ -56,6 +62,7 @@ CUSTOMER_SOURCES = (
     "portal/services/gesture_grants.py",
     "portal/services/intake.py",
     "portal/services/known_issues.py",
+    "portal/services/ratings.py",
     "portal/services/sites.py",
 )
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|%[sd]")

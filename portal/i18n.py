@@ -23,6 +23,7 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime, format_time
+from babel.numbers import format_decimal
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import LazyProxy, NullTranslations, Translations
@@ -210,6 +211,11 @@ def format_day(moment: date | None, tz_offset_min: int | None = None, form: str 
         return ""
     day = customer_time(moment, tz_offset_min) if isinstance(moment, datetime) else moment
     return format_date(day, form, locale=_current.get())
+
+
+def format_number(value: int) -> str:
+    """A count as the current language writes it (12,345 · 12 345 · 12.345)."""
+    return format_decimal(value, locale=_current.get())
 
 
 def format_month(day: date) -> str:

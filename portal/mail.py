@@ -26,6 +26,7 @@ from portal.models import (
     MeToo,
     MonthlyResult,
     Report,
+    ReportEvent,
     Site,
     Staff,
     Task,
@@ -57,6 +58,10 @@ class Mail:
     def status_url(self, token: str) -> str:
         """The customer's private status page."""
         return self.url(f"/s/{token}")
+
+    def rating_url(self, token: str) -> str:
+        """The page where the customer tells us whether we made it right."""
+        return self.url(f"/s/{token}/rating")
 
     def render(self, kind: str, locale: str = DEFAULT_LANGUAGE, **context: Any) -> MailContent:
         """Subject, text and HTML of one kind of mail, in `locale`."""
@@ -138,8 +143,25 @@ class Mail:
         self._to_customer(session, report, "update", f"update:{event_id}", update=text, staff=staff)
 
     def wrapup(self, session: AsyncSession, report: Report, staff: Staff) -> None:
-        """Fixed for the customer: sent once per report, however it got there."""
-        self._to_customer(session, report, "wrapup", f"wrapup:{report.id}", staff=staff)
+        """Fixed for the customer, asking whether we made it right: sent once per report, however it got there."""
+        self._to_customer(
+            session,
+            report,
+            "wrapup",
+            f"wrapup:{report.id}",
+            staff=staff,
+            rating_url=self.rating_url(report.status_token),
+        )
+
+    def rating_reminder(self, session: AsyncSession, report: Report) -> None:
+        """The one reminder to a customer who has not told us whether we made it right."""
+        self._to_customer(
+            session,
+            report,
+            "rating_reminder",
+            f"rating_reminder:{report.id}",
+            rating_url=self.rating_url(report.status_token),
+        )
 
     def closure(
         self,
@@ -205,6 +227,27 @@ class Mail:
             report=report,
             site=report.site,
             staff=lead,
+            task=task,
+            url=self.url(f"/staff/reports/{report.id}"),
+        )
+
+    def poor_rating(
+        self, session: AsyncSession, report: Report, *, staff: Staff, event: ReportEvent, task: Task
+    ) -> None:
+        """A customer said we did not make it right: the report is open again, with a personal reply due."""
+        self._queue(
+            session,
+            "poor_rating",
+            dedupe_key=f"poor_rating:{event.id}:{staff.id}",
+            to_addr=staff.email,
+            to_name=staff.name,
+            locale=staff.language or DEFAULT_LANGUAGE,
+            site_id=report.site_id,
+            report_id=report.id,
+            report=report,
+            site=report.site,
+            staff=staff,
+            event=event,
             task=task,
             url=self.url(f"/staff/reports/{report.id}"),
         )

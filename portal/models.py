@@ -179,6 +179,8 @@ class Report(Base):
         Index("ix_report_site_client_created", "site_id", "client_hash", "created_at"),
         Index("ix_report_created_id", "created_at", "id"),
         Index("ix_report_site_customer_created", "site_id", "customer_key", "created_at"),
+        Index("ix_report_site_rating_asked", "site_id", "rating_asked_at"),
+        Index("ix_report_rating_asked", "rating_asked_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -313,6 +315,9 @@ class ReportEvent(Base):
     from_state: Mapped[str | None] = mapped_column(String(20))
     to_state: Mapped[str | None] = mapped_column(String(20))
     override_reason: Mapped[str | None] = mapped_column(Text)  # why a flagged update was sent anyway
+    # A rating entry: the answer as given then (the Rating row keeps only the latest).
+    score: Mapped[int | None] = mapped_column(SmallInteger)
+    surprised: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = _now_default()
 
     staff: Mapped[Staff | None] = relationship(lazy="joined")
@@ -560,6 +565,10 @@ class Rating(Base):
     surprised: Mapped[str | None] = mapped_column(String(8))  # yes, little, no; None: not answered
     comment: Mapped[str | None] = mapped_column(Text)
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"), index=True)
+    # How the report's clocks went before the customer answered: a poor answer reopens the report and
+    # restarts them, and the figures must still compare the first recovery.
+    first_response_breached: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    recovery_breached: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = _now_default()  # the first answer: the 7 days to change it run from here
     updated_at: Mapped[datetime] = _now_default()
 
@@ -573,7 +582,8 @@ class CustomerEvent(Base):
     __table_args__ = (
         UniqueConstraint("site_id", "event_id", name="uq_customer_event_site_event"),
         Index("ix_customer_event_site_customer_at", "site_id", "customer_key", "at"),
-        Index("ix_customer_event_site_at", "site_id", "at"),
+        # Covers the loyalty baseline's scans of a site's activity by time.
+        Index("ix_customer_event_site_at", "site_id", "at", "customer_key", "type"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)

@@ -34,6 +34,7 @@ def make_environment() -> Environment:
     env.globals["confirmation"] = gesture_texts.confirmation
     env.filters["moment"] = i18n.format_moment
     env.filters["day"] = i18n.format_day
+    env.filters["number"] = i18n.format_number
     env.filters["month"] = i18n.format_month
     env.filters["clock"] = i18n.format_clock
     env.globals["htmx_file"] = HTMX_FILE

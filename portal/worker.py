@@ -19,8 +19,9 @@ from portal.mail import Mail
 from portal.mailer import SmtpMailer
 from portal.models import utcnow
 from portal.outbox import BATCH, DeliveryRun, deliver_due_mail, has_due_mail
-from portal.services import corrective_actions, floods, limits, monthly, rollups
+from portal.services import corrective_actions, floods, limits, loyalty, monthly, rollups
 from portal.services.clocks import ClockRun, check_clocks
+from portal.services.ratings import send_reminders
 from portal.settings import Settings
 from portal.wakeups import OUTBOX, listen
 
@@ -63,7 +64,7 @@ class Worker:
 
     async def housekeeping(self) -> None:
         """Everything but the mail: clocks, rollups, monthly results, verification of corrective actions,
-        flood notices and spent rate-limit counters."""
+        flood notices, rating reminders, loyalty figures (each site's every 10 minutes) and spent rate-limit counters."""
         clocks = await self.check_clocks()
         if clocks.warned or clocks.breached:
             log.info("clocks: %s alerts, %s breaches", clocks.warned, clocks.breached)
@@ -75,6 +76,10 @@ class Worker:
             log.info("corrective actions: %s reopened by recurring reports", reopened)
         if flooded := await floods.notify_floods(self.sessionmaker, mail=self.mail):
             log.warning("floods: %s sites' admins told how many reports their ceiling refused", flooded)
+        if reminded := await send_reminders(self.sessionmaker, mail=self.mail, now=utcnow()):
+            log.info("ratings: %s customers reminded to tell us whether we made it right", reminded)
+        if recomputed := await loyalty.refresh_due(self.sessionmaker):
+            log.info("loyalty: %s sites' figures recomputed", recomputed)
         await limits.prune(self.sessionmaker)
 
     def _listening(self, listening: bool) -> None:

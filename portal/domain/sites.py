@@ -81,6 +81,10 @@ class SiteSettings:
     max_reports_per_minute: int
     languages: list[str]
     default_language: str
+    # "Did we make it right?" and the churn check; None: the form did not send it, the site keeps its value.
+    rating_reminder_days: int | None = None
+    poor_rating_max: int | None = None
+    silent_after_days: int | None = None
 
 
 def _slug(label: str) -> str:
@@ -140,6 +144,15 @@ def validate_site_settings(form: Mapping[str, Any]) -> SiteSettings:
         value = str(form.get(field, "")).strip()
         if not value.isdigit() or not low <= int(value) <= high:
             errors[field] = _(message)
+    optional = {
+        "rating_reminder_days": (0, 30, N_("The reminder is a number of days from 0 (none) to 30.")),
+        "poor_rating_max": (1, 4, N_("The poor-answer threshold is a score from 1 to 4.")),
+        "silent_after_days": (7, 365, N_("Silence is a number of days from 7 to 365.")),
+    }
+    for field, (low, high, message) in optional.items():
+        value = str(form.get(field, "")).strip()
+        if field in form and not (value.isdigit() and low <= int(value) <= high):
+            errors[field] = _(message)
     raw_languages = form.get("languages") or []
     picked = [raw_languages] if isinstance(raw_languages, str) else list(raw_languages)
     default_language = str(form.get("default_language") or DEFAULT_LANGUAGE)
@@ -162,6 +175,7 @@ def validate_site_settings(form: Mapping[str, Any]) -> SiteSettings:
         max_reports_per_minute=int(form["max_reports_per_minute"]),
         languages=languages,
         default_language=default_language,
+        **{field: int(form[field]) for field in optional if field in form},
     )
 
 

@@ -65,6 +65,9 @@ def _form_of(site: Site | None) -> dict[str, Any]:
             "max_reports_per_minute": "120",
             "languages": ["en"],
             "default_language": "en",
+            "rating_reminder_days": "3",
+            "poor_rating_max": "2",
+            "silent_after_days": "60",
         }
     return {
         "name": site.name,
@@ -80,6 +83,9 @@ def _form_of(site: Site | None) -> dict[str, Any]:
         "max_reports_per_minute": str(site.max_reports_per_minute),
         "languages": site.languages,
         "default_language": site.default_language,
+        "rating_reminder_days": str(site.rating_reminder_days),
+        "poor_rating_max": str(site.poor_rating_max),
+        "silent_after_days": str(site.silent_after_days),
     }
 
 

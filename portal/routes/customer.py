@@ -14,14 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.domain.identity import read_unsubscribe_token
 from portal.domain.progress import CUSTOMER_STATE_LABELS, progress_steps
+from portal.domain.ratings import CHANGE_WINDOW, RATABLE_STATES, AnswerInvalid, is_final, validate_answer
 from portal.domain.workflow import check_message
 from portal.gesture_texts import confirmation
 from portal.i18n import _, customer_language, set_locale
 from portal.mail import Mail
-from portal.models import Report
+from portal.models import Report, utcnow
 from portal.routes.errors import found, parse_id
 from portal.routes.security import page_headers
-from portal.services import conversation, gesture_catalog, gesture_grants, known_issues
+from portal.services import conversation, gesture_catalog, gesture_grants, known_issues, ratings
 from portal.services.intake import decoy_report
 from portal.services.sites import site_by_id
 from portal.site_texts import category_text
@@ -63,6 +64,21 @@ async def _gesture_context(db_session: AsyncSession, report: Report) -> dict[str
     }
 
 
+async def _rating_context(db_session: AsyncSession, report: Report) -> dict[str, Any]:
+    """The customer's answer to "Did we make it right?" and whether it may still be given or changed."""
+    rating = None if _is_decoy(report) else await ratings.rating_of(db_session, report)
+    return {
+        "rating": rating,
+        "ratable": report.state in RATABLE_STATES and not _is_decoy(report),
+        "final": rating is not None and is_final(rating.created_at, utcnow()),
+        "change_until": rating.created_at + CHANGE_WINDOW if rating else None,
+        "form": {"score": str(rating.score), "surprised": rating.surprised, "comment": rating.comment or ""}
+        if rating
+        else {"score": "", "surprised": None, "comment": ""},
+        "rating_error": None,
+    }
+
+
 async def _render(db_session: AsyncSession, report: Report, *, status_code: int = 200, **extra: Any) -> Template:
     context = {
         "report": report,
@@ -76,6 +92,7 @@ async def _render(db_session: AsyncSession, report: Report, *, status_code: int 
         "reply_error": None,
         **await _gesture_context(db_session, report),
         "closure": await known_issues.closure_for_report(db_session, report),
+        **await _rating_context(db_session, report),
         **extra,
     }
     return Template("pages/status.html", context=context, status_code=status_code, headers=page_headers(private=True))
@@ -146,6 +163,46 @@ async def choose_gesture(
     return await _render(db_session, report, status_code=status_code, **extra)
 
 
+async def _rated_report(request: Request[Any, Any, Any], db_session: AsyncSession, token: str) -> Report:
+    """The report behind a status link, for its rating; a decoy's link has nothing to rate and is as unknown."""
+    report = await _report_or_404(request, db_session, token)
+    return found(
+        None if _is_decoy(report) else report,
+        _("This status link doesn't exist. Check that the whole link was copied."),
+    )
+
+
+async def _rating_page(db_session: AsyncSession, report: Report, *, status_code: int = 200, **extra: Any) -> Template:
+    context = {"report": report, **await _rating_context(db_session, report), **extra}
+    return Template("pages/rating.html", context=context, status_code=status_code, headers=page_headers(private=True))
+
+
+@get("/s/{token:str}/rating", include_in_schema=False)
+async def rating_page(request: Request[Any, Any, Any], token: str, db_session: AsyncSession) -> Template:
+    """Ask "Did we make it right?"; records nothing, since mail link scanners follow links too."""
+    return await _rating_page(db_session, await _rated_report(request, db_session, token))
+
+
+@post("/s/{token:str}/rating", include_in_schema=False)
+async def rate(
+    request: Request[Any, Any, Any],
+    token: str,
+    db_session: AsyncSession,
+    mail: Mail,
+    data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),
+) -> Template | Redirect:
+    """The customer's answer, or their change to it; then their status page shows it."""
+    report = await _rated_report(request, db_session, token)
+    form = {"score": data.get("score", ""), "surprised": data.get("surprised"), "comment": data.get("comment", "")}
+    try:
+        await ratings.rate(db_session, report=report, answer=validate_answer(data), mail=mail)
+    except AnswerInvalid as exc:
+        return await _rating_page(db_session, report, status_code=400, form=form, rating_error=exc)
+    except (ratings.NotYetRatable, ratings.RatingFinal):
+        return await _rating_page(db_session, report, status_code=409)
+    return Redirect(f"/s/{token}#rating", status_code=303)
+
+
 async def _unsubscriber(request: Request[Any, Any, Any], db_session: AsyncSession, token: str) -> tuple[int, str]:
     """The site and address an unsubscribe link names; its page speaks one of the site's languages."""
     site_id, email = found(
@@ -182,4 +239,12 @@ async def unsubscribe(request: Request[Any, Any, Any], token: str, db_session: A
     )
 
 
-handlers: list[ControllerRouterHandler] = [status_page, reply, choose_gesture, unsubscribe_page, unsubscribe]
+handlers: list[ControllerRouterHandler] = [
+    status_page,
+    reply,
+    choose_gesture,
+    rating_page,
+    rate,
+    unsubscribe_page,
+    unsubscribe,
+]

@@ -1,20 +1,21 @@
-"""A staff member's own settings: the portal's language."""
+"""A staff member's own pages: the portal's language, and the praise customers gave them."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, post
+from litestar import Request, get, post
 from litestar.di import Provide
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
-from litestar.response import Redirect
+from litestar.response import Redirect, Template
 from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.models import Staff
 from portal.routes.auth import provide_staff, requires_staff
-from portal.routes.security import same_site_path
+from portal.routes.security import page_headers, same_site_path
+from portal.services.ratings import praise_for
 from portal.services.staff import set_language
 
 
@@ -35,4 +36,11 @@ async def choose_language(
     return Redirect(same_site_path(request, "/staff", under="/staff"), status_code=303)
 
 
-handlers: list[ControllerRouterHandler] = [choose_language]
+@get("/staff/praise", guards=[requires_staff], dependencies={"staff": Provide(provide_staff)}, include_in_schema=False)
+async def praise(db_session: AsyncSession, staff: Staff) -> Template:
+    """Praise you received: good answers with words on reports you recovered."""
+    context = {"staff": staff, "ratings": await praise_for(db_session, staff.id)}
+    return Template("pages/staff_praise.html", context=context, headers=page_headers())
+
+
+handlers: list[ControllerRouterHandler] = [choose_language, praise]

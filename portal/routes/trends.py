@@ -17,7 +17,7 @@ from portal.i18n import gettext as _
 from portal.models import Site, Staff
 from portal.routes.security import page_headers
 from portal.routes.staff_base import StaffPages, chosen_sites
-from portal.services import trends
+from portal.services import satisfaction, trends
 
 HEAT_LEVELS = 5
 
@@ -64,7 +64,8 @@ class TrendsController(StaffPages):
         first: Annotated[str | None, QueryParameter(name="from")] = None,
         last: Annotated[str | None, QueryParameter(name="to")] = None,
     ) -> Template:
-        """Charts with their tables, and hotspot call-outs, for a site (or all yours) and a date range."""
+        """Charts with their tables, hotspot call-outs and what customers said of the recovery, for a site (or all
+        yours) and a date range."""
         chosen = chosen_sites(sites, site)
         period = trends.Period.parse(first, last)
         t = await trends.trends(read_session, chosen, period)
@@ -89,6 +90,7 @@ class TrendsController(StaffPages):
             "weekdays": [days[i] for i in range(7)],  # Monday first
             "heat_class": lambda n: f"heat-{0 if not n else 1 + (HEAT_LEVELS - 1) * n // max(t.heat_max, 1)}",
             "hotspots": await trends.hotspots(read_session, chosen, period),
+            "sat": await satisfaction.satisfaction(read_session, chosen, period),
         }
         return Template("pages/staff_trends.html", context=context, headers=page_headers())
 

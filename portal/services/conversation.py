@@ -51,15 +51,19 @@ async def timeline(session: AsyncSession, report: Report) -> list[ReportEvent]:
 
 
 async def change_state(session: AsyncSession, *, report: Report, staff: Staff, target: str, mail: Mail) -> None:
-    """Move the report on, record who and when; the first move to fixed (or closed) sends the wrap-up once."""
+    """Move the report on, record who and when; the first move to fixed (or closed) sends the wrap-up, which
+    asks "Did we make it right?", once."""
     check_transition(report.state, target)
     session.add(
         ReportEvent(report_id=report.id, kind="state", staff_id=staff.id, from_state=report.state, to_state=target)
     )
     if target in RECOVERED and report.state not in RECOVERED:
-        mail.wrapup(session, report, staff)
         report.priority = 0  # recovered: no longer jumps the queue
         report.recovered_at = utcnow()
+        # Fixed again after a poor answer reopened it, the customer already has the wrap-up and its question.
+        if report.rating_asked_at is None:
+            mail.wrapup(session, report, staff)
+            report.rating_asked_at = report.recovered_at
         _restart_clock(report)
     report.state = target
     await session.commit()

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from portal.models import CorrectiveAction, Report, Site, Staff
+from portal.models import CorrectiveAction, Rating, Report, Site, Staff
 from portal.services.trends import Period
 
 BATCH = 1000
@@ -40,6 +40,12 @@ REPORT_COLUMNS = {
     "recovery_due_at": Report.recovery_due_at,
     "recovered_at": Report.recovered_at,
     "corrective_action_id": Report.ca_id,
+    # The customer's answer to "Did we make it right?" (empty when they gave none); rated_at is when
+    # the answer shown was given, as it may be changed within 7 days.
+    "rating_score": Rating.score,
+    "rating_surprised": Rating.surprised,
+    "rating_comment": Rating.comment,
+    "rated_at": Rating.updated_at,
 }
 CA_COLUMNS = {
     "id": CorrectiveAction.id,
@@ -71,6 +77,7 @@ def reports_query(
     query = (
         select(*_labelled(REPORT_COLUMNS))
         .join(Site, Site.id == Report.site_id)
+        .outerjoin(Rating, Rating.report_id == Report.id)
         .where(Report.site_id.in_(site_ids), Report.created_at >= period.start, Report.created_at < period.end)
         .order_by(Report.id)
     )

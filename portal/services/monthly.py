@@ -22,7 +22,7 @@ from portal.models import (
     StaffSite,
     utcnow,
 )
-from portal.services import trends
+from portal.services import satisfaction, trends
 
 BASELINE_MONTHS = 3
 
@@ -78,6 +78,7 @@ async def results_data(session: AsyncSession, site: Site, month: date, now: date
         ],
         "repeat_customers": [list(level) for level in t.levels],
         "categories": {name: sum(counts) for name, counts in t.categories.items()},
+        "satisfaction": await satisfaction.satisfaction(session, [site], period),
     }
 
 

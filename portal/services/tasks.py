@@ -1,4 +1,5 @@
-"""Tasks for people: fulfilling a gesture, answering a wish, and a lead's personal follow-up with an at-risk customer."""
+"""Tasks for people: fulfilling a gesture, answering a wish, a lead's personal follow-up with an at-risk customer,
+and a personal reply to a customer who said we did not make it right."""
 
 from __future__ import annotations
 
@@ -81,6 +82,24 @@ async def follow_up_for(session: AsyncSession, site: Site, report: Report, now: 
     session.add(task)
     if lead:
         mail.follow_up(session, report, lead=lead, task=task)
+    return task
+
+
+def rating_reply_for(session: AsyncSession, report: Report, *, due_at: datetime) -> Task:
+    """The assignee replies personally to a customer who said we did not make it right, within the fresh first
+    clock (in the caller's transaction; anyone at the site may take it when nobody is assigned)."""
+    assignee = report.assignee
+    with use_locale(assignee.language if assignee else report.site.default_language):
+        title = _("Reply personally to %(customer)s: they told us it isn't right yet", customer=customer_label(report))
+    task = Task(
+        site_id=report.site_id,
+        report_id=report.id,
+        kind="rating",
+        assignee=assignee,
+        title=title,
+        due_at=due_at,
+    )
+    session.add(task)
     return task
 
 

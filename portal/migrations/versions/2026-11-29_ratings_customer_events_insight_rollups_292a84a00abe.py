@@ -1,8 +1,8 @@
 """ratings, customer events and insight rollups
 
-Revision ID: c109ad07b843
+Revision ID: 292a84a00abe
 Revises: 8b3e1f64c2a7
-Create Date: 2026-11-29 00:44:57.182500
+Create Date: 2026-11-29 01:03:00.231968
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import advanced_alchemy.types
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "c109ad07b843"
+revision: str = "292a84a00abe"
 down_revision: str | None = "8b3e1f64c2a7"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -40,7 +40,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("site_id", "event_id", name="uq_customer_event_site_event"),
     )
     with op.batch_alter_table("customer_event", schema=None) as batch_op:
-        batch_op.create_index("ix_customer_event_site_at", ["site_id", "at"], unique=False)
+        batch_op.create_index("ix_customer_event_site_at", ["site_id", "at", "customer_key", "type"], unique=False)
         batch_op.create_index("ix_customer_event_site_customer_at", ["site_id", "customer_key", "at"], unique=False)
 
     op.create_table(
@@ -63,6 +63,8 @@ def upgrade() -> None:
         sa.Column("surprised", sa.String(length=8), nullable=True),
         sa.Column("comment", sa.Text(), nullable=True),
         sa.Column("agent_id", sa.Integer(), nullable=True),
+        sa.Column("first_response_breached", sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.Column("recovery_breached", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column(
             "created_at",
             advanced_alchemy.types.datetime.DateTimeUTC(timezone=True),
@@ -94,6 +96,12 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("rating_reminded_at", advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=True)
         )
+        batch_op.create_index("ix_report_rating_asked", ["rating_asked_at"], unique=False)
+        batch_op.create_index("ix_report_site_rating_asked", ["site_id", "rating_asked_at"], unique=False)
+
+    with op.batch_alter_table("report_event", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("score", sa.SmallInteger(), nullable=True))
+        batch_op.add_column(sa.Column("surprised", sa.String(length=8), nullable=True))
 
     with op.batch_alter_table("site", schema=None) as batch_op:
         batch_op.add_column(sa.Column("rating_reminder_days", sa.SmallInteger(), server_default="3", nullable=False))
@@ -108,7 +116,13 @@ def downgrade() -> None:
         batch_op.drop_column("poor_rating_max")
         batch_op.drop_column("rating_reminder_days")
 
+    with op.batch_alter_table("report_event", schema=None) as batch_op:
+        batch_op.drop_column("surprised")
+        batch_op.drop_column("score")
+
     with op.batch_alter_table("report", schema=None) as batch_op:
+        batch_op.drop_index("ix_report_site_rating_asked")
+        batch_op.drop_index("ix_report_rating_asked")
         batch_op.drop_column("rating_reminded_at")
         batch_op.drop_column("rating_asked_at")
 
