@@ -606,6 +606,71 @@ class InsightRollup(Base):
     computed_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
 
 
+class ApiToken(Base):
+    """A staff member's personal API token: it acts as its owner within its scopes; only a hash is kept."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 of the token, which is shown once
+    prefix: Mapped[str] = mapped_column(String(16))  # the token's first characters, to recognise it in lists
+    scopes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    created_at: Mapped[datetime] = _now_default()
+
+    staff: Mapped[Staff] = relationship(lazy="joined", innerjoin=True)
+
+
+class WebhookEndpoint(Base):
+    """Where a site's events go: a signed webhook, or a Slack, Microsoft Teams or Mattermost channel."""
+
+    __tablename__ = "webhook_endpoint"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))  # webhook, slack, teams, mattermost
+    url: Mapped[str] = mapped_column(Text)
+    events: Mapped[list[str]] = mapped_column(JSON, default=list)
+    secret: Mapped[str | None] = mapped_column(String(100))  # whsec_<base64>, webhooks only
+    description: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    failing_since: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))  # first failure in a row
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))  # off after a day of failures
+    created_at: Mapped[datetime] = _now_default()
+
+
+class WebhookDelivery(Base):
+    """One event on its way to one endpoint, written in the transaction of the change; retried like mail."""
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (
+        Index("ix_webhook_delivery_due", "state", "next_attempt_at"),
+        Index("ix_webhook_delivery_endpoint", "endpoint_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    endpoint_id: Mapped[int] = mapped_column(ForeignKey("webhook_endpoint.id", ondelete="CASCADE"))
+    message_id: Mapped[str] = mapped_column(String(40))  # webhook-id: the same on every retry of this event
+    event_type: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(12), default="pending")  # pending, sending, delivered, dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    claim_token: Mapped[str | None] = mapped_column(String(40))
+    last_status: Mapped[int | None] = mapped_column(Integer)  # the receiver's HTTP status; None: no answer
+    last_latency_ms: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)  # an excerpt of the answer, or why there was none
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    created_at: Mapped[datetime] = _now_default()
+
+    endpoint: Mapped[WebhookEndpoint] = relationship(lazy="joined", innerjoin=True)
+
+
 class RollupState(Base):
     """How far the rollups go: every report created before `rolled_until` (a UTC midnight) is counted there."""
 
