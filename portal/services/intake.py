@@ -57,7 +57,7 @@ from portal.models import (
     Site,
     utcnow,
 )
-from portal.services import floods, gesture_catalog, limits, tasks
+from portal.services import floods, gesture_catalog, limits, tasks, webhooks
 from portal.services.site_cache import SiteCache, SiteSnapshot, load_snapshot
 from portal.services.templates import published_for
 from portal.settings import Settings
@@ -163,7 +163,7 @@ async def _admit_group(
     got alone, in order. Returns the refused ones; hits the ceiling refused are given back."""
     if not reports:
         return {}
-    now = utcnow()
+    now = max(p.request.now for p in reports.values())  # a report dated in the past counts in its own window
     refused: dict[int, RateLimited] = {}
     address = {n: limits.counter_key("report", str(p.site.id), p.request.client) for n, p in reports.items()}
     counted = await limits.hit_many(session, Counter(address.values()), window=RATE_WINDOW, now=now)
@@ -261,7 +261,7 @@ async def submit_report(
         now=now or utcnow(),
     )
     (outcome,) = await store_reports(
-        session, [_pending(snapshot, request, draft)], mail=mail, sites=SiteCache(), settings=settings
+        session, [_pending(snapshot, request, draft)], mail=mail, sites=None, settings=settings
     )
     await session.commit()
     if isinstance(outcome, Exception):
@@ -350,15 +350,23 @@ def intake_writer(
 
 
 async def store_reports(
-    session: AsyncSession, reports: Sequence[PendingReport], *, mail: Mail, sites: SiteCache, settings: Settings
+    session: AsyncSession,
+    reports: Sequence[PendingReport],
+    *,
+    mail: Mail,
+    sites: SiteCache | None,
+    settings: Settings,
 ) -> list[StoredReport | Exception]:
     """Store a group of reports: each is checked again against its site as committed now (a request may have
     used a copy an admin changed since), counted against the flood limits (committed at once, so the counter
     rows stay locked for one statement, not the whole group), then written with its apology mail (and a
     lead's follow-up for an at-risk customer) in the caller's transaction. Returns, per report, what was
-    stored or why it was not."""
+    stored or why it was not. `sites` is the writer's cache; None when the reports were checked in this
+    session (submit_report)."""
     outcomes: list[StoredReport | Exception | None] = [None] * len(reports)
-    current = await sites.refreshed(session, [p.snapshot for p in reports])
+    snapshots = [p.snapshot for p in reports]
+    # Without the writer's cache the reports were checked in this very session (submit_report).
+    current = await sites.refreshed(session, snapshots) if sites else {s.site.id: s for s in snapshots}
     admitted: dict[int, PendingReport] = {}
     for number, pending in enumerate(reports):
         snapshot = current.get(pending.site.id)
@@ -415,6 +423,7 @@ async def _store(session: AsyncSession, reports: Sequence[PendingReport], *, mai
         report.site = pending.site
         written.append(report)
     await mail.apologies(session, written)
+    await webhooks.emit_new_reports(session, [p.snapshot for p in reports], written, base_url=mail.base_url)
     for report in written:
         if report.repeat_level >= RepeatLevel.AT_RISK:
             await tasks.follow_up_for(session, report.site, report, report.created_at, mail=mail)

@@ -18,7 +18,7 @@ async def test_the_navigation_is_grouped_and_marks_the_current_section(client, s
     groups = {text_of(group, ".nav-label"): texts(group, "a") for group in every(nav, '[role="group"]')}
     assert groups == {
         "Work": ["Queue", "Tasks", "Corrective actions", "Mail"],
-        "Insight": ["Trends", "Results", "Clocks"],
+        "Insight": ["Trends", "Results", "Loyalty", "Clocks"],
     }
     assert text_of(nav, '[aria-current="page"]') == "Queue"
 
