@@ -40,14 +40,19 @@ from portal.routes import (
     errors,
     export,
     gestures,
+    integrations,
     loyalty,
     mail_html,
     profile,
     results,
+    sso,
     staff,
+    staff_api,
     trends,
+    webhook_api,
     widget,
 )
+from portal.routes.options import with_options
 from portal.routes.security import response_headers
 from portal.services.intake import intake_writer
 from portal.services.site_cache import SiteCache
@@ -148,24 +153,30 @@ def create_app(settings: Settings) -> Litestar:
             await writer_engine.dispose()
 
     app = Litestar(
-        route_handlers=[
-            *api.handlers,
-            *widget.handlers,
-            *customer.handlers,
-            *auth.handlers,
-            *profile.handlers,
-            *staff.handlers,
-            *admin.handlers,
-            *gestures.handlers,
-            *corrective_actions.handlers,
-            *trends.handlers,
-            *loyalty.handlers,
-            *export.handlers,
-            *results.handlers,
-            *mail_html.handlers,
-            *demo.handlers,
-            create_static_files_router(path="/static", directories=[ROOT / "static"], send_as_attachment=False),
-        ],
+        route_handlers=with_options(
+            [
+                *api.handlers,
+                *staff_api.handlers,
+                *webhook_api.handlers,
+                *widget.handlers,
+                *customer.handlers,
+                *auth.handlers,
+                *sso.handlers,
+                *profile.handlers,
+                *staff.handlers,
+                *admin.handlers,
+                *integrations.handlers,
+                *gestures.handlers,
+                *corrective_actions.handlers,
+                *trends.handlers,
+                *loyalty.handlers,
+                *export.handlers,
+                *results.handlers,
+                *mail_html.handlers,
+                *demo.handlers,
+                create_static_files_router(path="/static", directories=[ROOT / "static"], send_as_attachment=False),
+            ]
+        ),
         plugins=[SQLAlchemyPlugin(config=db_config), HTMXPlugin()],
         dependencies={
             "mail": Provide(lambda: mail, sync_to_thread=False),
@@ -203,6 +214,7 @@ def create_app(settings: Settings) -> Litestar:
             title="Mend",
             version="1.0.0",
             path="/schema",
+            components=staff_api.OPENAPI_COMPONENTS,  # the staff API's bearer tokens
             # Served from here, never a CDN: the docs page makes no request to another site.
             render_plugins=[
                 RedocRenderPlugin(path=["/", "/redoc"], js_url=REDOC_JS, google_fonts=False, favicon=""),

@@ -1,8 +1,8 @@
 """Telling every process that a site changed: a version on the site row, bumped in the writer's transaction.
 
-Intake caches a site with its gestures and templates per process (portal/services/site_cache.py) and
-compares the version on every report, so a change committed anywhere is seen by the next report in
-every process. ORM writes to a site, its gestures or its templates bump it by themselves (the flush
+Intake caches a site with its gestures, templates and the events its webhook endpoints want per process
+(portal/services/site_cache.py) and compares the version on every report, so a change committed anywhere
+is seen by the next report in every process. ORM writes to any of these bump it by themselves (the flush
 hook below), so no admin page has to remember to; a Core statement that changes them calls
 `site_changed`.
 """
@@ -16,10 +16,10 @@ from sqlalchemy import event, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from portal.models import ApologyTemplate, Gesture, Site
+from portal.models import ApologyTemplate, Gesture, Site, WebhookEndpoint
 
 # What the intake cache holds a copy of: a change to any of these rows makes the copy stale.
-CACHED = (Site, Gesture, ApologyTemplate)
+CACHED = (Site, Gesture, ApologyTemplate, WebhookEndpoint)
 
 
 def _bump(session: Session, site_ids: Iterable[int]) -> None:

@@ -12,6 +12,7 @@ import os
 import secrets
 import signal
 import sys
+from datetime import date
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -161,6 +162,25 @@ def cmd_create_site(settings: Settings, args: argparse.Namespace) -> None:
     print(embed_snippet(settings.base_url, site))
 
 
+def cmd_create_token(settings: Settings, args: argparse.Namespace) -> None:
+    """Create a staff member's API token and print it, the only time it is shown."""
+    from portal.domain.api_tokens import TokenRefused
+    from portal.services.api_tokens import create_token_for_email
+
+    try:
+        issued = asyncio.run(
+            in_session(
+                settings,
+                lambda s: create_token_for_email(
+                    s, args.email, name=args.name, scopes=args.scope, expires_on=args.expires
+                ),
+            )
+        )
+    except TokenRefused as exc:
+        sys.exit(str(exc))
+    print(issued.secret)
+
+
 def cmd_demo(settings: Settings, _: argparse.Namespace) -> None:
     """Set up the demo site and a demo admin (idempotent; resets the demo admin's password; the demo site
     follows PORTAL_BASE_URL)."""
@@ -213,6 +233,12 @@ def parser() -> argparse.ArgumentParser:
     site.add_argument("--signer", default="Sam Rivera", help="the person who signs apologies")
     site.add_argument("--signer-role", default="Customer Care Lead")
     site.set_defaults(func=cmd_create_site)
+    token = sub.add_parser("create-token", help="create a staff member's API token and print it once")
+    token.add_argument("email")
+    token.add_argument("--name", required=True)
+    token.add_argument("--scope", action="append", required=True, help="reports:read, cas:write... (repeatable)")
+    token.add_argument("--expires", type=date.fromisoformat, help="the last day it works, YYYY-MM-DD")
+    token.set_defaults(func=cmd_create_token)
     sub.add_parser("demo", help="set up the demo site and admin").set_defaults(func=cmd_demo)
     return p
 

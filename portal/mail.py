@@ -30,6 +30,7 @@ from portal.models import (
     Site,
     Staff,
     Task,
+    WebhookEndpoint,
 )
 from portal.outbox import MailContent, add_mail, enqueue_mails, outbox_row
 from portal.settings import Settings
@@ -334,4 +335,24 @@ class Mail:
             refused=refused,
             queue_url=self.url(f"/staff?site={site.id}"),
             url=self.url(f"/staff/sites/{site.id}"),
+        )
+
+    def webhook_disabled(
+        self, session: AsyncSession, endpoint: WebhookEndpoint, *, site: Site, staff: Staff, error: str | None
+    ) -> None:
+        """A site's webhook or chat endpoint failed for a day and was switched off: once per switch-off."""
+        disabled_at = endpoint.disabled_at.timestamp() if endpoint.disabled_at else 0.0
+        self._queue(
+            session,
+            "webhook_disabled",
+            dedupe_key=f"webhook_disabled:{endpoint.id}:{disabled_at:.6f}:{staff.id}",
+            to_addr=staff.email,
+            to_name=staff.name,
+            locale=staff.language or DEFAULT_LANGUAGE,
+            site_id=site.id,
+            site=site,
+            staff=staff,
+            endpoint=endpoint,
+            error=error,
+            url=self.url(f"/staff/sites/{site.id}/integrations"),
         )

@@ -636,7 +636,7 @@ class WebhookEndpoint(Base):
     url: Mapped[str] = mapped_column(Text)
     events: Mapped[list[str]] = mapped_column(JSON, default=list)
     secret: Mapped[str | None] = mapped_column(String(100))  # whsec_<base64>, webhooks only
-    description: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    description: Mapped[str] = mapped_column(String(200), default="")
     enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     failing_since: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))  # first failure in a row
     disabled_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))  # off after a day of failures

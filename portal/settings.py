@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from portal.domain.network import parse_proxies
+from portal.domain.sso import parse_domains
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET = "dev-only-secret-change-me"
@@ -129,6 +130,34 @@ class Settings:
         "sign-in throttling count by it). Unset: no proxy, the connection's own address counts",
         EnvVar("PORTAL_TRUSTED_PROXIES", parse=parse_proxies, blank_is_unset=True),
     )
+    oidc_issuer: str | None = setting(
+        None,
+        "Issuer URL of an OpenID Connect provider (`https://login.example.com/realms/staff`); set with the client "
+        'id and secret, it adds "Sign in with …" to the staff login (endpoints and keys come from its discovery '
+        "document)",
+        EnvVar("PORTAL_OIDC_ISSUER", blank_is_unset=True),
+    )
+    oidc_client_id: str | None = setting(
+        None, "Mend's client id at the OpenID Connect provider", EnvVar("PORTAL_OIDC_CLIENT_ID", blank_is_unset=True)
+    )
+    oidc_client_secret: str | None = setting(
+        None,
+        "Mend's client secret at the OpenID Connect provider; the redirect URI to register there is "
+        "`<PORTAL_BASE_URL>/staff/sso/callback`",
+        EnvVar("PORTAL_OIDC_CLIENT_SECRET", blank_is_unset=True),
+    )
+    oidc_auto_join_domains: tuple[str, ...] | None = setting(
+        None,
+        "Comma-separated email domains (`example.com, partner.example`) whose people may join through single "
+        "sign-on without an invitation, as agents on no site until an admin places them; unset: only existing "
+        "staff sign in",
+        EnvVar("PORTAL_OIDC_AUTO_JOIN_DOMAINS", parse=parse_domains, blank_is_unset=True),
+    )
+    password_sign_in: bool = setting(
+        True,
+        "Staff may sign in with a password; `false` leaves only single sign-on (which must then be configured)",
+        EnvVar("PORTAL_PASSWORD_SIGN_IN", parse=_flag),
+    )
     max_body_bytes: int = setting(16 * 1024, "Largest report body accepted")
     mail_max_attempts: int = setting(
         8,
@@ -139,6 +168,12 @@ class Settings:
         30.0,
         "First retry delay of a mail; doubles on each attempt (capped at one hour)",
         EnvVar("PORTAL_MAIL_BACKOFF_SECONDS", parse=float),
+    )
+    webhook_max_attempts: int = setting(
+        10,
+        "Delivery attempts of one event to a webhook or chat endpoint before it is given up (retries back off "
+        "from 5 seconds to 10 hours, so ten attempts span about two days)",
+        EnvVar("PORTAL_WEBHOOK_MAX_ATTEMPTS", parse=int),
     )
     worker_poll_seconds: float = setting(
         2.0,
@@ -174,6 +209,18 @@ class Settings:
             raise SettingsError("PORTAL_SECRET_KEY must be set outside development")
         if len(self.secret_key) < 16:
             raise SettingsError("PORTAL_SECRET_KEY must be at least 16 characters")
+        oidc = (self.oidc_issuer, self.oidc_client_id, self.oidc_client_secret)
+        if any(oidc) and not all(oidc):
+            raise SettingsError("PORTAL_OIDC_ISSUER, PORTAL_OIDC_CLIENT_ID and PORTAL_OIDC_CLIENT_SECRET go together")
+        if not self.password_sign_in and not self.sso_enabled:
+            raise SettingsError(
+                "PORTAL_PASSWORD_SIGN_IN=false needs single sign-on (PORTAL_OIDC_ISSUER and its client)"
+            )
+
+    @property
+    def sso_enabled(self) -> bool:
+        """True when staff can sign in through the OpenID Connect provider."""
+        return bool(self.oidc_issuer and self.oidc_client_id and self.oidc_client_secret)
 
     @property
     def is_postgres(self) -> bool:

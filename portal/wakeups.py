@@ -4,14 +4,17 @@
 commits, so the notification is delivered with the commit and never after a rollback (on SQLite it
 does nothing: there the waiting side polls). `listen(...)` keeps a dedicated connection that
 LISTENs, reconnects when it drops, and calls back on every notification and after every reconnect
-(notifications sent while it was away are lost, so the caller must look for itself).
+(notifications sent while it was away are lost, so the caller must look for itself). A worker in the
+committing process itself can be woken directly too: `waking(channel, wake)`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 
 import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type information
 from sqlalchemy import event, make_url, select
@@ -19,9 +22,12 @@ from sqlalchemy import func as sql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from portal.db import call_after_commit
+
 log = logging.getLogger(__name__)
 
 OUTBOX = "mend_outbox"
+WEBHOOKS = "mend_webhooks"
 _CHANNELS = "mend.notify"
 RECONNECT_SECONDS = (0.5, 1.0, 2.0, 5.0)
 
@@ -30,6 +36,32 @@ def notify_on_commit(session: AsyncSession, channel: str) -> None:
     """Notify `channel`'s listeners when the session's transaction commits (once, however often called)."""
     if session.get_bind().dialect.name == "postgresql":
         session.info.setdefault(_CHANNELS, set()).add(channel)
+    if _here.get(channel):
+        call_after_commit(session, _wake_here(channel))
+
+
+_here: dict[str, set[Callable[[], None]]] = {}  # this process's listeners, per channel
+
+
+@contextlib.contextmanager
+def waking(channel: str, wake: Callable[[], None]) -> Iterator[None]:
+    """While inside, call `wake` when a transaction in this process commits a notification on `channel`."""
+    _here.setdefault(channel, set()).add(wake)
+    try:
+        yield
+    finally:
+        _here[channel].discard(wake)
+
+
+@functools.cache
+def _wake_here(channel: str) -> Callable[[], None]:
+    """One callback per channel, so a transaction that notifies it many times wakes its listeners once."""
+
+    def wake_all() -> None:
+        for wake in list(_here.get(channel, ())):
+            wake()
+
+    return wake_all
 
 
 @event.listens_for(Session, "before_commit")
@@ -50,13 +82,14 @@ def asyncpg_dsn(database_url: str) -> str:
 
 async def listen(
     database_url: str,
-    channel: str,
+    channel: str | Sequence[str],
     wake: Callable[[], None],
     *,
     connect_timeout: float,
     on_listening: Callable[[bool], None] = lambda _listening: None,
 ) -> None:
-    """LISTEN on `channel` until cancelled, calling `wake` on each notification and after each (re)connect.
+    """LISTEN on `channel` (or several) until cancelled, calling `wake` on each notification and after each
+    (re)connect.
 
     `on_listening(True|False)` says when notifications can (and can no longer) be relied on.
     """
@@ -83,7 +116,7 @@ async def listen(
 
 async def _listen_on(
     conn: asyncpg.Connection,
-    channel: str,
+    channel: str | Sequence[str],
     wake: Callable[[], None],
     on_listening: Callable[[bool], None],
     every: float = 10.0,
@@ -91,7 +124,8 @@ async def _listen_on(
     """LISTEN on one connection until it ends; an idle connection can die silently, so ask it now and then."""
     lost = asyncio.Event()
     conn.add_termination_listener(lambda _conn: lost.set())
-    await conn.add_listener(channel, lambda *_args: wake())
+    for name in [channel] if isinstance(channel, str) else channel:
+        await conn.add_listener(name, lambda *_args: wake())
     on_listening(True)
     wake()  # anything queued while nobody listened
     while not lost.is_set():

@@ -1,8 +1,9 @@
-"""The background loop: clocks, monthly results, verifying corrective actions, due mail; then wait for a wake-up or the next poll.
+"""The background loop: clocks, monthly results, verifying corrective actions, due mail and webhooks; then wait for a
+wake-up or the next poll.
 
-A commit that queues mail wakes the worker in its own process at once (`Mail.queued`), and on
-PostgreSQL in every other process too (NOTIFY, portal/wakeups.py). Where no notification can reach
-it (SQLite, or while its LISTEN connection is down) it looks for due mail every
+A commit that queues mail or a webhook event wakes the worker in its own process at once (`Mail.queued`),
+and on PostgreSQL in every other process too (NOTIFY, portal/wakeups.py). Where no notification can reach
+it (SQLite, or while its LISTEN connection is down) it looks for due mail and deliveries every
 `worker_mail_poll_seconds` with a read, and claims only when there is some.
 """
 
@@ -19,11 +20,11 @@ from portal.mail import Mail
 from portal.mailer import SmtpMailer
 from portal.models import utcnow
 from portal.outbox import BATCH, DeliveryRun, deliver_due_mail, has_due_mail
-from portal.services import corrective_actions, floods, limits, loyalty, monthly, rollups
+from portal.services import corrective_actions, floods, limits, loyalty, monthly, rollups, webhooks
 from portal.services.clocks import ClockRun, check_clocks
 from portal.services.ratings import send_reminders
 from portal.settings import Settings
-from portal.wakeups import OUTBOX, listen
+from portal.wakeups import OUTBOX, WEBHOOKS, listen, waking
 
 log = logging.getLogger(__name__)
 
@@ -100,14 +101,15 @@ class Worker:
             listener = asyncio.create_task(
                 listen(
                     self.settings.database_url,
-                    OUTBOX,
+                    (OUTBOX, WEBHOOKS),
                     self.mail.queued.set,
                     connect_timeout=self.settings.db_connect_timeout,
                     on_listening=self._listening,
                 )
             )
         try:
-            await self._loop()
+            with waking(WEBHOOKS, self.mail.queued.set):
+                await self._loop()
         finally:
             if listener:
                 listener.cancel()
@@ -134,6 +136,15 @@ class Worker:
                         log.info("mail: %s sent, %s to retry, %s dead", run.sent, run.retried, run.dead)
             except Exception:
                 log.exception("worker mail pass failed")
+            try:
+                if woken or await webhooks.has_due(self.sessionmaker, now=utcnow()):
+                    hooks = await webhooks.deliver_due(self.sessionmaker, mail=self.mail, settings=self.settings)
+                    if hooks.delivered or hooks.retried or hooks.dead:
+                        log.info(
+                            "webhooks: %s delivered, %s to retry, %s dead", hooks.delivered, hooks.retried, hooks.dead
+                        )
+            except Exception:
+                log.exception("worker webhook pass failed")
             poll = self.settings.worker_poll_seconds if self.listening else self.settings.worker_mail_poll_seconds
             # asyncio.timeout, not wait_for: on Python 3.11 a wake-up at the moment of cancellation makes
             # wait_for swallow the cancellation, and a stopped worker would run on.

@@ -16,6 +16,7 @@ from litestar.response import Redirect, Template
 from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal.domain.sso import issuer_label
 from portal.i18n import gettext as _
 from portal.i18n import ngettext, set_locale
 from portal.models import Staff
@@ -54,15 +55,15 @@ async def sign_in(request: Request[Any, Any, Any], db_session: AsyncSession, sta
     request.set_session({"staff_id": staff.id, "sid": await start_session(db_session, staff)})
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only ever redirect inside the staff area after login."""
     return target if target and target.startswith("/staff") and not target.startswith("//") else "/staff"
 
 
 @get("/staff/login", include_in_schema=False)
-async def login_page(next: str | None = None) -> Template:
+async def login_page(request: Request[Any, Any, Any], next: str | None = None) -> Template:
     """The sign-in form."""
-    return _login_page(_safe_next(next), "", None)
+    return login_form(request, safe_next(next), "", None)
 
 
 @post("/staff/login", include_in_schema=False)
@@ -72,7 +73,9 @@ async def login(
     data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),
 ) -> Template | Redirect:
     """Check the credentials and start a session."""
-    target = _safe_next(data.get("next"))
+    target = safe_next(data.get("next"))
+    if not request.app.state.settings.password_sign_in:
+        return login_form(request, target, "", _("Password sign-in is switched off: use single sign-on."), 403)
     try:
         staff = await authenticate(
             db_session, data.get("email", ""), data.get("password", ""), client=client_key(request)
@@ -83,18 +86,31 @@ async def login(
             "Too many failed sign-ins. Please wait %(num)s minutes and try again.",
             math.ceil(exc.retry_after / 60),
         )
-        return _login_page(target, data.get("email", ""), error, 429, {"Retry-After": str(exc.retry_after)})
+        return login_form(request, target, data.get("email", ""), error, 429, {"Retry-After": str(exc.retry_after)})
     if staff is None:
         error = _("That email and password don't match an active account.")
-        return _login_page(target, data.get("email", ""), error, 400)
+        return login_form(request, target, data.get("email", ""), error, 400)
     await sign_in(request, db_session, staff)
     return Redirect(target, status_code=303)
 
 
-def _login_page(
-    target: str, email: str, error: str | None, status_code: int = 200, headers: dict[str, str] | None = None
+def login_form(
+    request: Request[Any, Any, Any],
+    target: str,
+    email: str,
+    error: str | None,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
 ) -> Template:
-    context = {"next": target, "error": error, "email": email}
+    """The sign-in page: single sign-on when configured, the password form unless switched off, and why the last try failed."""
+    settings = request.app.state.settings
+    context = {
+        "next": target,
+        "error": error,
+        "email": email,
+        "sso_provider": issuer_label(settings.oidc_issuer) if settings.sso_enabled else None,
+        "password_sign_in": settings.password_sign_in,
+    }
     return Template(
         "pages/staff_login.html",
         context=context,

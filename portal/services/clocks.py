@@ -25,10 +25,12 @@ from portal.domain.clocks import (
     alert_recipients,
     weekly_adherence,
 )
+from portal.domain.webhooks import report_data
 from portal.i18n import gettext as _
 from portal.mail import Mail
 from portal.models import Report, ReportEvent, Site, Staff
 from portal.services.staff import ROLES, site_staff
+from portal.services.webhooks import Event, emit_many
 
 # Per clock: the due column, the timestamp that stops it, and the flags that record alert and breach.
 CLOCKS = {
@@ -96,27 +98,28 @@ async def check_clocks(sessionmaker: async_sessionmaker[AsyncSession], *, mail: 
     """Alert the site's on-duty staff (or whoever stands in: `alert_recipients`) once inside each clock's
     warning window; record each breach once."""
     run = ClockRun()
+    events: list[Event] = []
     async with sessionmaker() as session:
         for kind, (due, done, warned_flag, breached_flag) in CLOCKS.items():
             running = (done.is_(None), Report.recovered_at.is_(None))
             warn = (due > now, due <= now + WARN_BEFORE[kind])
             for report in await _claim(session, getattr(Report, warned_flag), *running, *warn):
                 _reason, recipients = await _recipients(session, report.site_id)
+                # Rounded up: a clock due in 30 s has "1 min" left, never "0 min".
+                minutes = math.ceil((getattr(report, due.key) - now).total_seconds() / 60)
                 for staff in recipients:
                     mail.clock_warning(
-                        session,
-                        report,
-                        staff=staff,
-                        kind=kind,
-                        clock=CLOCK_LABELS[kind],
-                        # Rounded up: a clock due in 30 s has "1 min" left, never "0 min".
-                        minutes=math.ceil((getattr(report, due.key) - now).total_seconds() / 60),
+                        session, report, staff=staff, kind=kind, clock=CLOCK_LABELS[kind], minutes=minutes
                     )
+                data = report_data(report, mail.base_url, clock=kind, minutes=minutes)
+                events.append(Event(report.site_id, "clock.warning", data))
                 run.warned += 1
             for report in await _claim(session, getattr(Report, breached_flag), *running, due <= now):
                 missed = _("The %(clock)s target was missed.", clock=_(CLOCK_LABELS[kind]))
                 session.add(ReportEvent(report_id=report.id, kind="breach", body=missed))
+                events.append(Event(report.site_id, "clock.breached", report_data(report, mail.base_url, clock=kind)))
                 run.breached += 1
+        await emit_many(session, events)
         await session.commit()
     return run
 

@@ -7,9 +7,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.domain.clocks import running_clock
 from portal.domain.lexicon import Finding, Lexicon, lint
+from portal.domain.webhooks import report_data
 from portal.domain.workflow import check_message, check_transition
 from portal.mail import Mail
 from portal.models import NO_CLOCK, Report, ReportEvent, Staff, utcnow
+from portal.services import webhooks
 
 RECOVERED = ("fixed", "closed")
 
@@ -65,7 +67,9 @@ async def change_state(session: AsyncSession, *, report: Report, staff: Staff, t
             mail.wrapup(session, report, staff)
             report.rating_asked_at = report.recovered_at
         _restart_clock(report)
+    data = report_data(report, mail.base_url, state=target, previous_state=report.state)
     report.state = target
+    await webhooks.emit(session, report.site_id, "report.state_changed", data)
     await session.commit()
 
 

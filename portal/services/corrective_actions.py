@@ -35,6 +35,7 @@ from portal.models import (
     Unsubscribe,
     utcnow,
 )
+from portal.services.webhooks import emit_ca_moved
 
 OPEN_STATES = ("open", "investigating", "action_planned", "implemented", "verifying", "reopened")
 SUGGESTION_WINDOW = timedelta(days=30)  # sibling reports are looked for among the site's recent ones
@@ -276,6 +277,7 @@ async def move(
     except CATransitionError:
         await session.commit()
         raise
+    previous = ca.state
     _record(
         session,
         ca,
@@ -297,6 +299,7 @@ async def move(
     elif target == "closed":
         ca.closed_at, ca.public = now, False
         await _send_closure_mail(session, ca, mail=mail)
+    await emit_ca_moved(session, ca, previous, base_url=mail.base_url)
     await session.commit()
 
 
@@ -367,8 +370,9 @@ async def _reopen(
     session: AsyncSession, ca: CorrectiveAction, evidence: Report, why: str, values: dict[str, str], *, mail: Mail
 ) -> None:
     """Reopen with the evidence on the timeline, and tell the owner in their language (`why` is an N_ message)."""
-    now = utcnow()
+    now, previous = utcnow(), ca.state
     _record(session, ca, "reopened", None, _(why, **values), now)
+    await emit_ca_moved(session, ca, previous, base_url=mail.base_url)
     session.add(
         CAEvent(ca_id=ca.id, kind="recurrence", report_id=evidence.id, body=evidence.description[:500], created_at=now)
     )

@@ -13,9 +13,11 @@ from sqlalchemy import and_, case, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from portal.db import insert_on_conflict
+from portal.domain.webhooks import timestamp
 from portal.mail import Mail
 from portal.models import Site, SiteFlood, utcnow
 from portal.services.staff import site_staff
+from portal.services.webhooks import emit
 
 # Over after two quiet minutes: a flood just above the ceiling is refused at least once a minute.
 FLOOD_QUIET = timedelta(minutes=2)
@@ -25,9 +27,10 @@ FLOOD_LONGEST = timedelta(minutes=30)
 
 async def record_refusal(session: AsyncSession, site: Site, now: datetime, refused: int = 1) -> None:
     """Count refused reports in the site's flood (a new flood when the last one was reported); in the
-    caller's transaction, in one statement, so concurrent refusals are all counted."""
+    caller's transaction, in one statement, so concurrent refusals are all counted. The refusal that starts a
+    flood (its count is its own) emits `flood.refused`."""
     reported = SiteFlood.notified.is_(True)
-    await session.execute(
+    counted = await session.scalar(
         insert_on_conflict(session, SiteFlood)
         .values(site_id=site.id, started_at=now, last_refused_at=now, refused=refused, notified=False)
         .on_conflict_do_update(
@@ -39,7 +42,15 @@ async def record_refusal(session: AsyncSession, site: Site, now: datetime, refus
                 "notified": False,
             },
         )
+        .returning(SiteFlood.refused)
     )
+    if counted == refused:
+        await emit(
+            session,
+            site.id,
+            "flood.refused",
+            {"site": {"key": site.key, "name": site.name}, "refused": refused, "started_at": timestamp(now)},
+        )
 
 
 async def notify_floods(

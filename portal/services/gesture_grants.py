@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.domain.gestures import BudgetCheck, Tier, budgets_of, check_budget, role_limit
 from portal.domain.intake import CONTROL_RE
+from portal.domain.webhooks import report_data
 from portal.gesture_texts import describe
 from portal.i18n import gettext as _
 from portal.i18n import use_locale
@@ -19,6 +20,7 @@ from portal.models import Gesture, GestureCode, GestureGrant, Report, ReportEven
 from portal.services.gesture_catalog import catalog, has_room, month_start, offered, offers_for, usage
 from portal.services.staff import site_staff
 from portal.services.tasks import add_task, customer_label, report_tasks
+from portal.services.webhooks import emit
 
 MAX_WISH = 1000
 CHOICES = ("gesture", "declined", "wish")
@@ -159,6 +161,8 @@ async def choose(
         line = describe(grant, gesture)
     session.add(ReportEvent(report_id=report.id, kind="gesture", body=line, created_at=now))
     mail.gesture(session, report, grant, gesture)
+    chosen = report_data(report, mail.base_url, choice=grant.choice, gesture=grant.gesture_name)
+    await emit(session, report.site_id, "gesture.chosen", chosen)
     await session.commit()
     return grant
 

@@ -14,15 +14,17 @@ from portal.domain.ratings import (
     RATABLE_STATES,
     Answer,
     is_final,
+    is_poor,
     poor_rating_recipients,
     reminder_due_at,
     reopened_state,
     reopens,
 )
 from portal.domain.repeat import RepeatLevel, queue_priority
+from portal.domain.webhooks import report_data
 from portal.mail import Mail
 from portal.models import Rating, Report, ReportEvent, Site, Unsubscribe, utcnow
-from portal.services import tasks
+from portal.services import tasks, webhooks
 from portal.services.staff import ROLES, site_staff
 
 REMINDER_BATCH = 500
@@ -103,6 +105,13 @@ async def rate(
     session.add(event)
     if reopens(previous, answer.score, report.site.poor_rating_max) and report.state in RATABLE_STATES:
         await _reopen(session, report, event, now=now, mail=mail)
+    poor = is_poor(answer.score, report.site.poor_rating_max)
+    data = report_data(
+        report, mail.base_url, score=answer.score, surprised=answer.surprised, comment=answer.comment, poor=poor
+    )
+    await webhooks.emit(session, report.site_id, "rating.submitted", data)
+    if poor:  # chat channels hear of the poor ones only
+        await webhooks.emit(session, report.site_id, "rating.poor", data)
     await session.commit()
     return rating
 

@@ -1,6 +1,7 @@
 """What intake reads about a site on every report, kept per process and checked against the site's version.
 
-A snapshot holds the site row, its active gestures and its published templates, read together once.
+A snapshot holds the site row, its active gestures, its published templates and the events its webhook
+endpoints want, read together once.
 A request takes the snapshot it finds here without a query; the intake writer then reads the versions
 of its group's sites in the transaction that stores them and redoes a report against a fresh copy
 when its site changed (portal/services/intake.py). So a change committed in any process
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.models import ApologyTemplate, Gesture, Site
+from portal.models import ApologyTemplate, Gesture, Site, WebhookEndpoint
 from portal.services.templates import choose_published
 
 MAX_SITES = 10_000  # a process forgets the least recently loaded site past this many
@@ -31,6 +32,7 @@ class SiteSnapshot:
     gestures: Sequence[Gesture]  # active, in catalog order
     templates: Sequence[ApologyTemplate]  # published
     category_slugs: list[str] = field(default_factory=list)
+    webhook_events: frozenset[str] = frozenset()  # what the site's enabled endpoints want: intake emits only these
 
     def published_for(self, category: str, lang: str) -> list[ApologyTemplate]:
         """The published variants in this language for this category, else the site-wide ones (empty: Mend's own)."""
@@ -106,7 +108,11 @@ async def load_snapshot(session: AsyncSession, site: Site) -> SiteSnapshot:
             select(ApologyTemplate).where(ApologyTemplate.site_id == site.id, ApologyTemplate.published)
         )
     ).all()
+    subscribed = await session.scalars(
+        select(WebhookEndpoint.events).where(WebhookEndpoint.site_id == site.id, WebhookEndpoint.enabled)
+    )
     return SiteSnapshot(
+        webhook_events=frozenset(event for events in subscribed for event in events),
         site=site,
         version=site.version,
         gestures=tuple(gestures),

@@ -10,7 +10,7 @@ import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from threading import Thread
@@ -26,6 +26,7 @@ from portal.services.sites import create_site
 from portal.services.staff import upsert_staff
 from portal.settings import Settings
 from tests.conftest import PASSWORD, TEST_SECRET
+from tests.oidc.provider import OidcProvider
 from tests.smtp import SmtpServer, free_port
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -160,6 +161,33 @@ def portal(database_url: str) -> Iterator[Portal]:
         server.wait(10)
         host.shutdown()
         smtp.stop()
+
+
+@pytest.fixture(scope="session")
+def sso_portal(portal: Portal) -> Iterator[Portal]:
+    """A second server on the same database that signs staff in through a real OpenID provider
+    (tests/oidc/provider.mjs); people at partner.example may join by themselves."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with OidcProvider(f"{url}/staff/sso/callback") as provider:
+        env = {
+            **os.environ,
+            **provider.env(PORTAL_OIDC_AUTO_JOIN_DOMAINS="partner.example"),
+            "PORTAL_DATABASE_URL": portal.settings.database_url,
+            "PORTAL_SMTP_URL": portal.smtp.url,
+            "PORTAL_BASE_URL": url,
+            "PORTAL_SECRET_KEY": TEST_SECRET,
+            "PORTAL_LOG_LEVEL": "warning",
+        }
+        server = subprocess.Popen(
+            [sys.executable, "-m", "portal", "run", "--port", str(port), "--no-access-log"], env=env
+        )
+        try:
+            _wait_until_healthy(url, server)
+            yield replace(portal, url=url, settings=replace(portal.settings, base_url=url))
+        finally:
+            server.terminate()
+            server.wait(10)
 
 
 def _wait_until_healthy(url: str, server: subprocess.Popen, timeout: float = 120) -> None:

@@ -161,6 +161,7 @@ def crawl_customer_pages(inspector: Inspector, portal: Portal, data: Data) -> li
     visits = [
         inspector.open(f"/s/{data.status_tokens[0]}"),  # a conversation, a wish, replies
         inspector.open(f"/s/{data.status_tokens[2]}"),  # fixed, with a gesture still on offer
+        inspector.open(f"/s/{data.status_tokens[2]}/rating"),  # "Did we make it right?"
         inspector.open(f"/w/{data.site_key}?page_url={page_url}"),  # the panel, with the known issue
     ]
     # "Me too" without JavaScript is a page of its own: submit() posts the form as a browser without htmx does.
@@ -251,9 +252,14 @@ def test_crawl_reaches_every_part_of_the_staff_portal(crawl: list[Visit]) -> Non
         "/staff/sites/N/templates",
         "/staff/sites/N/translations",
         "/staff/people",
+        "/staff/loyalty",
+        "/staff/praise",
+        "/staff/profile/tokens",
+        "/staff/tokens",
+        "/staff/sites/N/integrations",
     }
     assert shapes >= expected, f"the crawl never reached {sorted(expected - shapes)}"
-    assert len([v for v in crawl if v.role == "customer"]) == 9
+    assert len([v for v in crawl if v.role == "customer"]) == 10
 
 
 def test_pages_load_without_console_errors_or_failed_requests(crawl: list[Visit]) -> None:

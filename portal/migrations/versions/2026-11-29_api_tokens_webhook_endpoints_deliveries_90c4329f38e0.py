@@ -53,7 +53,7 @@ def upgrade() -> None:
         sa.Column("url", sa.Text(), nullable=False),
         sa.Column("events", sa.JSON(), nullable=False),
         sa.Column("secret", sa.String(length=100), nullable=True),
-        sa.Column("description", sa.String(length=200), server_default="", nullable=False),
+        sa.Column("description", sa.String(length=200), nullable=False),
         sa.Column("enabled", sa.Boolean(), server_default=sa.true(), nullable=False),
         sa.Column("failing_since", advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=True),
         sa.Column("disabled_at", advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=True),

@@ -1,0 +1,1 @@
+"""A real OpenID Connect provider (the npm package oidc-provider on Node) for the single sign-on tests."""
