@@ -126,6 +126,19 @@ class Mail:
         if row is not None:
             self._add(session, row)
 
+    def _to_staff(self, session: AsyncSession, kind: str, staff: Staff, *, dedupe_key: str, **context: Any) -> None:
+        """Mail a staff member, in the portal language they chose."""
+        self._queue(
+            session,
+            kind,
+            dedupe_key=dedupe_key,
+            to_addr=staff.email,
+            to_name=staff.name,
+            locale=staff.language or DEFAULT_LANGUAGE,
+            staff=staff,
+            **context,
+        )
+
     # To customers
 
     async def apologies(self, session: AsyncSession, reports: Sequence[Report]) -> None:
@@ -216,18 +229,15 @@ class Mail:
 
     def follow_up(self, session: AsyncSession, report: Report, *, lead: Staff, task: Task) -> None:
         """A lead is asked to follow up personally with an at-risk customer."""
-        self._queue(
+        self._to_staff(
             session,
             "follow_up",
+            lead,
             dedupe_key=f"follow_up:{report.id}",
-            to_addr=lead.email,
-            to_name=lead.name,
-            locale=lead.language or DEFAULT_LANGUAGE,
             site_id=report.site_id,
             report_id=report.id,
             report=report,
             site=report.site,
-            staff=lead,
             task=task,
             url=self.url(f"/staff/reports/{report.id}"),
         )
@@ -236,18 +246,15 @@ class Mail:
         self, session: AsyncSession, report: Report, *, staff: Staff, event: ReportEvent, task: Task
     ) -> None:
         """A customer said we did not make it right: the report is open again, with a personal reply due."""
-        self._queue(
+        self._to_staff(
             session,
             "poor_rating",
+            staff,
             dedupe_key=f"poor_rating:{event.id}:{staff.id}",
-            to_addr=staff.email,
-            to_name=staff.name,
-            locale=staff.language or DEFAULT_LANGUAGE,
             site_id=report.site_id,
             report_id=report.id,
             report=report,
             site=report.site,
-            staff=staff,
             event=event,
             task=task,
             url=self.url(f"/staff/reports/{report.id}"),
@@ -257,17 +264,14 @@ class Mail:
         self, session: AsyncSession, report: Report, *, staff: Staff, kind: str, clock: str, minutes: int
     ) -> None:
         """A recovery clock is about to run out."""
-        self._queue(
+        self._to_staff(
             session,
             "clock_warning",
+            staff,
             dedupe_key=f"warn:{kind}:{report.id}:{staff.id}",
-            to_addr=staff.email,
-            to_name=staff.name,
-            locale=staff.language or DEFAULT_LANGUAGE,
             site_id=report.site_id,
             report_id=report.id,
             report=report,
-            staff=staff,
             clock=clock,
             minutes=minutes,
             url=self.url(f"/staff/reports/{report.id}"),
@@ -276,17 +280,14 @@ class Mail:
     def ca_reopened(self, session: AsyncSession, ca: CorrectiveAction, *, evidence: Report, why: str) -> None:
         """The failure came back during verification: the owner hears why."""
         assert ca.owner is not None
-        self._queue(
+        self._to_staff(
             session,
             "ca_reopened",
+            ca.owner,
             dedupe_key=f"ca_reopened:{ca.id}:{evidence.id}",
-            to_addr=ca.owner.email,
-            to_name=ca.owner.name,
-            locale=ca.owner.language or DEFAULT_LANGUAGE,
             site_id=ca.site_id,
             report_id=evidence.id,
             ca=ca,
-            staff=ca.owner,
             report=evidence,
             why=why,
             url=self.url(f"/staff/cas/{ca.id}"),
@@ -294,17 +295,14 @@ class Mail:
 
     def monthly(self, session: AsyncSession, result: MonthlyResult, *, person: Staff) -> None:
         """Last month's results, to each of the site's staff."""
-        self._queue(
+        self._to_staff(
             session,
             "monthly",
+            person,
             dedupe_key=f"monthly:{result.id}:{person.id}",
-            to_addr=person.email,
-            to_name=person.name,
-            locale=person.language or DEFAULT_LANGUAGE,
             site_id=result.site_id,
             result=result,
             data=result.data,
-            staff=person,
             url=self.url(f"/staff/results/{result.id}"),
         )
 
@@ -320,16 +318,13 @@ class Mail:
     ) -> None:
         """The site's ceiling refused reports: once per flood, saying how many, so a person can tell an
         incident many customers noticed from abuse."""
-        self._queue(
+        self._to_staff(
             session,
             "flood",
+            admin,
             dedupe_key=f"flood:{site.id}:{started_at.timestamp():.6f}:{admin.id}",
-            to_addr=admin.email,
-            to_name=admin.name,
-            locale=admin.language or DEFAULT_LANGUAGE,
             site_id=site.id,
             site=site,
-            staff=admin,
             started_at=started_at,
             last_refused_at=last_refused_at,
             refused=refused,
@@ -342,16 +337,13 @@ class Mail:
     ) -> None:
         """A site's webhook or chat endpoint failed for a day and was switched off: once per switch-off."""
         disabled_at = endpoint.disabled_at.timestamp() if endpoint.disabled_at else 0.0
-        self._queue(
+        self._to_staff(
             session,
             "webhook_disabled",
+            staff,
             dedupe_key=f"webhook_disabled:{endpoint.id}:{disabled_at:.6f}:{staff.id}",
-            to_addr=staff.email,
-            to_name=staff.name,
-            locale=staff.language or DEFAULT_LANGUAGE,
             site_id=site.id,
             site=site,
-            staff=staff,
             endpoint=endpoint,
             error=error,
             url=self.url(f"/staff/sites/{site.id}/integrations"),
