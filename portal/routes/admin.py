@@ -383,15 +383,19 @@ class PeopleController(AdminController):
 
 
 @get("/staff/invite/{token:str}", include_in_schema=False)
-async def invite_page(token: str, db_session: AsyncSession) -> Template:
+async def invite_page(request: Request[Any, Any, Any], token: str, db_session: AsyncSession) -> Template:
     """Accepting an invitation: choose a name and a password."""
     try:
         record = await invites.open_invite(db_session, token)
     except invites.InviteError as exc:
         raise NotFoundException(detail=str(exc)) from exc
-    return Template(
-        "pages/invite.html", context={"invite": record, "error": None, "name": ""}, headers=page_headers(private=True)
-    )
+    context = {"invite": record, "error": None, "name": "", "password_sign_in": _passwords(request)}
+    return Template("pages/invite.html", context=context, headers=page_headers(private=True))
+
+
+def _passwords(request: Request[Any, Any, Any]) -> bool:
+    """Whether people here sign in with a password (else only with single sign-on)."""
+    return bool(request.app.state.settings.password_sign_in)
 
 
 @post("/staff/invite/{token:str}", include_in_schema=False)
@@ -402,16 +406,20 @@ async def accept_invite(
     data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),
 ) -> Template | Redirect:
     """Create the account and sign in."""
+    password = data.get("password", "") if _passwords(request) else None
     try:
-        staff = await invites.accept(
-            db_session, token=token, name=data.get("name", ""), password=data.get("password", "")
-        )
+        staff = await invites.accept(db_session, token=token, name=data.get("name", ""), password=password)
     except invites.InviteError as exc:
         try:
             record = await invites.open_invite(db_session, token)  # still good: the form only needs fixing
         except invites.InviteError:
             raise NotFoundException(detail=str(exc)) from exc
-        context = {"invite": record, "error": str(exc), "name": data.get("name", "")}
+        context = {
+            "invite": record,
+            "error": str(exc),
+            "name": data.get("name", ""),
+            "password_sign_in": _passwords(request),
+        }
         return Template("pages/invite.html", context=context, status_code=400, headers=page_headers(private=True))
     await sign_in(request, db_session, staff)
     return Redirect("/staff", status_code=303)

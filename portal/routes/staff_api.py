@@ -201,16 +201,18 @@ async def ca_out(request: Request[Any, Any, Any], db_session: AsyncSession, ca: 
     )
 
 
-def _encode_cursor(cursor: queue.Cursor | None) -> str | None:
-    return base64.urlsafe_b64encode(cursor.encode().encode()).decode() if cursor else None
+def _encode_cursor(cursor: queue.Cursor | None, order: str) -> str | None:
+    return base64.urlsafe_b64encode(f"{order}:{cursor.encode()}".encode()).decode() if cursor else None
 
 
-def _decode_cursor(value: str | None) -> queue.Cursor | None:
-    """The queue cursor inside an opaque one; a mangled cursor is a 400, never a silent first page."""
+def _decode_cursor(value: str | None, order: str) -> queue.Cursor | None:
+    """The queue cursor inside an opaque one, given for this order; a mangled cursor (or one of the other
+    order) is a 400, never a silent first page."""
     if not value:
         return None
     try:
-        cursor = queue.Cursor.decode(base64.urlsafe_b64decode(value.encode()).decode())
+        given, _sep, inner = base64.urlsafe_b64decode(value.encode()).decode().partition(":")
+        cursor = queue.Cursor.decode(inner) if given == order else None
     except (binascii.Error, UnicodeError, ValueError):
         cursor = None
     if cursor is None:
@@ -246,10 +248,16 @@ async def list_reports(
     due: Annotated[
         Literal["overdue", "hour"] | None, Parameter(description="Clocks overdue or due within the hour.")
     ] = None,
+    order: Annotated[
+        Literal["urgent", "newest"],
+        Parameter(
+            description="`urgent`: the queue's order (at risk first, then the nearest clock); `newest`: newest first."
+        ),
+    ] = "urgent",
     cursor: Annotated[str | None, Parameter(description="`next_cursor` of the previous page.", pattern=NO_NUL)] = None,
     limit: Annotated[int, Parameter(ge=1, le=MAX_PAGE)] = 50,
 ) -> ReportPage:
-    """Your sites' reports in queue order (customers at risk first, then the nearest clock), a page at a time."""
+    """Your sites' reports, most urgent first (the queue's order) or newest first, a page at a time."""
     require_scope(caller, "reports:read")
     chosen = found(_site(caller.sites, site), _("No such site.")) if site else None
     filters = queue.QueueFilter(
@@ -259,10 +267,11 @@ async def list_reports(
         level=level,
         assignee={"me": caller.staff.id, "none": 0}.get(assignee or ""),
         due=due,
-        after=_decode_cursor(cursor),
+        after=_decode_cursor(cursor, order),
+        newest_first=order == "newest",
     )
     page = await queue.list_reports(db_session, caller.site_ids, filters, limit=limit)
-    return ReportPage([report_out(request, r) for r in page.reports], _encode_cursor(page.next_cursor))
+    return ReportPage([report_out(request, r) for r in page.reports], _encode_cursor(page.next_cursor, order))
 
 
 @get("/api/v1/reports/{ref:str}", responses=api_errors({404: NO_REPORT}), **OPTIONS)

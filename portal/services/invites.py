@@ -63,10 +63,13 @@ async def open_invite(session: AsyncSession, token: str, now: datetime | None = 
     return record
 
 
-async def accept(session: AsyncSession, *, token: str, name: str, password: str) -> Staff:
-    """Create the account the invitation describes; the link cannot be used again."""
+async def accept(session: AsyncSession, *, token: str, name: str, password: str | None) -> Staff:
+    """Create the account the invitation describes; the link cannot be used again. No password (None) where
+    people sign in only with single sign-on: the account gets a random one nobody knows."""
     record = await open_invite(session, token)
-    if len(password) < MIN_PASSWORD:
+    if password is None:
+        password = secrets.token_urlsafe(32)
+    elif len(password) < MIN_PASSWORD:
         raise InviteError(_("Use a password of at least %(min)s characters.", min=MIN_PASSWORD))
     sites = list((await session.scalars(select(Site).where(Site.id.in_(record.site_ids)))).all())
     staff = await upsert_staff(

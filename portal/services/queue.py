@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -49,6 +50,7 @@ class QueueFilter:
     assignee: int | None = None  # a staff id, or 0 for nobody
     due: str | None = None  # a key of DUE_WINDOWS: clocks already overdue, or due within the hour
     after: Cursor | None = None  # keyset cursor: the last row of the previous page
+    newest_first: bool = False  # in the order reports arrived, newest first, instead of the queue's order
 
     @property
     def narrows(self) -> bool:
@@ -77,9 +79,10 @@ async def list_reports(
     limit: int = PAGE_SIZE,
     now: datetime | None = None,
 ) -> QueuePage:
-    """Customers at risk first, then the clock nearest to breach, among the viewer's sites.
+    """Customers at risk first, then the clock nearest to breach, among the viewer's sites (or newest first).
 
-    Keyset pagination on (priority, next_due_at, id) keeps every page an index range scan.
+    Keyset pagination on (priority, next_due_at, id), or on id newest first, keeps every page an index
+    range scan.
     """
     wanted = [filters.site_id] if filters.site_id in site_ids else site_ids
     query = select(Report).where(Report.site_id.in_(wanted))
@@ -95,17 +98,23 @@ async def list_reports(
         )
     if filters.due in DUE_WINDOWS:
         query = query.where(Report.next_due_at < (now or utcnow()) + DUE_WINDOWS[filters.due])
-    if c := filters.after:
-        query = query.where(
-            or_(
-                Report.priority < c.priority,
-                and_(
-                    Report.priority == c.priority,
-                    or_(Report.next_due_at > c.due_at, and_(Report.next_due_at == c.due_at, Report.id > c.id)),
-                ),
+    order: tuple[Any, ...]
+    if filters.newest_first:
+        if filters.after:
+            query = query.where(Report.id < filters.after.id)
+        order = (Report.id.desc(),)
+    else:
+        if c := filters.after:
+            query = query.where(
+                or_(
+                    Report.priority < c.priority,
+                    and_(
+                        Report.priority == c.priority,
+                        or_(Report.next_due_at > c.due_at, and_(Report.next_due_at == c.due_at, Report.id > c.id)),
+                    ),
+                )
             )
-        )
-    order = (Report.priority.desc(), Report.next_due_at.asc(), Report.id.asc())  # = ix_report_queue_order
+        order = (Report.priority.desc(), Report.next_due_at.asc(), Report.id.asc())  # = ix_report_queue_order
     rows = list((await session.scalars(query.order_by(*order).limit(limit + 1))).all())
     more = len(rows) > limit
     rows = rows[:limit]

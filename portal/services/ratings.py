@@ -126,6 +126,8 @@ async def _reopen(
     session.add(
         ReportEvent(report_id=report.id, kind="state", from_state=report.state, to_state=target, created_at=now)
     )
+    data = report_data(report, mail.base_url, state=target, previous_state=report.state)
+    await webhooks.emit(session, report.site_id, "report.state_changed", data)
     report.state = target
     # Fixed before the wrap-up asked (it was still sent): fixing it again must not send a second one.
     report.rating_asked_at = report.rating_asked_at or now

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
@@ -14,8 +15,9 @@ from sqlalchemy import select
 
 from portal.app import create_app
 from portal.domain.sso import SsoRefused
-from portal.models import Staff
-from portal.services import sso
+from portal.mail import Mail
+from portal.models import OutboxMail, Staff
+from portal.services import invites, sso
 from portal.settings import Settings, SettingsError
 from tests.conftest import BASE_URL, PASSWORD, add_staff, csrf_token, login, make_settings
 from tests.html import every, one, text
@@ -259,6 +261,31 @@ async def test_with_passwords_switched_off_only_single_sign_on_is_offered(databa
         assert response.status_code == 403
         assert "Password sign-in is switched off" in notice(response)
         assert not await signed_in(client)
+
+
+async def test_with_passwords_switched_off_an_invitation_asks_for_no_password(database_url, provider, session, site):
+    no_passwords = make_settings(
+        database_url,
+        oidc_issuer=provider.issuer,
+        oidc_client_id=CLIENT_ID,
+        oidc_client_secret=CLIENT_SECRET,
+        password_sign_in=False,
+    )
+    admin = await add_staff(session, "admin@shop.example", "admin", [])
+    mail = Mail.from_settings(no_passwords)
+    await invites.invite(session, email="new@shop.example", role="agent", sites=[site], by=admin, mail=mail)
+    sent = await session.scalar(select(OutboxMail).where(OutboxMail.to_addr == "new@shop.example"))
+    path = re.search(r"(/staff/invite/[\w-]+)", sent.text_body).group(1)
+    async with AsyncTestClient(create_app(no_passwords), base_url=BASE_URL) as client:
+        page = (await client.get(path)).text
+        assert every(page, 'input[name="password"]') == []
+        accepted = await client.post(
+            path, data={"name": "Nia Brooks", "_csrf_token": csrf_token(page)}, follow_redirects=False
+        )
+        assert accepted.status_code == 303
+        assert await signed_in(client)
+    staff = await session.scalar(select(Staff).where(Staff.email == "new@shop.example"))
+    assert (staff.role, [s.id for s in staff.sites]) == ("agent", [site.id])
 
 
 async def test_without_a_provider_there_is_no_single_sign_on(database_url, session, site):

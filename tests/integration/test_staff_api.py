@@ -126,23 +126,35 @@ async def test_scope_role_and_site_decide_the_answer(
 # --- reports --------------------------------------------------------------------------------------------------
 
 
-async def test_pages_return_every_report_once(client, session, site, other_site, make_report, auth):
-    made = {(await make_report(site, description=f"Late parcel number {i}.")).ref for i in range(7)}
-    await make_report(other_site)
+async def all_pages(client, auth, **params) -> list[str]:
     seen: list[str] = []
     cursor = None
     while True:
-        params = {"limit": 3, **({"cursor": cursor} if cursor else {})}
-        page = (await client.get("/api/v1/reports", params=params, headers=auth)).json()
+        page = (
+            await client.get(
+                "/api/v1/reports", params={"limit": 3, **params, **({"cursor": cursor} if cursor else {})}, headers=auth
+            )
+        ).json()
         seen += [r["ref"] for r in page["reports"]]
         cursor = page["next_cursor"]
         if not cursor:
-            break
-    assert sorted(seen) == sorted(made)
+            return seen
 
 
-async def test_a_mangled_cursor_is_400(client, auth):
-    assert (await client.get("/api/v1/reports", params={"cursor": "bm90IGEgY3Vyc29y"}, headers=auth)).status_code == 400
+async def test_pages_return_every_report_once(client, session, site, other_site, make_report, auth):
+    made = [(await make_report(site, description=f"Late parcel number {i}.")).ref for i in range(7)]
+    await make_report(other_site)
+    assert sorted(await all_pages(client, auth)) == sorted(made)
+    # Newest first: the order they came in, reversed, each once.
+    assert await all_pages(client, auth, order="newest") == made[::-1]
+
+
+async def test_a_mangled_cursor_or_one_of_the_other_order_is_400(client, site, make_report, auth):
+    for _ in range(3):
+        await make_report(site)
+    urgent = (await client.get("/api/v1/reports", params={"limit": 1}, headers=auth)).json()["next_cursor"]
+    for params in ({"cursor": "bm90IGEgY3Vyc29y"}, {"cursor": urgent, "order": "newest"}):
+        assert (await client.get("/api/v1/reports", params=params, headers=auth)).status_code == 400
 
 
 async def test_filters_narrow_the_list(client, session, site, make_report, auth):

@@ -358,6 +358,16 @@ async def test_a_rating_emits_rating_submitted_and_a_poor_one_rating_poor_for_ch
     assert sent == [("rating.poor", 1, True), ("rating.submitted", 1, True), ("rating.submitted", 5, False)]
 
 
+async def test_a_poor_rating_that_reopens_the_report_emits_its_state_change(session, site, mail, make_report):
+    await add_endpoint(session, site, "https://hooks.example/x", ["report.state_changed"])
+    staff = await add_staff(session, "agent@shop.example", "agent", [site])
+    report = await make_report(site)
+    await conversation.change_state(session, report=report, staff=staff, target="fixed", mail=mail)
+    await ratings.rate(session, report=report, answer=Answer(score=1, surprised=None, comment="No."), mail=mail)
+    moves = [(d.payload["data"]["previous_state"], d.payload["data"]["state"]) for d in await deliveries(session)]
+    assert moves == [("new", "fixed"), ("fixed", "in_progress")]
+
+
 async def test_a_clock_about_to_run_out_emits_clock_warning(session, sessionmaker, site, mail, make_report):
     await add_endpoint(session, site, "https://hooks.slack.com/services/T/B/X", ["clock.warning"], kind="slack")
     report = await make_report(site)
