@@ -88,6 +88,9 @@ class Site(Base):
     poor_rating_max: Mapped[int] = mapped_column(SmallInteger, default=2, server_default="2")
     # A customer with no activity on the host for this many days has gone silent (the churn check).
     silent_after_days: Mapped[int] = mapped_column(Integer, default=60, server_default="60")
+    # What customers told us is anonymised this many months after their report (the counts stay).
+    retention_months: Mapped[int] = mapped_column(SmallInteger, default=18, server_default="18")
+    privacy_url: Mapped[str | None] = mapped_column(Text)  # the site's own privacy notice, linked from the panel
     # Bumped by every change to the site, its gestures or its templates (portal/changes.py): each
     # process's intake cache compares it to tell that its copy is stale.
     version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -181,6 +184,7 @@ class Report(Base):
         Index("ix_report_site_customer_created", "site_id", "customer_key", "created_at"),
         Index("ix_report_site_rating_asked", "site_id", "rating_asked_at"),
         Index("ix_report_rating_asked", "rating_asked_at"),
+        Index("ix_report_site_anonymised_created", "site_id", "anonymised_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -236,6 +240,8 @@ class Report(Base):
     # When the wrap-up asked "Did we make it right?", and when the one reminder went (each at most once).
     rating_asked_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
     rating_reminded_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    # When what the customer told us was removed (retention or erasure); the report still counts.
+    anonymised_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
     created_at: Mapped[datetime] = _now_default()
 
     site: Mapped[Site] = relationship(lazy="joined", innerjoin=True)
@@ -669,6 +675,39 @@ class WebhookDelivery(Base):
     created_at: Mapped[datetime] = _now_default()
 
     endpoint: Mapped[WebhookEndpoint] = relationship(lazy="joined", innerjoin=True)
+
+
+class PrivacyAudit(Base):
+    """Every export and erasure of a customer's data (and each retention pass): who, when, why. It names the
+    customer only by a keyed hash, so the trail itself holds nothing erased."""
+
+    __tablename__ = "privacy_audit"
+    __table_args__ = (Index("ix_privacy_audit_site_created", "site_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    action: Mapped[str] = mapped_column(String(12))  # export, erase, retention
+    actor: Mapped[str] = mapped_column(String(10))  # staff, customer, worker, api
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    customer_hash: Mapped[str | None] = mapped_column(String(64))  # keyed hash of the customer key
+    reason: Mapped[str | None] = mapped_column(Text)
+    counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)  # what was exported or removed, by kind
+    created_at: Mapped[datetime] = _now_default()
+
+    staff: Mapped[Staff | None] = relationship(lazy="joined")
+
+
+class ErasureRequest(Base):
+    """A customer's "forget me", waiting for them to confirm it from the link mailed to the address on file."""
+
+    __tablename__ = "erasure_request"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 of the mailed token
+    expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    created_at: Mapped[datetime] = _now_default()
 
 
 class RollupState(Base):
