@@ -38,6 +38,8 @@ CUSTOMER_SOURCES = (
     "templates/partials/known_issue.html",
     "templates/partials/timeline.html",
     "templates/pages/rating.html",
+    "templates/pages/forget.html",
+    "templates/emails/erasure_confirm.*",
     "templates/partials/rating_answer.html",
     "templates/partials/rating_form.html",
     "templates/partials/rating_words.html",

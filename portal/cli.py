@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from portal.db import in_session, make_engine, make_sessionmaker
+from portal.domain.redact import hash_address, redact_path
 from portal.domain.sites import OriginError
 from portal.settings import Settings
 
@@ -32,13 +33,34 @@ def web_app() -> Litestar:
     return create_app(Settings.from_env())
 
 
-def _log_config_with_pids() -> dict[str, Any]:
-    """uvicorn's logging, each line saying which process wrote it."""
+class PrivateAccessLog(logging.Filter):
+    """uvicorn's access line without anything personal: the client's address as a short keyed hash, the path
+    without its query (a searched email) and without a customer's link token."""
+
+    def __init__(self, secret_key: str) -> None:
+        super().__init__()
+        self.secret_key = secret_key
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the line's (client, method, path, version, status) arguments; never drop the line."""
+        if isinstance(record.args, tuple) and len(record.args) == 5:
+            client, method, path, version, status = record.args
+            host = str(client).rpartition(":")[0]
+            address = hash_address(self.secret_key, host) if host else "-"
+            record.args = (address, method, redact_path(str(path)), version, status)
+        return True
+
+
+def _log_config(settings: Settings, *, with_pids: bool) -> dict[str, Any]:
+    """uvicorn's logging with a private access log and, for several processes, each line saying which wrote it."""
     from uvicorn.config import LOGGING_CONFIG
 
     config = copy.deepcopy(LOGGING_CONFIG)
-    for formatter in config["formatters"].values():
-        formatter["fmt"] = "[%(process)d] " + formatter["fmt"]
+    config["filters"] = {"private": {"()": PrivateAccessLog, "secret_key": settings.secret_key}}
+    config["handlers"]["access"]["filters"] = ["private"]
+    if with_pids:
+        for formatter in config["formatters"].values():
+            formatter["fmt"] = "[%(process)d] " + formatter["fmt"]
     return config
 
 
@@ -70,10 +92,18 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> None:
     if args.workers > 1:
         # Each process imports the factory and builds its own app, engine and pool from the environment.
         uvicorn.run(
-            "portal.cli:web_app", factory=True, workers=args.workers, log_config=_log_config_with_pids(), **options
+            "portal.cli:web_app",
+            factory=True,
+            workers=args.workers,
+            log_config=_log_config(settings, with_pids=True),
+            **options,
         )
     else:
-        uvicorn.run(create_app(dataclasses.replace(settings, run_worker=True)), **options)
+        uvicorn.run(
+            create_app(dataclasses.replace(settings, run_worker=True)),
+            log_config=_log_config(settings, with_pids=False),
+            **options,
+        )
 
 
 def cmd_worker(settings: Settings, _: argparse.Namespace) -> None:

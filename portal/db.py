@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
@@ -73,12 +74,19 @@ def make_engine(settings: Settings, *, statement_timeout: float | None = None) -
             pool_pre_ping=False,
             pool_timeout=settings.db_connect_timeout,
             connect_args=connect_args,
+            hide_parameters=True,  # an error's message (logged) would otherwise quote emails, names, free text
         )
     # SQLite takes one writer at a time, and a writer that finds the lock taken sleeps in SQLite's
     # busy handler (up to 100 ms a try). One shared connection queues requests in-process instead;
     # the price: a task must never hold one session while opening another, or it waits for itself.
+    logging.getLogger("aiosqlite").setLevel(logging.INFO)  # its DEBUG lines quote every statement's parameters
     engine = create_async_engine(
-        settings.database_url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0, pool_timeout=30
+        settings.database_url,
+        connect_args={"timeout": 30},
+        pool_size=1,
+        max_overflow=0,
+        pool_timeout=30,
+        hide_parameters=True,
     )
 
     @event.listens_for(engine.sync_engine, "connect")

@@ -177,6 +177,19 @@ class Mail:
             rating_url=self.rating_url(report.status_token),
         )
 
+    def erasure_confirm(
+        self, session: AsyncSession, report: Report, *, token: str, request_id: int, hours: int
+    ) -> None:
+        """The link that confirms a customer's "forget me", to the address on file (one mail per request)."""
+        self._to_customer(
+            session,
+            report,
+            "erasure_confirm",
+            f"erasure_confirm:{request_id}",
+            confirm_url=self.url(f"/s/forget/{token}"),
+            hours=hours,
+        )
+
     def closure(
         self,
         session: AsyncSession,

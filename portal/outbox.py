@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import Table, and_, bindparam, exists, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from portal.domain.redact import mask_emails
 from portal.models import OutboxMail, utcnow
 from portal.wakeups import OUTBOX, notify_on_commit
 
@@ -276,7 +277,7 @@ async def _send_through(connection: Connection, batch: _Batch, compose: Compose,
         try:
             await connection.send(envelope, mail.to_addr, compose(mail, mail_from))
         except Exception as exc:  # any failure is retried later; nothing is dropped
-            log.warning("mail %s attempt %s failed: %s", mail.id, mail.attempts, exc)
+            log.warning("mail %s attempt %s failed: %s", mail.id, mail.attempts, mask_emails(str(exc)))
             batch.failed.append((mail, f"{type(exc).__name__}: {exc}"[:2000]))
             if isinstance(exc, OSError):  # refused, unreachable, timed out: the server is away
                 return

@@ -20,7 +20,7 @@ from portal.mail import Mail
 from portal.mailer import SmtpMailer
 from portal.models import utcnow
 from portal.outbox import BATCH, DeliveryRun, deliver_due_mail, has_due_mail
-from portal.services import corrective_actions, floods, limits, loyalty, monthly, rollups, webhooks
+from portal.services import corrective_actions, floods, limits, loyalty, monthly, privacy, rollups, webhooks
 from portal.services.clocks import ClockRun, check_clocks
 from portal.services.ratings import send_reminders
 from portal.settings import Settings
@@ -65,7 +65,8 @@ class Worker:
 
     async def housekeeping(self) -> None:
         """Everything but the mail: clocks, rollups, monthly results, verification of corrective actions,
-        flood notices, rating reminders, loyalty figures (each site's every 10 minutes) and spent rate-limit counters."""
+        flood notices, rating reminders, loyalty figures (each site's every 10 minutes), retention and spent rate-limit
+        counters."""
         clocks = await self.check_clocks()
         if clocks.warned or clocks.breached:
             log.info("clocks: %s alerts, %s breaches", clocks.warned, clocks.breached)
@@ -81,6 +82,8 @@ class Worker:
             log.info("ratings: %s customers reminded to tell us whether we made it right", reminded)
         if recomputed := await loyalty.refresh_due(self.sessionmaker):
             log.info("loyalty: %s sites' figures recomputed", recomputed)
+        if anonymised := await privacy.anonymise_expired(self.sessionmaker, now=utcnow()):
+            log.info("retention: %s reports anonymised", anonymised)
         await limits.prune(self.sessionmaker)
 
     def _listening(self, listening: bool) -> None:

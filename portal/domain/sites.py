@@ -85,10 +85,19 @@ class SiteSettings:
     rating_reminder_days: int | None = None
     poor_rating_max: int | None = None
     silent_after_days: int | None = None
+    retention_months: int | None = None  # what customers told us is anonymised after this many months
+    # The site's own privacy notice, linked from the panel: "" clears it; None: not sent, the site keeps its value.
+    privacy_url: str | None = None
 
 
 def _slug(label: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")[:40]
+
+
+def _is_https_url(value: str) -> bool:
+    """An absolute https address with a host and no spaces (the panel links to it)."""
+    parts = urlsplit(value)
+    return parts.scheme == "https" and bool(parts.hostname) and len(value) <= 2000 and not re.search(r"\s", value)
 
 
 def parse_categories(text: str) -> list[dict[str, str]]:
@@ -148,11 +157,15 @@ def validate_site_settings(form: Mapping[str, Any]) -> SiteSettings:
         "rating_reminder_days": (0, 30, N_("The reminder is a number of days from 0 (none) to 30.")),
         "poor_rating_max": (1, 4, N_("The poor-answer threshold is a score from 1 to 4.")),
         "silent_after_days": (7, 365, N_("Silence is a number of days from 7 to 365.")),
+        "retention_months": (1, 120, N_("Keep what customers tell us for 1 to 120 months.")),
     }
     for field, (low, high, message) in optional.items():
         value = str(form.get(field, "")).strip()
         if field in form and not (value.isdigit() and low <= int(value) <= high):
             errors[field] = _(message)
+    privacy_url = str(form.get("privacy_url", "")).strip()
+    if privacy_url and not _is_https_url(privacy_url):
+        errors["privacy_url"] = _("Give the privacy notice's https:// address, or leave it empty.")
     raw_languages = form.get("languages") or []
     picked = [raw_languages] if isinstance(raw_languages, str) else list(raw_languages)
     default_language = str(form.get("default_language") or DEFAULT_LANGUAGE)
@@ -175,6 +188,7 @@ def validate_site_settings(form: Mapping[str, Any]) -> SiteSettings:
         max_reports_per_minute=int(form["max_reports_per_minute"]),
         languages=languages,
         default_language=default_language,
+        privacy_url=privacy_url if "privacy_url" in form else None,
         **{field: int(form[field]) for field in optional if field in form},
     )
 

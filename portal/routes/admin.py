@@ -68,6 +68,8 @@ def _form_of(site: Site | None) -> dict[str, Any]:
             "rating_reminder_days": "3",
             "poor_rating_max": "2",
             "silent_after_days": "60",
+            "retention_months": "18",
+            "privacy_url": "",
         }
     return {
         "name": site.name,
@@ -86,6 +88,8 @@ def _form_of(site: Site | None) -> dict[str, Any]:
         "rating_reminder_days": str(site.rating_reminder_days),
         "poor_rating_max": str(site.poor_rating_max),
         "silent_after_days": str(site.silent_after_days),
+        "retention_months": str(site.retention_months),
+        "privacy_url": site.privacy_url or "",
     }
 
 

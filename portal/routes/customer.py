@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, get, post
+from litestar import Request, Response, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.plugins.htmx import HTMXRequest
@@ -22,7 +22,7 @@ from portal.mail import Mail
 from portal.models import Report, utcnow
 from portal.routes.errors import found, parse_id
 from portal.routes.security import page_headers
-from portal.services import conversation, gesture_catalog, gesture_grants, known_issues, ratings
+from portal.services import conversation, forget_me, gesture_catalog, gesture_grants, known_issues, ratings
 from portal.services.intake import decoy_report
 from portal.services.sites import site_by_id
 from portal.site_texts import category_text
@@ -31,11 +31,17 @@ from portal.site_texts import category_text
 async def _report_or_404(request: Request[Any, Any, Any], db_session: AsyncSession, token: str) -> Report:
     """The report behind a status link (or the one a honeypot's decoy link pretends to show); the page speaks
     the language the customer reported in."""
-    report = found(
-        await conversation.report_by_status_token(db_session, token)
-        or await decoy_report(db_session, request.app.state.settings, token),
-        _("This status link doesn't exist. Check that the whole link was copied."),
+    return _in_customer_language(
+        found(
+            await conversation.report_by_status_token(db_session, token)
+            or await decoy_report(db_session, request.app.state.settings, token),
+            _("This status link doesn't exist. Check that the whole link was copied."),
+        )
     )
+
+
+def _in_customer_language(report: Report) -> Report:
+    """The report, with the page speaking the language the customer reported in."""
     set_locale(report.lang or report.site.default_language)
     return report
 
@@ -79,6 +85,18 @@ async def _rating_context(db_session: AsyncSession, report: Report) -> dict[str,
     }
 
 
+def _erasure_receipt(report: Report, erased: forget_me.Erased) -> Template:
+    """What a "forget me" removed, with the reference the audit trail knows it by."""
+    context = {
+        "site": report.site,
+        "token": None,
+        "removed": erased.reports,
+        "reference": f"#{erased.reference}",
+        "status_url": f"/s/{report.status_token}",
+    }
+    return Template("pages/forget.html", context=context, headers=page_headers(private=True))
+
+
 async def _render(db_session: AsyncSession, report: Report, *, status_code: int = 200, **extra: Any) -> Template:
     context = {
         "report": report,
@@ -93,15 +111,68 @@ async def _render(db_session: AsyncSession, report: Report, *, status_code: int 
         **await _gesture_context(db_session, report),
         "closure": await known_issues.closure_for_report(db_session, report),
         **await _rating_context(db_session, report),
+        "forget_sent": False,
         **extra,
     }
     return Template("pages/status.html", context=context, status_code=status_code, headers=page_headers(private=True))
 
 
 @get("/s/{token:str}", include_in_schema=False)
-async def status_page(request: Request[Any, Any, Any], token: str, db_session: AsyncSession) -> Template:
+async def status_page(
+    request: Request[Any, Any, Any], token: str, db_session: AsyncSession, forget: str | None = None
+) -> Template:
     """What the customer reported, our apology, everything since, and what happens next."""
-    return await _render(db_session, await _report_or_404(request, db_session, token))
+    return await _render(db_session, await _report_or_404(request, db_session, token), forget_sent=forget == "sent")
+
+
+@get("/s/{token:str}/data", include_in_schema=False)
+async def download_data(request: Request[Any, Any, Any], token: str, db_session: AsyncSession) -> Response[Any]:
+    """Everything the customer told this site, as a JSON file (recorded as their export)."""
+    report = await _report_or_404(request, db_session, token)
+    data = {"reports": []} if _is_decoy(report) else await forget_me.download(db_session, report)
+    headers = {**page_headers(private=True), "Content-Disposition": f'attachment; filename="{report.ref}-data.json"'}
+    return Response(data, media_type="application/json", headers=headers)
+
+
+@post("/s/{token:str}/forget", include_in_schema=False)
+async def forget(request: Request[Any, Any, Any], token: str, db_session: AsyncSession, mail: Mail) -> Response[Any]:
+    """ "Forget me": erased at once (a verified identity, or no address to confirm with), else a link is mailed."""
+    report = await _report_or_404(request, db_session, token)
+    if _is_decoy(report):  # nothing stored, nothing to erase: answered as a mailed confirmation is
+        return Redirect(f"/s/{token}?forget=sent#your-data", status_code=303)
+    erased = await forget_me.forget(db_session, report, mail=mail)
+    if erased is None:
+        return Redirect(f"/s/{token}?forget=sent#your-data", status_code=303)
+    return _erasure_receipt(report, erased)
+
+
+async def _erasure_request(request: Request[Any, Any, Any], db_session: AsyncSession, token: str) -> Report:
+    """The report a mailed "forget me" link speaks for; its page speaks the customer's language."""
+    return _in_customer_language(
+        found(
+            await forget_me.pending_request(db_session, token),
+            _("This link has expired or was already used. Ask again from your status page."),
+        )
+    )
+
+
+@get("/s/forget/{token:str}", include_in_schema=False)
+async def forget_page(request: Request[Any, Any, Any], token: str, db_session: AsyncSession) -> Template:
+    """Ask before erasing: mail scanners open links, only people press the button."""
+    report = await _erasure_request(request, db_session, token)
+    context = {"site": report.site, "token": token, "removed": None}
+    return Template("pages/forget.html", context=context, headers=page_headers(private=True))
+
+
+@post("/s/forget/{token:str}", include_in_schema=False)
+async def confirm_forget(request: Request[Any, Any, Any], token: str, db_session: AsyncSession) -> Template:
+    """Erase what the mailed link confirms, once, and show the receipt."""
+    report = await _erasure_request(request, db_session, token)
+    erased = found(
+        await forget_me.confirm(db_session, token),
+        _("This link has expired or was already used. Ask again from your status page."),
+    )
+    return _erasure_receipt(report, erased)
 
 
 @post("/s/{token:str}/replies", include_in_schema=False)
@@ -241,6 +312,10 @@ async def unsubscribe(request: Request[Any, Any, Any], token: str, db_session: A
 
 handlers: list[ControllerRouterHandler] = [
     status_page,
+    download_data,
+    forget,
+    forget_page,
+    confirm_forget,
     reply,
     choose_gesture,
     rating_page,

@@ -193,7 +193,7 @@ def server_error(request: Request[Any, Any, Any], exc: Exception) -> HTTPExcepti
     """The answer to an exception no handler expected: 503 with Retry-After when the database is away,
     else a 500 whose reference is logged with the traceback, so a person can quote it and we can find it."""
     if database_unavailable(exc):
-        log.warning("database unavailable on %s %s: %r", request.method, request.url.path, exc)
+        log.warning("database unavailable on %s %s: %r", request.method, request.scope.get("path_template", ""), exc)
         detail = UNAVAILABLE if request.method == "POST" else UNAVAILABLE_PAGE
         return HTTPException(
             status_code=HTTP_503_SERVICE_UNAVAILABLE,
@@ -201,7 +201,13 @@ def server_error(request: Request[Any, Any, Any], exc: Exception) -> HTTPExcepti
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
     request_id = secrets.token_hex(6)
-    log.error("unexpected error on %s %s (request %s)", request.method, request.url.path, request_id, exc_info=exc)
+    log.error(
+        "unexpected error on %s %s (request %s)",
+        request.method,
+        request.scope.get("path_template", ""),
+        request_id,
+        exc_info=exc,
+    )
     return HTTPException(
         status_code=HTTP_500_INTERNAL_SERVER_ERROR,
         detail=_(INTERNAL, request_id=request_id),

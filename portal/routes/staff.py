@@ -6,8 +6,8 @@ from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from litestar import Request, get, post
-from litestar.enums import RequestEncodingType
+from litestar import Request, Response, get, post
+from litestar.enums import MediaType, RequestEncodingType
 from litestar.exceptions import PermissionDeniedException
 from litestar.params import Body, QueryParameter
 from litestar.plugins.htmx import HTMXRequest
@@ -27,9 +27,19 @@ from portal.lexicon import load_lexicon
 from portal.mail import Mail
 from portal.models import Report, Site, Staff, utcnow
 from portal.routes.errors import found, parse_id, parse_ids
+from portal.routes.privacy import COUNT_LABELS
 from portal.routes.security import page_headers, same_site_path
 from portal.routes.staff_base import StaffPages, report_or_404
-from portal.services import clocks, conversation, corrective_actions, customers, gesture_grants, onboarding, queue
+from portal.services import (
+    clocks,
+    conversation,
+    corrective_actions,
+    customers,
+    gesture_grants,
+    onboarding,
+    privacy_staff,
+    queue,
+)
 from portal.site_texts import category_text
 
 # How the outbox's states read on the mail pages.
@@ -64,6 +74,10 @@ def customer_template(staff: Staff, file: customers.CustomerFile, *, status_code
         "clock_of": clock_of,
         "state_names": STATE_NAMES,
         "tiers": list(Tier),
+        "reason": "",
+        "erase_error": None,
+        "erased": None,
+        "count_labels": COUNT_LABELS,
         **extra,
     }
     return Template("pages/staff_customer.html", context=context, status_code=status_code, headers=page_headers())
@@ -348,6 +362,44 @@ class StaffController(StaffPages):
             return customer_template(staff, file, tier_error=_("Pick standard, elevated or premium."), status_code=400)
         await customers.set_customer_tier(db_session, site=file.site, key=file.key, tier=tier, staff=staff)
         return Redirect(f"/staff/customers/{site_id}?key={quote(file.key)}", status_code=303)
+
+    @get("/customers/{site_id:int}/export")
+    async def export_customer(
+        self, db_session: AsyncSession, staff: Staff, sites: list[Site], site_id: int, key: str
+    ) -> Response[dict[str, Any]]:
+        """Everything this customer told the site, as a JSON download; the export goes on the privacy trail."""
+        file = await customer_or_404(db_session, sites, site_id, key)
+        data = await privacy_staff.export_for_staff(db_session, file.site, file.key, staff=staff, actor="staff")
+        headers = {
+            "Content-Disposition": 'attachment; filename="mend-customer-data.json"',
+            "Cache-Control": "private, no-store",
+        }
+        return Response(data, media_type=MediaType.JSON, headers=headers)
+
+    @post("/customers/{site_id:int}/erase")
+    async def erase_customer(
+        self,
+        db_session: AsyncSession,
+        staff: Staff,
+        sites: list[Site],
+        site_id: int,
+        data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),
+    ) -> Template:
+        """Leads and admins erase the customer at this site, with a reason and a confirmation; a receipt follows."""
+        file = await customer_or_404(db_session, sites, site_id, data.get("key", ""))
+        if staff.role not in ("lead", "admin"):
+            raise PermissionDeniedException(detail=_("Only leads and admins erase a customer."))
+        reason = data.get("reason", "")
+        if data.get("confirm") != "yes":
+            error = _("Tick the box to confirm the erasure.")
+            return customer_template(staff, file, reason=reason, erase_error=error, status_code=400)
+        try:
+            counts = await privacy_staff.erase_for_staff(
+                db_session, file.site, file.key, staff=staff, actor="staff", reason=reason
+            )
+        except ValueError as exc:
+            return customer_template(staff, file, reason=reason, erase_error=str(exc), status_code=400)
+        return customer_template(staff, file, erased=counts)
 
     @get("/adherence")
     async def adherence_page(self, db_session: AsyncSession, staff: Staff, sites: list[Site]) -> Template:

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Request, get, post
+from litestar import Request, delete, get, post
 from litestar.exceptions import ClientException, HTTPException, PermissionDeniedException
 from litestar.params import Parameter, QueryParameter
 from litestar.status_codes import HTTP_409_CONFLICT, HTTP_422_UNPROCESSABLE_ENTITY
@@ -25,7 +25,7 @@ from portal.models import CorrectiveAction, Report, Site
 from portal.routes.api_auth import OPENAPI_COMPONENTS, SECURITY, STAFF_API, ApiCaller, api_errors, require_scope
 from portal.routes.api_docs import NO_NUL
 from portal.routes.errors import found
-from portal.services import conversation, corrective_actions, queue
+from portal.services import conversation, corrective_actions, privacy_staff, queue
 from portal.services.customers import CustomerFile
 from portal.services.staff_api import customer_at_sites, report_by_ref
 
@@ -345,6 +345,31 @@ async def send_update(db_session: AsyncSession, mail: Mail, caller: ApiCaller, r
     return UpdateOut(id=event.id, created_at=event.created_at)
 
 
+class EraseIn(msgspec.Struct):
+    """Why the customer is erased (kept on the privacy trail); the `reason` query parameter works as well."""
+
+    reason: str | None = None
+
+
+class ErasedOut(msgspec.Struct):
+    """What the erasure removed or emptied, by kind; the privacy trail holds the same counts."""
+
+    site_key: str
+    counts: dict[str, int]
+
+
+CUSTOMER_KEY = Annotated[str, Parameter(description="A report's `customer_key`, URL-encoded.", pattern=NO_NUL)]
+CUSTOMER_SITE = Annotated[
+    str | None, Parameter(description="A site key, when the customer reported at several.", pattern=NO_NUL)
+]
+NO_CUSTOMER = "No customer with this key at your sites."
+
+
+async def _customer(db_session: AsyncSession, caller: ApiCaller, key: str, site: str | None) -> CustomerFile:
+    sites = [s for s in caller.sites if s.key == site] if site else caller.sites
+    return found(await customer_at_sites(db_session, sites, key) if sites else None, _("No such customer."))
+
+
 def _customer_out(request: Request[Any, Any, Any], file: CustomerFile) -> CustomerOut:
     return CustomerOut(
         customer_key=file.key,
@@ -355,21 +380,60 @@ def _customer_out(request: Request[Any, Any, Any], file: CustomerFile) -> Custom
     )
 
 
-@get("/api/v1/customers/{key:str}", responses=api_errors({404: "No customer with this key at your sites."}), **OPTIONS)
+@get("/api/v1/customers/{key:str}", responses=api_errors({404: NO_CUSTOMER}), **OPTIONS)
 async def get_customer(
     request: Request[Any, Any, Any],
     db_session: AsyncSession,
     caller: ApiCaller,
-    key: Annotated[str, Parameter(description="A report's `customer_key`, URL-encoded.", pattern=NO_NUL)],
-    site: Annotated[
-        str | None, Parameter(description="A site key, when the customer reported at several.", pattern=NO_NUL)
-    ] = None,
+    key: CUSTOMER_KEY,
+    site: CUSTOMER_SITE = None,
 ) -> CustomerOut:
     """A customer's file: their reports, repeat level and staff notes."""
     require_scope(caller, "reports:read")
-    sites = [s for s in caller.sites if s.key == site] if site else caller.sites
-    file = found(await customer_at_sites(db_session, sites, key) if sites else None, _("No such customer."))
-    return _customer_out(request, file)
+    return _customer_out(request, await _customer(db_session, caller, key, site))
+
+
+@get("/api/v1/customers/{key:str}/export", responses=api_errors({404: NO_CUSTOMER}), **OPTIONS)
+async def export_customer(
+    db_session: AsyncSession, caller: ApiCaller, key: CUSTOMER_KEY, site: CUSTOMER_SITE = None
+) -> dict[str, Any]:
+    """Everything the customer told one site (reports, replies, ratings, gestures, events) as JSON; the export
+    goes on the site's privacy trail."""
+    require_scope(caller, "reports:read")
+    file = await _customer(db_session, caller, key, site)
+    return await privacy_staff.export_for_staff(db_session, file.site, file.key, staff=caller.staff, actor="api")
+
+
+@delete(
+    "/api/v1/customers/{key:str}",
+    status_code=200,
+    responses=api_errors({404: NO_CUSTOMER, 400: "No `reason` in the body or the query, or one too long."}),
+    **OPTIONS,
+)
+async def erase_customer(
+    db_session: AsyncSession,
+    caller: ApiCaller,
+    key: CUSTOMER_KEY,
+    site: CUSTOMER_SITE = None,
+    reason: Annotated[
+        str | None, Parameter(description="Why (or send `reason` in a JSON body).", pattern=NO_NUL)
+    ] = None,
+    data: EraseIn | None = None,
+) -> ErasedOut:
+    """Erase the customer at one site, as "forget me" does (leads and admins, with a reason): their personal data
+    leaves every report, reply, rating, event and pending mail there; counts and trends stay."""
+    require_scope(caller, "reports:write")
+    file = await _customer(db_session, caller, key, site)
+    if caller.staff.role not in ("lead", "admin"):
+        raise PermissionDeniedException(detail=_("Only leads and admins erase a customer."))
+    why = data.reason if data and data.reason else reason
+    try:
+        counts = await privacy_staff.erase_for_staff(
+            db_session, file.site, file.key, staff=caller.staff, actor="api", reason=why
+        )
+    except ValueError as exc:
+        raise ClientException(detail=str(exc)) from exc
+    return ErasedOut(site_key=file.site.key, counts=counts)
 
 
 @get("/api/v1/cas", **OPTIONS, responses=api_errors())
@@ -461,6 +525,8 @@ handlers: list[ControllerRouterHandler] = [
     move_report,
     send_update,
     get_customer,
+    export_customer,
+    erase_customer,
     list_cas,
     get_ca,
     create_ca,

@@ -84,9 +84,11 @@ async def update_site(session: AsyncSession, site: Site, changes: SiteSettings) 
     site.max_reports_per_minute = changes.max_reports_per_minute
     site.languages = changes.languages
     site.default_language = changes.default_language
-    for field in ("rating_reminder_days", "poor_rating_max", "silent_after_days"):
+    for field in ("rating_reminder_days", "poor_rating_max", "silent_after_days", "retention_months"):
         if (value := getattr(changes, field)) is not None:
             setattr(site, field, value)
+    if changes.privacy_url is not None:
+        site.privacy_url = changes.privacy_url or None
     await session.commit()
 
 

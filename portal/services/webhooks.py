@@ -47,6 +47,7 @@ from portal.settings import Settings
 from portal.wakeups import WEBHOOKS, notify_on_commit
 
 log = logging.getLogger(__name__)
+logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO line quotes each URL, and a Slack URL is a secret
 
 TIMEOUT = 10.0  # seconds for one attempt, answer included
 BATCH = 50  # deliveries per claim

@@ -257,6 +257,7 @@ def test_crawl_reaches_every_part_of_the_staff_portal(crawl: list[Visit]) -> Non
         "/staff/profile/tokens",
         "/staff/tokens",
         "/staff/sites/N/integrations",
+        "/staff/privacy",
     }
     assert shapes >= expected, f"the crawl never reached {sorted(expected - shapes)}"
     assert len([v for v in crawl if v.role == "customer"]) == 10
