@@ -47,7 +47,7 @@ async def download(session: AsyncSession, report: Report) -> dict[str, Any]:
         )
     else:
         data = await privacy.export_report(session, report)
-        session.add(PrivacyAudit(site_id=report.site_id, action="export", actor="customer", counts={"reports": 1}))
+        privacy.record_audit(session, report.site, "export", actor="customer", counts={"reports": 1})
     await session.commit()
     return data
 

@@ -162,21 +162,36 @@ def _report_json(
     }
 
 
+def record_audit(
+    session: AsyncSession,
+    site: Site,
+    action: str,
+    *,
+    actor: str,
+    key: str | None = None,
+    staff: Staff | None = None,
+    reason: str | None = None,
+    counts: dict[str, int] | None = None,
+) -> None:
+    """Add a privacy-trail row in the caller's transaction; the customer appears only as a keyed hash."""
+    session.add(
+        PrivacyAudit(
+            site_id=site.id,
+            action=action,
+            actor=actor,
+            staff_id=staff.id if staff else None,
+            customer_hash=customer_hash(site.secret, site.id, key) if key else None,
+            reason=reason,
+            counts=counts or {},
+        )
+    )
+
+
 async def record_export(
     session: AsyncSession, site: Site, key: str, *, actor: str, staff: Staff | None, reason: str | None
 ) -> None:
     """Add the audit row for an export of this customer's data (the caller commits)."""
-    session.add(
-        PrivacyAudit(
-            site_id=site.id,
-            action="export",
-            actor=actor,
-            staff_id=staff.id if staff else None,
-            customer_hash=customer_hash(site.secret, site.id, key),
-            reason=reason,
-            counts={},
-        )
-    )
+    record_audit(session, site, "export", actor=actor, key=key, staff=staff, reason=reason)
 
 
 async def _anonymise(session: AsyncSession, reports: Sequence[Report], marker: str, now: datetime) -> Counter[str]:
@@ -291,17 +306,7 @@ async def erase_customer(
         ):
             counts["mail_cancelled"] += _blank_mail(mail, marker, to_customer=True)
     totals = {kind: int(n) for kind, n in counts.items() if n}
-    session.add(
-        PrivacyAudit(
-            site_id=site.id,
-            action="erase",
-            actor=actor,
-            staff_id=staff.id if staff else None,
-            customer_hash=customer_hash(site.secret, site.id, key),
-            reason=reason,
-            counts=totals,
-        )
-    )
+    record_audit(session, site, "erase", actor=actor, key=key, staff=staff, reason=reason, counts=totals)
     return totals
 
 
@@ -312,7 +317,7 @@ async def erase_report(session: AsyncSession, report: Report, *, actor: str) -> 
         marker = erasure_marker()
     counts = await _anonymise(session, [report], marker, utcnow())
     totals = {kind: int(n) for kind, n in counts.items() if n}
-    session.add(PrivacyAudit(site_id=report.site_id, action="erase", actor=actor, counts=totals))
+    record_audit(session, report.site, "erase", actor=actor, counts=totals)
     return totals
 
 
