@@ -216,9 +216,11 @@ async def panel_submit(
             status_code=error.status_code,
             headers={**page_headers(site), **(error.headers or {})},
         )
-    if not request.htmx:
+    if not request.htmx and not data.get("embed"):
         # Without JavaScript: POST, then redirect to the status page, which leads with the apology.
         return Redirect(urlsplit(receipt.status_url).path, status_code=303)
+    # In the widget's frame the apology is the panel itself, htmx or not (Send pressed before htmx was
+    # ready posts the form natively): the status page may not be framed, so it would show nothing.
     return Template(
         template,
         context=_panel(site, values=data, errors={}, receipt=receipt),

@@ -150,6 +150,20 @@ async def test_without_javascript_the_form_posts_and_redirects_to_the_status_pag
     assert "What happens next" in status.text
 
 
+async def test_a_native_post_from_the_widgets_frame_answers_with_the_apology_in_the_panel(client, session, site):
+    # Send pressed before htmx is ready: the status page may not be framed, so the frame gets the panel.
+    response = await client.post(
+        f"/w/{site.key}",
+        data={"category": "delivery", "description": "Too quick for htmx", "embed": "1"},
+        headers={"origin": BASE_URL},
+        follow_redirects=False,
+    )
+    assert response.status_code == 201
+    assert text_of(response.text, '[data-testid="apology"]')
+    assert f"frame-ancestors 'self' {SITE_ORIGIN}" in response.headers["content-security-policy"]
+    assert await stored(session) == 1
+
+
 async def test_status_page_escapes_customer_text_and_stays_private(client, site, make_report):
     payload = '<script>alert("x")</script><img src=x onerror=alert(1)>'
     report = await make_report(site, description=payload, name="<b>Eve</b>", headers={"origin": SITE_ORIGIN})
