@@ -144,9 +144,12 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 def insert_on_conflict(session: AsyncSession, table: Any) -> postgresql.Insert | sqlite.Insert:
     """An INSERT into `table` that can say ON CONFLICT, in the session's dialect (both spell it alike)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
+    return dialect_insert(session.get_bind().dialect.name, table)
+
+
+def dialect_insert(dialect: str, table: Any) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT into `table` that can say ON CONFLICT, in the named dialect."""
+    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
 
 
 async def ping(session: AsyncSession) -> None:

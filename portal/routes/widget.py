@@ -180,13 +180,17 @@ async def panel(request: Request[Any, Any, Any], site_key: str, db_session: Asyn
 
 @post("/w/{site_key:str}", include_in_schema=False)
 async def panel_submit(
-    request: HTMXRequest,
-    site_key: str,
-    db_session: AsyncSession,
-    mail: Mail,
-    data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),
+    request: HTMXRequest, site_key: str, data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED)
 ) -> Template | Redirect:
     """Submit the form; answers with the apology, or the form again with what was typed and why it failed."""
+    # Intake's path takes no injected dependencies (see api.create_report).
+    async with request.app.state.sessionmaker() as session:
+        return await _panel_submit(request, site_key, data, session, request.app.state.mail)
+
+
+async def _panel_submit(
+    request: HTMXRequest, site_key: str, data: dict[str, str], db_session: AsyncSession, mail: Mail
+) -> Template | Redirect:
     snapshot = found(await intake_site(db_session, request.app.state.sites, site_key), _(UNKNOWN_SITE))
     site = snapshot.site
     template = "partials/panel_body.html" if request.htmx else "pages/panel.html"

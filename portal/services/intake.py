@@ -15,6 +15,7 @@ from typing import Any, cast
 from sqlalchemy import (
     ColumnElement,
     FromClause,
+    Integer,
     ScalarSelect,
     Select,
     String,
@@ -190,48 +191,67 @@ async def _admit_group(
     return refused
 
 
-def _count_upto(cap: int, *where: ColumnElement[bool], outer: FromClause | None = None) -> ScalarSelect[int]:
-    """How many reports match, counting no further than `cap`: the index scan stops there however many match."""
-    matching = select(literal(1)).select_from(Report).where(*where).limit(cap)
+def _count_upto(cap: str, *where: ColumnElement[bool], outer: FromClause | None = None) -> ScalarSelect[int]:
+    """How many reports match, counting no further than the `cap` parameter: the index scan stops there
+    however many match."""
+    matching = select(literal(1)).select_from(Report).where(*where).limit(bindparam(cap, type_=Integer))
     if outer is not None:
         matching = matching.correlate(outer)
     return select(func.count()).select_from(matching.subquery()).scalar_subquery()
 
 
-def counts_statement(site: Site, keys: Sequence[str], now: datetime, dialect: str) -> Select[Any]:
-    """The one statement intake reads about a site before storing a group: the site's reports in the last
-    hour, and per customer key their earlier reports in the repeat window and the tier staff set. Bounded,
-    so it costs the same at an idle site and in the middle of an incident; the keys go in as one JSON
-    parameter, so the statement has one shape, compiled once, whatever the size of the group."""
-    site_hour = _count_upto(SITE_HOUR_CAP, Report.site_id == site.id, Report.created_at >= now - timedelta(hours=1))
-    if not keys:
+@functools.cache
+def _counts_statement(dialect: str, *, per_customer: bool) -> Select[Any]:
+    """counts_statement's SQL, built once: every value is a parameter."""
+    site = bindparam("site_id", type_=Integer)
+    since = functools.partial(bindparam, type_=Report.created_at.type)
+    site_hour = _count_upto("site_cap", Report.site_id == site, Report.created_at >= since("hour_ago"))
+    if not per_customer:
         return select(site_hour)
-    as_json = bindparam("keys", json.dumps(list(keys)), type_=String)
+    as_json = bindparam("keys", type_=String)
     if dialect == "postgresql":
         elements = func.json_array_elements_text(sql_cast(as_json, postgresql.JSON))
     else:
         elements = func.json_each(as_json)
     customer = elements.table_valued("value").alias("customer")
     earlier = _count_upto(
-        REPEAT_CAP,
-        Report.site_id == site.id,
+        "repeat_cap",
+        Report.site_id == site,
         Report.customer_key == customer.c.value,
-        Report.created_at >= now - timedelta(days=site.repeat_window_days),
+        Report.created_at >= since("repeat_since"),
         outer=customer,
     )
     tier = (
         select(CustomerProfile.tier)
-        .where(CustomerProfile.site_id == site.id, CustomerProfile.customer_key == customer.c.value)
+        .where(CustomerProfile.site_id == site, CustomerProfile.customer_key == customer.c.value)
         .scalar_subquery()
     )
     return select(site_hour, customer.c.value, earlier, tier)
 
 
+def counts_statement(
+    site: Site, keys: Sequence[str], now: datetime, dialect: str
+) -> tuple[Select[Any], dict[str, Any]]:
+    """The one statement intake reads about a site before storing a group, and its parameters: the site's
+    reports in the last hour, and per customer key their earlier reports in the repeat window and the tier
+    staff set. Bounded, so it costs the same at an idle site and in the middle of an incident; the keys go
+    in as one JSON parameter, so the statement is built and compiled once whatever the size of the group."""
+    params = {
+        "site_id": site.id,
+        "site_cap": SITE_HOUR_CAP,
+        "hour_ago": now - timedelta(hours=1),
+        "repeat_cap": REPEAT_CAP,
+        "repeat_since": now - timedelta(days=site.repeat_window_days),
+        "keys": json.dumps(list(keys)),
+    }
+    return _counts_statement(dialect, per_customer=bool(keys)), params
+
+
 async def _counts(session: AsyncSession, site: Site, keys: Sequence[str], now: datetime) -> Counts:
     """Reports to the site in the last hour (up to SITE_HOUR_CAP) and, per customer key, their earlier
     reports in the repeat window (up to REPEAT_CAP) and the tier staff set."""
-    statement = counts_statement(site, keys, now, session.get_bind().dialect.name)
-    rows = (await session.execute(statement)).all()
+    statement, params = counts_statement(site, keys, now, session.get_bind().dialect.name)
+    rows = (await session.execute(statement, params)).all()
     if not keys:
         return Counts(rows[0][0], {}, {})
     return Counts(rows[0][0], {row[1]: row[2] for row in rows}, {row[1]: row[3] for row in rows})

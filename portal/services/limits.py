@@ -9,6 +9,7 @@ needs Redis: the database every install already has is the shared state.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 from collections import Counter
@@ -16,10 +17,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, delete, literal, update
+from sqlalchemy import bindparam, case, delete, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.sql.dml import ReturningInsert
 
-from portal.db import insert_on_conflict
+from portal.db import dialect_insert
 from portal.models import RateCounter, utcnow
 
 
@@ -54,6 +56,20 @@ async def hit(session: AsyncSession, key: str, *, limit: int, window: timedelta,
     return Hit(key, hits, limit, retry_after)
 
 
+@functools.cache
+def _counting(dialect: str) -> ReturningInsert[str, int, datetime]:
+    """hit_many's upsert: a window that is over starts again with these hits, else they are added."""
+    over = RateCounter.window_ends_at <= bindparam("now", type_=RateCounter.window_ends_at.type)
+    upsert = dialect_insert(dialect, RateCounter.__table__)
+    return upsert.on_conflict_do_update(
+        index_elements=[RateCounter.key],
+        set_={
+            "hits": case((over, upsert.excluded.hits), else_=RateCounter.hits + upsert.excluded.hits),
+            "window_ends_at": case((over, upsert.excluded.window_ends_at), else_=RateCounter.window_ends_at),
+        },
+    ).returning(RateCounter.key, RateCounter.hits, RateCounter.window_ends_at)
+
+
 async def hit_many(
     session: AsyncSession, counts: Mapping[str, int], *, window: timedelta, now: datetime
 ) -> dict[str, tuple[int, int]]:
@@ -64,20 +80,10 @@ async def hit_many(
     exactly those within the limit are allowed, as if each request had hit alone. The rows are written in
     key order, the order every writer locks them in, so two groups never deadlock.
     """
-    ends = literal(now + window, RateCounter.window_ends_at.type)
-    over = RateCounter.window_ends_at <= now
-    upsert = insert_on_conflict(session, RateCounter.__table__)
-    counting = upsert.on_conflict_do_update(
-        index_elements=[RateCounter.key],
-        set_={
-            "hits": case((over, upsert.excluded.hits), else_=RateCounter.hits + upsert.excluded.hits),
-            "window_ends_at": case((over, ends), else_=RateCounter.window_ends_at),
-        },
-    ).returning(RateCounter.key, RateCounter.hits, RateCounter.window_ends_at)
-    # Many rows as parameters, not as a VALUES list in the statement: one shape, compiled once.
-    rows = [{"key": key, "hits": n, "window_ends_at": now + window} for key, n in sorted(counts.items())]
+    # Many rows as parameters, not as a VALUES list in the statement: one statement, built and compiled once.
+    rows = [{"key": key, "hits": n, "window_ends_at": now + window, "now": now} for key, n in sorted(counts.items())]
     counted: dict[str, tuple[int, int]] = {}
-    for key, hits, ends_at in await session.execute(counting, rows):
+    for key, hits, ends_at in await session.execute(_counting(session.get_bind().dialect.name), rows):
         # A concurrent request that read the clock a moment later may have started the window.
         wait = min(ends_at - now, window)
         counted[key] = (hits, max(1, math.ceil(wait.total_seconds())))

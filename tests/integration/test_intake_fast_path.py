@@ -34,7 +34,7 @@ async def test_the_hour_count_stops_at_its_cap_however_many_reports_the_site_had
     now = utcnow()
     for n in range(5):
         await make_report(site, at=now - timedelta(minutes=5 - n), email=f"c{n}@example.com")
-    statement = intake.counts_statement(site, ["email:c0@example.com", "email:c1@example.com"], now, "sqlite")
+    statement, _ = intake.counts_statement(site, ["email:c0@example.com", "email:c1@example.com"], now, "sqlite")
     assert str(statement).count("LIMIT") == 2  # the hour's reports and each customer's: both bounded
     counts = await intake._counts(session, site, ["email:c0@example.com", "email:nobody@example.com"], now)
     assert counts.site_last_hour == 3
