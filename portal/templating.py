@@ -5,6 +5,7 @@ from __future__ import annotations
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from portal import gesture_texts, i18n, site_texts
+from portal.domain import hotspots
 from portal.domain.repeat import RepeatLevel
 from portal.settings import ROOT
 
@@ -28,6 +29,7 @@ def make_environment() -> Environment:
     env.globals["language_name"] = lambda code: i18n.LANGUAGE_NAMES.get(code or "", code or "—")
     env.globals["languages"] = i18n.LANGUAGES
     env.globals["staff_languages"] = i18n.STAFF_LANGUAGES
+    env.globals["site_hour_cap"] = hotspots.SITE_HOUR_CAP
     env.globals["category_text"] = site_texts.category_text
     env.globals["no_blame_text"] = site_texts.no_blame_text
     env.globals["text_of"] = site_texts.text_of

@@ -40,6 +40,9 @@ BUSY_BANDS = (
     (70, 89, N_("70–89 % busy")),
     (90, 100, N_("90 % busy or more")),
 )
+# Intake counts a site's reports in the hour before each report only this far: the count sorts reports
+# into the bands below (the top one is 20+), and an unbounded count grew with every report of an incident.
+SITE_HOUR_CAP = 100
 RATE_BANDS = (
     (0, 4, N_("0–4 reports in the hour before")),
     (5, 19, N_("5–19 reports in the hour before")),

@@ -35,6 +35,7 @@ from portal.domain import decoys, tokens
 from portal.domain.apology import Apology, compose_apology, render_template
 from portal.domain.clocks import due_times
 from portal.domain.gestures import effective_tier
+from portal.domain.hotspots import SITE_HOUR_CAP
 from portal.domain.identity import client_hash, verified_identity
 from portal.domain.intake import (
     Invalid,
@@ -65,9 +66,7 @@ from portal.settings import Settings
 from portal.site_texts import category_text
 
 RATE_WINDOW = timedelta(minutes=1)
-# Counting stops here: the hour's reports only sort a report into bands (the top one is 20+), and
-# no repeat level is above CHURN_RISK; an unbounded count grew with every report of an incident.
-SITE_HOUR_CAP = 1000
+# Counting stops here: no repeat level is above CHURN_RISK (the hour's reports stop at SITE_HOUR_CAP).
 REPEAT_CAP = int(RepeatLevel.CHURN_RISK)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from portal.domain.hotspots import SITE_HOUR_CAP
 from portal.outbox import deliver_due_mail
 from tests.conftest import add_staff, csrf_token, login
 from tests.html import every, one, text, text_of, texts
@@ -117,6 +118,17 @@ async def test_report_page_shows_all_captured_context(client, session, site, mak
         "Mozilla/5.0 (Mend test)",
     ):
         assert expected in html, expected
+
+
+async def test_a_busy_hour_counted_to_its_cap_says_so(client, session, site, make_report):
+    await add_staff(session, "agent@shop.example", "agent", [site])
+    quiet = await make_report(site)
+    busy = await make_report(site)
+    busy.site_reports_last_hour = SITE_HOUR_CAP  # intake stops counting there
+    await session.commit()
+    await login(client, "agent@shop.example")
+    assert f">{SITE_HOUR_CAP}+<" in (await client.get(f"/staff/reports/{busy.id}")).text
+    assert f">{quiet.site_reports_last_hour}<" in (await client.get(f"/staff/reports/{quiet.id}")).text
 
 
 async def test_customer_text_is_escaped_in_the_queue(client, session, site, make_report):
