@@ -159,34 +159,37 @@ async def _admit_group(
     session: AsyncSession, reports: Mapping[int, PendingReport], settings: Settings
 ) -> dict[int, RateLimited]:
     """Count a group of reports against their addresses' limits and their sites' ceilings, in the caller's
-    transaction, in two statements however large the group: each report gets the answer it would have
-    got alone, in order. Returns the refused ones; hits the ceiling refused are given back."""
+    transaction, in one statement however large the group: each report gets the answer it would have got
+    alone, in order. Returns the refused ones; hits that did not count are given back."""
     if not reports:
         return {}
     now = max(p.request.now for p in reports.values())  # a report dated in the past counts in its own window
-    refused: dict[int, RateLimited] = {}
     address = {n: limits.counter_key("report", str(p.site.id), p.request.client) for n, p in reports.items()}
-    counted = await limits.hit_many(session, Counter(address.values()), window=RATE_WINDOW, now=now)
+    ceiling = {n: limits.counter_key("site", str(p.site.id)) for n, p in reports.items()}
+    counted = await limits.hit_many(
+        session, Counter(address.values()) + Counter(ceiling.values()), window=RATE_WINDOW, now=now
+    )
+    refused: dict[int, RateLimited] = {}
     for number, (hit, retry_after) in _numbered(address, counted).items():
         if hit > settings.reports_per_minute:
             refused[number] = RateLimited(retry_after)
-    ceiling = {n: limits.counter_key("site", str(p.site.id)) for n, p in reports.items() if n not in refused}
-    if not ceiling:
-        return refused
-    counted = await limits.hit_many(session, Counter(ceiling.values()), window=RATE_WINDOW, now=now)
-    flooded: Counter[int] = Counter()
-    for number, (hit, retry_after) in _numbered(ceiling, counted).items():
+    # A report its address's limit refused takes no place under the site's ceiling: the others are numbered
+    # as if it had not come, and its hit there is given back below.
+    taken = Counter(ceiling[n] for n in refused)
+    under = {n: key for n, key in ceiling.items() if n not in refused}
+    places = {key: (total - taken[key], retry_after) for key, (total, retry_after) in counted.items()}
+    flooded: list[int] = []
+    for number, (hit, retry_after) in _numbered(under, places).items():
         if hit > reports[number].site.max_reports_per_minute:
             refused[number] = SiteFlooded(retry_after)
-            flooded[number] = 1
-    if flooded:
+            flooded.append(number)
+    if refused:
         await limits.refund_many(
-            session, Counter([address[n] for n in flooded] + [ceiling[n] for n in flooded]), now=now
+            session, taken + Counter([address[n] for n in flooded] + [ceiling[n] for n in flooded]), now=now
         )
-        sites = Counter(reports[n].site.id for n in flooded)
-        for site_id, count in sorted(sites.items()):
-            site = next(p.site for p in reports.values() if p.site.id == site_id)
-            await floods.record_refusal(session, site, now, refused=count)
+    for site_id, count in sorted(Counter(reports[n].site.id for n in flooded).items()):
+        site = next(p.site for p in reports.values() if p.site.id == site_id)
+        await floods.record_refusal(session, site, now, refused=count)
     return refused
 
 

@@ -72,6 +72,27 @@ async def test_twenty_concurrent_reports_from_one_address_accept_exactly_the_lim
         assert await count(session, Report) == 5
 
 
+async def test_reports_an_address_limit_refuses_take_no_place_under_the_site_ceiling(app, session, site):
+    # One group: a noisy address past its limit of 5, and four quiet customers. The ceiling of 8 admits
+    # the noisy address's 5 and three quiet ones: the 10 refused hits never took a place under it.
+    site.max_reports_per_minute = 8
+    await session.commit()
+    async with serving(app) as peer:
+        noisy, quiet = peer("198.51.100.7"), [peer(f"198.51.100.{n}") for n in range(20, 24)]
+        posts = [noisy.post("/api/v1/reports", json=report_body(site, description=f"Noisy {n}")) for n in range(15)]
+        posts += [client.post("/api/v1/reports", json=report_body(site, description="Quiet")) for client in quiet]
+        answers = await asyncio.gather(*posts)
+    noisy_codes = sorted(a.status_code for a in answers[:15])
+    quiet_codes = sorted(a.status_code for a in answers[15:])
+    assert await count(session, Report) == 8
+    assert noisy_codes.count(201) + quiet_codes.count(201) == 8
+    assert noisy_codes.count(201) <= 5
+    assert quiet_codes.count(201) >= 3
+    hits = {row.key: row.hits for row in await session.scalars(select(RateCounter))}
+    assert hits[limits.counter_key("site", str(site.id))] == 8  # the admitted reports only
+    assert sorted(hits.values())[-1] == 15  # the noisy address: every try counts against its own limit
+
+
 async def test_concurrent_me_too_from_one_address_takes_exactly_the_limit(app, session, site):
     async with serving(app) as peer:
         lead = peer("203.0.113.1")
