@@ -66,7 +66,11 @@ def serve(kind: str, port: int, database_url: str | None) -> None:
         from portal.app import create_app
         from portal.settings import Settings
 
-        app = create_app(Settings(database_url=database_url or "", secret_key=SECRET, reports_per_minute=10**9))
+        # As in production (PORTAL_ENV=production): templates are read once, not checked on every use.
+        settings = Settings(
+            database_url=database_url or "", secret_key=SECRET, reports_per_minute=10**9, environment="production"
+        )
+        app = create_app(settings)
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
@@ -113,6 +117,7 @@ def start(kind: str, database_url: str | None = None, processes: int = 1) -> tup
             **os.environ,
             "PORTAL_DATABASE_URL": database_url or "",
             "PORTAL_SECRET_KEY": SECRET,
+            "PORTAL_ENV": "production",
             "PORTAL_REPORTS_PER_MINUTE": str(10**9),
             "PORTAL_BASE_URL": f"http://127.0.0.1:{port}",
             "PORTAL_LOG_LEVEL": "warning",

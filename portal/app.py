@@ -114,7 +114,7 @@ def create_app(settings: Settings) -> Litestar:
     # than a request may take, so they get a read engine without the statement timeout.
     read_engine = make_read_engine(settings, statement_timeout=settings.db_statement_timeout)
     export_engine = make_read_engine(settings)
-    env = make_environment()
+    env = make_environment(auto_reload=settings.environment == "development")
     mail = Mail.from_settings(settings, env)
     worker = Worker(settings, make_sessionmaker(worker_engine), mail)
     db_config = SQLAlchemyAsyncConfig(

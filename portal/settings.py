@@ -116,7 +116,10 @@ class Settings:
         EnvVar("PORTAL_SMTP_UTF8", parse=_flag),
     )
     environment: str = setting(
-        "development", "`development` allows the built-in secret; anything else refuses it", EnvVar("PORTAL_ENV")
+        "development",
+        "`development` allows the built-in secret and reads edited templates again; anything else refuses that "
+        "secret and reads each template once",
+        EnvVar("PORTAL_ENV"),
     )
     reports_per_minute: int = setting(
         5,

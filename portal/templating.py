@@ -12,10 +12,12 @@ from portal.settings import ROOT
 HTMX_FILE = "vendor/htmx-2.0.11.min.js"
 
 
-def make_environment() -> Environment:
-    """Autoescape everything but plain-text mail, and trim template whitespace."""
+def make_environment(*, auto_reload: bool = True) -> Environment:
+    """Autoescape everything but plain-text mail, and trim template whitespace. With `auto_reload`, an edited
+    template is read again (development); without, no template file is looked at again once loaded."""
     env = Environment(
         loader=FileSystemLoader(ROOT / "templates"),
+        auto_reload=auto_reload,
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import time
+
+from jinja2 import FileSystemLoader
 from sqlalchemy import select
 
+from portal.app import create_app
 from portal.models import ApologyTemplate
-from tests.conftest import add_staff, as_admin, login
+from tests.conftest import add_staff, as_admin, login, make_settings
 from tests.html import text_of
 
 CLEAN = "Hi {name}, I'm sorry: {category} is on us, not you. You told us: {quote}. We're fixing it now."
@@ -71,3 +76,16 @@ async def test_only_admins_edit_templates(client, session, site):
     await add_staff(session, "agent@shop.example", "agent", [site])
     await login(client, "agent@shop.example")
     assert (await client.get(f"/staff/sites/{site.id}/templates", headers={"accept": "text/html"})).status_code == 403
+
+
+def test_outside_development_each_template_is_read_once(database_url, tmp_path):
+    # In production no template file is looked at again once loaded (a stat() per mail and page under
+    # load); in development an edited template shows at once.
+    for environment, rereads in (("production", False), ("development", True)):
+        env = create_app(make_settings(database_url, environment=environment)).state.mail.env
+        env.loader = FileSystemLoader(tmp_path)
+        (tmp_path / "note.txt").write_text("first")
+        assert env.get_template("note.txt").render() == "first"
+        (tmp_path / "note.txt").write_text("edited")
+        os.utime(tmp_path / "note.txt", (time.time() + 5, time.time() + 5))  # a later mtime, however coarse
+        assert env.get_template("note.txt").render() == ("edited" if rereads else "first")
