@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import (
@@ -39,6 +40,17 @@ class Base(DeclarativeBase):
             "pk": "pk_%(table_name)s",
         }
     )
+
+
+M = TypeVar("M", bound=Base)
+
+
+def read_only_copy(cls: type[M], values: Mapping[str, Any]) -> M:
+    """An instance holding `values` for templates and payloads to read, built as the ORM builds the rows it
+    loads (no event per attribute): for a row written with Core. Never add it to a session."""
+    instance: M = cls.__mapper__.class_manager.new_instance()
+    instance.__dict__.update(values)
+    return instance
 
 
 # Sorts after every real due time: reports whose clocks have stopped go last.

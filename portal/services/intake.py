@@ -57,6 +57,7 @@ from portal.models import (
     Gesture,
     Report,
     Site,
+    read_only_copy,
     utcnow,
 )
 from portal.services import floods, gesture_catalog, limits, tasks, webhooks
@@ -440,10 +441,8 @@ async def _store(session: AsyncSession, reports: Sequence[PendingReport], *, mai
     ids = (await session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)).scalars()
     written = []
     for pending, row, report_id in zip(reports, rows, ids, strict=True):
-        # A transient copy for the mail templates; the row itself was written above.
-        report = Report(id=report_id, **row)
-        report.site = pending.site
-        written.append(report)
+        # For the mail templates, webhooks and follow-ups; the row itself was written above.
+        written.append(read_only_copy(Report, {**row, "id": report_id, "site": pending.site}))
     await mail.apologies(session, written)
     await webhooks.emit_new_reports(session, [p.snapshot for p in reports], written, base_url=mail.base_url)
     for report in written:
