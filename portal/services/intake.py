@@ -445,9 +445,7 @@ async def _store(session: AsyncSession, reports: Sequence[PendingReport], *, mai
         written.append(read_only_copy(Report, {**row, "id": report_id, "site": pending.site}))
     await mail.apologies(session, written)
     await webhooks.emit_new_reports(session, [p.snapshot for p in reports], written, base_url=mail.base_url)
-    for report in written:
-        if report.repeat_level >= RepeatLevel.AT_RISK:
-            await tasks.follow_up_for(session, report.site, report, report.created_at, mail=mail)
+    await tasks.follow_ups_for(session, [r for r in written if r.repeat_level >= RepeatLevel.AT_RISK], mail=mail)
     return stored
 
 

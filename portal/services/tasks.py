@@ -36,36 +36,49 @@ def add_task(session: AsyncSession, report: Report, grant: GestureGrant, kind: s
     return task
 
 
-async def follow_up_for(session: AsyncSession, site: Site, report: Report, now: datetime, *, mail: Mail) -> Task | None:
-    """A named lead must follow up personally with an at-risk customer: the on-duty lead with fewest open follow-ups, told by mail.
+async def follow_ups_for(session: AsyncSession, reports: Sequence[Report], *, mail: Mail) -> list[Task]:
+    """A named lead must follow up personally with each at-risk customer among these new reports (one group of
+    intake): the on-duty lead with fewest open follow-ups, told by mail, as if the reports came one by one.
 
-    One open follow-up per customer: their next report while it is open goes to the same conversation, not a new task.
+    One open follow-up per customer: their next report while it is open goes to the same conversation, not a new
+    task. Per site, one read of the customers' open follow-ups and one of the leads with their load.
     """
-    already = await session.scalar(
-        select(Task.id)
-        .join(Report, Report.id == Task.report_id)
-        .where(
-            Task.site_id == site.id,
-            Task.kind == "follow_up",
-            Task.done_at.is_(None),
-            Report.customer_key == report.customer_key,
+    tasks: list[Task] = []
+    for site_id in dict.fromkeys(report.site_id for report in reports):
+        mine = [report for report in reports if report.site_id == site_id]
+        site = mine[0].site
+        followed = set(
+            await session.scalars(
+                select(Report.customer_key)
+                .join(Task, Report.id == Task.report_id)
+                .where(
+                    Task.site_id == site_id,
+                    Task.kind == "follow_up",
+                    Task.done_at.is_(None),
+                    Report.customer_key.in_({report.customer_key for report in mine}),
+                )
+            )
         )
-        .limit(1)
-    )
-    if already:
-        return None
-    open_follow_ups = (
-        select(func.count())
-        .where(Task.assignee_id == Staff.id, Task.kind == "follow_up", Task.done_at.is_(None))
-        .correlate(Staff)
-        .scalar_subquery()
-    )
-    lead = await session.scalar(
-        site_staff_query(site.id, ["lead"])
-        .order_by(None)
-        .order_by(Staff.on_duty.desc(), open_follow_ups, Staff.id)
-        .limit(1)
-    )
+        open_follow_ups = (
+            select(func.count())
+            .where(Task.assignee_id == Staff.id, Task.kind == "follow_up", Task.done_at.is_(None))
+            .correlate(Staff)
+            .scalar_subquery()
+        )
+        leads = (await session.execute(site_staff_query(site_id, ["lead"]).add_columns(open_follow_ups))).all()
+        load = {lead.id: count for lead, count in leads}
+        for report in mine:
+            if report.customer_key in followed:
+                continue
+            followed.add(report.customer_key)
+            lead = min((lead for lead, _ in leads), key=lambda s: (not s.on_duty, load[s.id], s.id), default=None)
+            tasks.append(_follow_up(session, site, report, lead, mail=mail))
+            if lead:
+                load[lead.id] += 1
+    return tasks
+
+
+def _follow_up(session: AsyncSession, site: Site, report: Report, lead: Staff | None, *, mail: Mail) -> Task:
     with use_locale(lead.language if lead else None):  # the lead's task, whoever's request it comes from
         title = _(
             "Follow up personally with %(customer)s: small failures are piling up", customer=customer_label(report)
@@ -76,8 +89,8 @@ async def follow_up_for(session: AsyncSession, site: Site, report: Report, now: 
         kind="follow_up",
         assignee_id=lead.id if lead else None,
         title=title,
-        due_at=now + timedelta(hours=site.follow_up_hours),
-        created_at=now,
+        due_at=report.created_at + timedelta(hours=site.follow_up_hours),
+        created_at=report.created_at,
     )
     session.add(task)
     if lead:

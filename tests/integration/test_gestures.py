@@ -8,7 +8,9 @@ from sqlalchemy import func, select
 
 from portal.domain.gestures import Tier
 from portal.domain.identity import sign_customer
-from portal.models import Gesture, GestureCode, GestureGrant, OutboxMail, Report, Task
+from portal.mail import Mail
+from portal.models import Gesture, GestureCode, GestureGrant, OutboxMail, Report, Task, utcnow
+from portal.services import tasks
 from tests.conftest import add_staff, report_body
 from tests.html import every, one, text_of
 
@@ -180,6 +182,23 @@ async def test_an_at_risk_customer_is_offered_a_higher_tier_and_a_named_lead_mus
     assert "follow up personally" in told[0].subject
     await make_report(site, **body)  # a fourth report while the follow-up is open: still one task
     assert await session.scalar(select(func.count()).select_from(Task).where(Task.kind == "follow_up")) == 1
+
+
+async def test_at_risk_customers_in_one_group_get_one_follow_up_each_spread_over_the_leads(
+    session, site, settings, make_report
+):
+    leads = [await add_staff(session, f"lead{n}@shop.example", "lead", [site]) for n in (1, 2)]
+    reports = [
+        await make_report(site, at=utcnow() - timedelta(minutes=n), customer_id=customer, email=f"{customer}@x.example")
+        for n, customer in enumerate(("c-1", "c-1", "c-2", "c-2"))
+    ]
+    # As intake's writer hands over a group's at-risk reports: two customers, two reports each.
+    created = await tasks.follow_ups_for(session, reports, mail=Mail.from_settings(settings))
+    await session.commit()
+    assert [task.report_id for task in created] == [reports[0].id, reports[2].id]  # one per customer
+    assert {task.assignee_id for task in created} == {lead.id for lead in leads}  # the load spread
+    told = (await session.scalars(select(OutboxMail.to_addr).where(OutboxMail.dedupe_key.like("follow_up:%")))).all()
+    assert sorted(told) == ["lead1@shop.example", "lead2@shop.example"]
 
 
 async def test_a_tier_the_host_signs_is_trusted_and_an_unsigned_one_is_not(client, session, site, make_report):
