@@ -100,7 +100,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> None:
         )
     else:
         uvicorn.run(
-            create_app(dataclasses.replace(settings, run_worker=True)),
+            create_app(dataclasses.replace(settings, run_worker=args.worker)),
             log_config=_log_config(settings, with_pids=False),
             **options,
         )
@@ -237,6 +237,12 @@ def parser() -> argparse.ArgumentParser:
         type=int,
         default=1,
         help="web processes; with more than one, none runs the mail worker: run `portal worker` beside them",
+    )
+    run.add_argument(
+        "--worker",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="in one process, run the mail worker inside it too (--no-worker: run `portal worker` beside it)",
     )
     run.add_argument("--access-log", action=argparse.BooleanOptionalAction, default=True)
     run.set_defaults(func=cmd_run)

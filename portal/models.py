@@ -284,6 +284,9 @@ class OutboxMail(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     transport: Mapped[str | None] = mapped_column(String(12))
     unsubscribe_url: Mapped[str | None] = mapped_column(Text)  # sent as List-Unsubscribe
+    # The kind of a customer mail about report_id that the worker writes from the report when it sends it
+    # (intake queues apologies so, to spend no time on templates); None once written, and for the rest.
+    write_as: Mapped[str | None] = mapped_column(String(20))
     sent_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
     created_at: Mapped[datetime] = _now_default()
 

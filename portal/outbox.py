@@ -16,7 +16,7 @@ import functools
 import logging
 import re
 import secrets
-from collections.abc import Callable, Coroutine, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.header import Header
@@ -54,6 +54,9 @@ class Transport(Protocol):
 
 
 Compose = Callable[[OutboxMail, str], bytes]
+# Writes, in place and in the database, the claimed mails queued to be written when sent (`write_as`); a mail
+# it cannot write (its report or address erased since) it cancels.
+Write = Callable[[Sequence[OutboxMail]], Awaitable[None]]
 """Turns a claimed row into the message to send, given the From header (the default: `build_message`)."""
 
 
@@ -370,6 +373,7 @@ async def deliver_due_mail(
     now: datetime | None = None,
     batch: int = BATCH,
     compose: Compose = build_message,
+    write: Write,
 ) -> DeliveryRun:
     """Send every mail due at `now` (default: as each batch is claimed), `batch` at a time, over up to
     CONNECTIONS reused connections; `transport=None` keeps mail in the dev mailbox.
@@ -381,6 +385,10 @@ async def deliver_due_mail(
     connections = [transport.connect() for _ in range(CONNECTIONS)] if transport else []
     try:
         while claimed := await claim_due_mail(sessionmaker, now=now or utcnow(), limit=batch):
+            await write(claimed)
+            claimed = [mail for mail in claimed if mail.state == "sending"]  # not those cancelled on the way
+            if not claimed:
+                continue
             out = _Batch(iter(claimed))
             try:
                 if connections:

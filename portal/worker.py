@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from datetime import datetime
 
@@ -49,6 +50,7 @@ class Worker:
             backoff_seconds=self.settings.mail_backoff_seconds,
             now=now,
             batch=batch,
+            write=functools.partial(self.mail.write_claimed, self.sessionmaker),
         )
 
     async def check_clocks(self, now: datetime | None = None) -> ClockRun:

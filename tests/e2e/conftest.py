@@ -179,8 +179,10 @@ def sso_portal(portal: Portal) -> Iterator[Portal]:
             "PORTAL_SECRET_KEY": TEST_SECRET,
             "PORTAL_LOG_LEVEL": "warning",
         }
+        # No worker of its own: the first server's writes the mail, with the links of its base URL, as every
+        # process of a real deployment (which share one PORTAL_BASE_URL) would.
         server = subprocess.Popen(
-            [sys.executable, "-m", "portal", "run", "--port", str(port), "--no-access-log"], env=env
+            [sys.executable, "-m", "portal", "run", "--port", str(port), "--no-access-log", "--no-worker"], env=env
         )
         try:
             _wait_until_healthy(url, server)

@@ -8,7 +8,9 @@ import gzip
 from sqlalchemy import func, select
 
 from portal.domain.identity import sign_customer
+from portal.mail import Mail
 from portal.models import OutboxMail, Report
+from portal.worker import Worker
 from tests.conftest import SITE_ORIGIN, report_body
 
 
@@ -16,7 +18,9 @@ async def count(session, model) -> int:
     return await session.scalar(select(func.count()).select_from(model))
 
 
-async def test_report_is_stored_with_its_context_and_answered_with_an_apology(client, session, site):
+async def test_report_is_stored_with_its_context_and_answered_with_an_apology(
+    client, session, sessionmaker, settings, site
+):
     body = report_body(
         site,
         name="Priya Natarajan",
@@ -58,6 +62,10 @@ async def test_report_is_stored_with_its_context_and_answered_with_an_apology(cl
         "pending",
         report.id,
     )
+    # Queued with the report; the worker writes it from the report when it sends it.
+    await Worker(settings, sessionmaker, Mail.from_settings(settings)).run_once()
+    await session.refresh(mail)
+    assert (mail.state, mail.write_as) == ("sent", None)
     assert data["status_url"] in mail.text_body
     assert data["apology"]["text"] in mail.text_body
 

@@ -13,7 +13,9 @@ from portal.apologies import apology_texts
 from portal.domain.lexicon import lint
 from portal.i18n import customer_time, gettext, use_locale
 from portal.lexicon import load_lexicon
+from portal.mail import Mail
 from portal.models import Gesture, OutboxMail
+from portal.worker import Worker
 from tests.conftest import SITE_ORIGIN, as_admin
 from tests.html import one, text_of
 
@@ -73,8 +75,11 @@ async def test_unknown_or_malformed_languages_fall_back_quietly(multilingual, ma
     assert (await make_report(multilingual, lang=bad)).lang == "en"
 
 
-async def test_the_apology_mail_is_in_the_customers_language(multilingual, make_report, session):
+async def test_the_apology_mail_is_in_the_customers_language(
+    multilingual, make_report, session, sessionmaker, settings
+):
     report = await make_report(multilingual, lang="fr", email="claire@example.com", name="Claire Martin")
+    await Worker(settings, sessionmaker, Mail.from_settings(settings)).run_once()  # writes it as it sends it
     mail = await session.scalar(select(OutboxMail).where(OutboxMail.report_id == report.id))
     assert mail.subject.startswith(f"{multilingual.name}")
     assert "about what you told us" not in mail.subject

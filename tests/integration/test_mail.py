@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from datetime import timedelta
 from email.header import decode_header, make_header
 
@@ -13,7 +14,7 @@ from portal.mail import Mail
 from portal.mailer import SmtpMailer
 from portal.models import CorrectiveAction, MeToo, OutboxMail, utcnow
 from portal.outbox import LEASE, MailContent, claim_due_mail, deliver_due_mail, enqueue_mail
-from portal.services import corrective_actions
+from portal.services import corrective_actions, privacy
 from portal.worker import Worker
 from tests.conftest import add_staff, login, make_settings
 from tests.html import every, text, text_of
@@ -232,13 +233,15 @@ def queue_mails(session, site, settings, count: int) -> None:
         )
 
 
-def outbox_pass(sessionmaker, settings, transport):
+def outbox_pass(sessionmaker, settings, transport, now=None):
     return deliver_due_mail(
         sessionmaker,
         transport,
         mail_from=settings.mail_from,
         max_attempts=settings.mail_max_attempts,
         backoff_seconds=settings.mail_backoff_seconds,
+        now=now,
+        write=functools.partial(Mail.from_settings(settings).write_claimed, sessionmaker),
     )
 
 
@@ -274,3 +277,63 @@ async def test_a_server_outage_backs_off_the_whole_batch_and_ends_the_pass(sessi
     rows = (await session.scalars(select(OutboxMail))).all()
     assert {(m.state, m.attempts) for m in rows} == {("pending", 1)}
     assert all(m.next_attempt_at > utcnow() and "refused" in m.last_error for m in rows)
+
+
+class Keeping(Gate):
+    """A mail server that accepts everything and keeps each message."""
+
+    def __init__(self) -> None:
+        super().__init__(allow=10**6)
+        self.messages: list[bytes] = []
+
+    async def send(self, sender: str, recipient: str, message: bytes) -> None:
+        self.messages.append(message)
+
+
+async def test_an_apology_is_written_once_when_first_claimed_and_a_retry_sends_the_same_words(
+    session, sessionmaker, site, settings, make_report
+):
+    report = await make_report(site, email="ana@example.com", name="Ana")
+    queued = await session.scalar(select(OutboxMail).where(OutboxMail.report_id == report.id))
+    assert (queued.write_as, queued.subject, queued.text_body) == ("apology", "", "")  # intake renders nothing
+    await outbox_pass(sessionmaker, settings, Refusing(allow=0))  # written, then the server is down
+    await session.refresh(queued)
+    assert (queued.state, queued.write_as) == ("pending", None)
+    written = queued.text_body
+    assert report.apology_text in written
+    report.apology_text = "Changed after the first attempt"  # e.g. staff edited the report meanwhile
+    await session.commit()
+    server = Keeping()
+    run = await outbox_pass(sessionmaker, settings, server, now=utcnow() + timedelta(days=1))
+    assert run.sent == 1
+    sent = server.messages[0].decode()
+    assert "Changed after the first attempt" not in sent
+    assert report.ref in sent
+    assert "Ana" in sent
+
+
+async def test_an_apology_whose_customer_was_erased_after_the_claim_is_cancelled_not_written(
+    session, sessionmaker, site, settings, make_report
+):
+    report = await make_report(site, email="ana@example.com", description="My parcel for Ana's flat")
+    [claimed] = await claim_due_mail(sessionmaker, now=utcnow())
+    await privacy.erase_customer(session, site, report.customer_key, actor="staff", staff=None, reason="asked")
+    await session.commit()
+    await Mail.from_settings(settings).write_claimed(sessionmaker, [claimed])
+    assert claimed.state == "cancelled"  # so the pass that claimed it does not send it
+    stored = await session.get(OutboxMail, claimed.id)
+    await session.refresh(stored)
+    assert stored.state == "cancelled"
+    assert "parcel" not in stored.text_body + stored.html_body + stored.subject
+
+
+async def test_a_worker_whose_lease_ran_out_neither_writes_nor_sends_the_apology_another_claimed(
+    session, sessionmaker, site, settings, make_report
+):
+    await make_report(site, email="ana@example.com")
+    [slow] = await claim_due_mail(sessionmaker, now=utcnow())
+    [other] = await claim_due_mail(sessionmaker, now=utcnow() + LEASE + timedelta(seconds=1))  # the lease ran out
+    await Mail.from_settings(settings).write_claimed(sessionmaker, [slow])
+    assert slow.state == "cancelled"  # this worker's pass drops it: the other one sends it, once
+    stored = await session.get(OutboxMail, other.id)
+    assert (stored.state, stored.claim_token, stored.write_as) == ("sending", other.claim_token, "apology")

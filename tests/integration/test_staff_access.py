@@ -7,8 +7,9 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
 from portal.app import create_app
+from portal.mail import Mail
 from portal.models import CorrectiveAction, Gesture, OutboxMail
-from portal.outbox import deliver_due_mail
+from portal.worker import Worker
 from tests.conftest import add_staff, csrf_token, login, make_settings
 
 
@@ -19,7 +20,7 @@ async def test_every_staff_route_for_every_role_on_own_and_other_site(
     # Each with an email, so each has a customer file and a mail.
     ours = await make_report(site, email="ours@example.com")
     theirs = await make_report(other_site, email="theirs@example.com")
-    await deliver_due_mail(sessionmaker, None, mail_from=settings.mail_from, max_attempts=3, backoff_seconds=1)
+    await Worker(settings, sessionmaker, Mail.from_settings(settings)).run_once()
     mail_ids = {m.to_addr: m.id for m in (await session.scalars(select(OutboxMail))).all()}
     # An admin sees every site; a lead or agent only the sites they belong to.
     await add_staff(session, f"{role}@mend.example", role, [] if role == "admin" else [site])
