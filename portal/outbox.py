@@ -54,8 +54,9 @@ class Transport(Protocol):
 
 
 Compose = Callable[[OutboxMail, str], bytes]
-# Writes, in place and in the database, the claimed mails queued to be written when sent (`write_as`); a mail
-# it cannot write (its report or address erased since) it cancels.
+# Writes, in place and in the database, the claimed mails queued to be written when sent (`write_as`); one it
+# may not write (its report or address erased since, or another worker's once this one's lease ran out) it marks
+# cancelled, and the pass leaves it alone.
 Write = Callable[[Sequence[OutboxMail]], Awaitable[None]]
 """Turns a claimed row into the message to send, given the From header (the default: `build_message`)."""
 
@@ -376,7 +377,8 @@ async def deliver_due_mail(
     write: Write,
 ) -> DeliveryRun:
     """Send every mail due at `now` (default: as each batch is claimed), `batch` at a time, over up to
-    CONNECTIONS reused connections; `transport=None` keeps mail in the dev mailbox.
+    CONNECTIONS reused connections, each batch written by `write` first where it waits to be;
+    `transport=None` keeps mail in the dev mailbox.
 
     Each batch's outcomes are recorded even when the pass is cancelled midway (a worker told to stop),
     so what went out is not sent again.
