@@ -157,6 +157,8 @@ async def test_mail_page_is_the_dev_mailbox_without_smtp(client, session, sessio
     await login(client, "agent@shop.example")
     waiting = one((await client.get("/staff/mail")).text, '[data-testid="mail-row"] a')
     assert text(waiting) == "(written when it is sent)"  # the apology, until the worker writes it
+    unwritten = (await client.get(str(waiting["href"]))).text
+    assert "it has no words yet" in text_of(unwritten, '[data-testid="mail-unwritten"]')
     await Worker(settings, sessionmaker, Mail.from_settings(settings)).run_once()
     html = (await client.get("/staff/mail")).text
     assert text_of(html, "h1") == "Dev mailbox"
