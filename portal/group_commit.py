@@ -77,6 +77,8 @@ class GroupCommit(Generic[T, R]):
             async with self.sessionmaker() as session:
                 try:
                     results = await self.apply(session, items)
+                    if len(results) != len(items):  # a bug in apply: roll back, never leave a request waiting
+                        raise RuntimeError(f"{len(results)} results for a group of {len(items)}")
                 except DBAPIError as exc:
                     # A pooled connection the server dropped fails its first statement: nothing was
                     # written, so the group runs once more on a fresh connection.

@@ -195,6 +195,32 @@ async def test_the_writer_answers_each_item_after_its_group_commits_and_survives
     assert committed[-1] == [8]
 
 
+async def test_a_group_whose_results_do_not_match_its_items_fails_cleanly_and_the_writer_goes_on(sessionmaker):
+    committed: list[list[int]] = []
+
+    async def apply(session, items):
+        session.info.setdefault("items", []).extend(items)
+        return [n * 10 for n in items if n != -1]  # a bug: no result for -1
+
+    writer: GroupCommit[int, int] = GroupCommit(sessionmaker, apply)
+
+    def record(session: Session) -> None:
+        if "items" in session.info:
+            committed.append(session.info.pop("items"))
+
+    event.listen(Session, "after_commit", record)
+    try:
+        async with asyncio.timeout(10):  # every request answered: none left waiting for a result
+            failed = await asyncio.gather(writer.submit(-1), writer.submit(2), return_exceptions=True)
+            after = await writer.submit(3)
+    finally:
+        event.remove(Session, "after_commit", record)
+        await writer.stop()
+    assert all(isinstance(answer, GroupFailed) for answer in failed)
+    assert after == 30
+    assert committed == [[3]]  # the broken group was rolled back
+
+
 # ---- a 201 survives kill -9 -----------------------------------------------------------------------
 
 
