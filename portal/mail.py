@@ -107,20 +107,23 @@ class Mail:
         add_mail(session, row)
         call_after_commit(session, self.queued.set)  # a worker in this process wakes at once
 
-    def _customer_row(self, report: Report, kind: str, dedupe_key: str, **context: Any) -> dict[str, Any] | None:
-        """The mail to the report's customer about it (None when they left no email)."""
+    def _customer_row(
+        self, report: Report, kind: str, dedupe_key: str, *, when_sent: bool = False, **context: Any
+    ) -> dict[str, Any] | None:
+        """The mail to the report's customer about it (None when they left no email); with `when_sent`, left
+        for the worker to write from the report when it sends it (`write_claimed`)."""
         if not report.customer_email:
             return None
-        return self._row(
-            kind,
-            dedupe_key=dedupe_key,
-            to_addr=report.customer_email,
-            to_name=report.customer_name,
-            site_id=report.site_id,
-            report_id=report.id,
-            **self._about(report),
-            **context,
-        )
+        mail: dict[str, Any] = {
+            "dedupe_key": dedupe_key,
+            "to_addr": report.customer_email,
+            "to_name": report.customer_name,
+            "site_id": report.site_id,
+            "report_id": report.id,
+        }
+        if when_sent:
+            return outbox_row(content=UNWRITTEN, base_url=self.base_url, **mail) | {"write_as": kind}
+        return self._row(kind, **mail, **self._about(report), **context)
 
     def _about(self, report: Report) -> dict[str, Any]:
         """What every mail to a report's customer is written with: their language, the site, the report and
@@ -157,18 +160,9 @@ class Mail:
         """The apologies of a group of new reports, right after them, in one statement. The worker writes
         each from its report when it sends it (`write_claimed`): intake spends no time on templates."""
         rows = [
-            outbox_row(
-                dedupe_key=f"apology:{report.id}",
-                to_addr=report.customer_email,
-                to_name=report.customer_name,
-                content=UNWRITTEN,
-                base_url=self.base_url,
-                site_id=report.site_id,
-                report_id=report.id,
-            )
-            | {"write_as": "apology"}
+            row
             for report in reports
-            if report.customer_email
+            if (row := self._customer_row(report, "apology", f"apology:{report.id}", when_sent=True))
         ]
         if rows:
             await enqueue_mails(session, rows)
