@@ -352,7 +352,7 @@ async def link(
         for r in newly
         if ca.state == "verifying" and ca.verification_started_at and r.created_at >= ca.verification_started_at
     ]
-    if recurring:
+    if recurring:  # unless the worker's verification reopened it first: the link stands either way
         await _reopen(session, ca, recurring[0], RECURRED, {"ref": recurring[0].ref}, mail=mail)
     await session.commit()
     return len(newly)
@@ -368,8 +368,18 @@ async def unlink(session: AsyncSession, ca: CorrectiveAction, report: Report, st
 
 async def _reopen(
     session: AsyncSession, ca: CorrectiveAction, evidence: Report, why: str, values: dict[str, str], *, mail: Mail
-) -> None:
-    """Reopen with the evidence on the timeline, and tell the owner in their language (`why` is an N_ message)."""
+) -> bool:
+    """Reopen with the evidence on the timeline, and tell the owner in their language (`why` is an N_ message).
+    False, and nothing written, when the CA left verification meanwhile: a staff member linking a recurring
+    report and the worker spotting it may both try, and only the first reopens it (one event, one mail)."""
+    claimed = await session.execute(
+        update(CorrectiveAction)
+        .where(CorrectiveAction.id == ca.id, CorrectiveAction.state == "verifying")
+        .values(state="reopened")
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE's Result is a CursorResult (sqlalchemy#12913)
+        return False
     now, previous = utcnow(), ca.state
     _record(session, ca, "reopened", None, _(why, **values), now)
     await emit_ca_moved(session, ca, previous, base_url=mail.base_url)
@@ -381,6 +391,7 @@ async def _reopen(
         with use_locale(ca.owner.language):
             owner_why = _(why, **values)
         mail.ca_reopened(session, ca, evidence=evidence, why=owner_why)
+    return True
 
 
 _DOC_COLUMNS = (Report.id, Report.description, Report.category, Report.page_url, Report.location)
@@ -568,8 +579,7 @@ async def verify(sessionmaker: async_sessionmaker[AsyncSession], *, mail: Mail, 
                         evidence = report
                         why, values = LOOKS_ALIKE, {"ref": report.ref, "score": f"{score:.0%}"}
                         break
-            if evidence is not None:
-                await _reopen(session, ca, evidence, why, values, mail=mail)
+            if evidence is not None and await _reopen(session, ca, evidence, why, values, mail=mail):
                 reopened += 1
             await session.commit()
     return reopened

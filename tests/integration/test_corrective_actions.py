@@ -17,6 +17,7 @@ from portal.models import (
     MeToo,
     OutboxMail,
     Report,
+    Staff,
     utcnow,
 )
 from portal.outbox import build_message
@@ -304,6 +305,36 @@ async def test_linking_a_report_made_during_verification_reopens_at_once(client,
     await client.post(f"/staff/cas/{ca.id}/links", data={"report_ids": late.id, "_csrf_token": token})
     await session.refresh(ca)
     assert ca.state == "reopened"
+
+
+async def test_a_lead_linking_a_report_the_worker_already_reopened_the_ca_for_reopens_nothing_twice(
+    client, session, sessionmaker, site, settings, make_report
+):
+    token = await as_lead(client, session, site)
+    ca = await new_ca(client, session, token, await make_report(site, **ORDER, description=EGGS[0]))
+    await save(client, ca, token)
+    await move(client, ca, token, "implemented")
+    recurring = await make_report(site, **ORDER, description="Eggs broken again, packed under bottles of milk.")
+    mail = Mail.from_settings(settings)
+    # The lead's request has read the CA, still verifying, when the worker spots the same report and reopens it.
+    async with sessionmaker() as request:
+        seen = await request.get(CorrectiveAction, ca.id)
+        report = await request.get(Report, recurring.id)
+        lead = await request.scalar(select(Staff).where(Staff.email == "lee@shop.example"))
+        await request.commit()  # its connection back (SQLite has one); what it read stays as it was
+        assert await corrective_actions.verify(sessionmaker, mail=mail, now=utcnow() + timedelta(seconds=1)) == 1
+        assert seen.state == "verifying"
+        assert await corrective_actions.link(request, seen, [report], lead, mail=mail) == 1  # no error: it links
+    await session.refresh(ca)
+    await session.refresh(recurring)
+    assert (ca.state, recurring.ca_id) == ("reopened", ca.id)
+    reopenings = await session.scalar(
+        select(func.count()).select_from(CAEvent).where(CAEvent.ca_id == ca.id, CAEvent.to_state == "reopened")
+    )
+    told = await session.scalar(
+        select(func.count()).select_from(OutboxMail).where(OutboxMail.dedupe_key.like("ca_reopened:%"))
+    )
+    assert (reopenings, told) == (1, 1)
 
 
 async def test_a_known_issue_shows_in_the_panel_on_matching_pages_and_takes_me_too(client, session, site, make_report):
