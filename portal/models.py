@@ -161,6 +161,7 @@ class RateCounter(Base):
 
     key: Mapped[str] = mapped_column(String(120), primary_key=True)
     hits: Mapped[int] = mapped_column(Integer)
+    window_started_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
     window_ends_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), index=True)
 
 

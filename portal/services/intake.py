@@ -25,6 +25,7 @@ from sqlalchemy import (
     insert,
     literal,
     select,
+    text,
 )
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects import postgresql
@@ -402,6 +403,9 @@ async def store_reports(
     for number, refusal in (await _admit_group(session, admitted, settings)).items():
         outcomes[number] = refusal
         del admitted[number]
+    if session.get_bind().dialect.name == "postgresql":
+        # The reports' commit comes next and flushes the log up to itself, this one included: wait once.
+        await session.execute(text("SET LOCAL synchronous_commit TO OFF"))
     await session.commit()
     for number, stored in zip(admitted, await _store(session, list(admitted.values()), mail=mail), strict=True):
         outcomes[number] = stored
@@ -424,14 +428,16 @@ async def _store(session: AsyncSession, reports: Sequence[PendingReport], *, mai
             usage[site.id] = await gesture_catalog.usage(session, pending.snapshot.gestures, now)
     rows: list[dict[str, Any]] = []
     stored: list[StoredReport] = []
-    earlier_in_group: Counter[tuple[int, str | None]] = Counter()
+    # The group's earlier reports are not inserted yet: count them here.
+    earlier_at_site: Counter[int] = Counter()
+    earlier_by_customer: Counter[tuple[int, str | None]] = Counter()
     for pending in reports:
         site, draft, key, site_counts = pending.site, pending.draft, pending.key, counts[pending.site.id]
-        # The group's earlier reports are not inserted yet: count them here.
-        site_last_hour = site_counts.site_last_hour + sum(n for (s, _), n in earlier_in_group.items() if s == site.id)
-        level = repeat_level(site_counts.earlier[key] + earlier_in_group[site.id, key]) if key else RepeatLevel.FIRST
+        site_last_hour = site_counts.site_last_hour + earlier_at_site[site.id]
+        level = repeat_level(site_counts.earlier[key] + earlier_by_customer[site.id, key]) if key else RepeatLevel.FIRST
         tier = effective_tier(site_counts.staff_set_tier.get(key) if key else None, pending.signed_tier)
-        earlier_in_group[site.id, key] += 1
+        earlier_at_site[site.id] += 1
+        earlier_by_customer[site.id, key] += 1
         offers = gesture_catalog.offers_among(pending.snapshot.gestures, usage[site.id], draft.category, tier, level)
         lang = pending.request.lang
         apology = _apology_for(site, draft, lang, level, pending.snapshot.published_for(draft.category, lang))

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, case, delete, update
+from sqlalchemy import case, delete, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.dml import ReturningInsert
 
@@ -58,13 +58,15 @@ async def hit(session: AsyncSession, key: str, *, limit: int, window: timedelta,
 
 @functools.cache
 def _counting(dialect: str) -> ReturningInsert[str, int, datetime]:
-    """hit_many's upsert: a window that is over starts again with these hits, else they are added."""
-    over = RateCounter.window_ends_at <= bindparam("now", type_=RateCounter.window_ends_at.type)
+    """hit_many's upsert: a window that is over starts again with these hits, else they are added. Every
+    value is in the VALUES row (the hit's time as window_started_at), so many keys go in one statement."""
     upsert = dialect_insert(dialect, RateCounter.__table__)
+    over = RateCounter.window_ends_at <= upsert.excluded.window_started_at
     return upsert.on_conflict_do_update(
         index_elements=[RateCounter.key],
         set_={
             "hits": case((over, upsert.excluded.hits), else_=RateCounter.hits + upsert.excluded.hits),
+            "window_started_at": case((over, upsert.excluded.window_started_at), else_=RateCounter.window_started_at),
             "window_ends_at": case((over, upsert.excluded.window_ends_at), else_=RateCounter.window_ends_at),
         },
     ).returning(RateCounter.key, RateCounter.hits, RateCounter.window_ends_at)
@@ -80,8 +82,11 @@ async def hit_many(
     exactly those within the limit are allowed, as if each request had hit alone. The rows are written in
     key order, the order every writer locks them in, so two groups never deadlock.
     """
-    # Many rows as parameters, not as a VALUES list in the statement: one statement, built and compiled once.
-    rows = [{"key": key, "hits": n, "window_ends_at": now + window, "now": now} for key, n in sorted(counts.items())]
+    # Many rows as parameters: SQLAlchemy sends them as one multi-row statement (its "insertmanyvalues").
+    rows = [
+        {"key": key, "hits": n, "window_started_at": now, "window_ends_at": now + window}
+        for key, n in sorted(counts.items())
+    ]
     counted: dict[str, tuple[int, int]] = {}
     for key, hits, ends_at in await session.execute(_counting(session.get_bind().dialect.name), rows):
         # A concurrent request that read the clock a moment later may have started the window.

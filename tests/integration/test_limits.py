@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 import httpx
 from litestar import Litestar
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from portal.app import create_app
 from portal.db import make_engine, make_sessionmaker
@@ -353,3 +353,28 @@ async def test_retry_after_never_exceeds_the_window(sessionmaker):
         earlier = await limits.hit(work, "report:x", limit=1, window=minute, now=now)
     assert not earlier.allowed
     assert earlier.retry_after == 60
+
+
+async def test_a_group_counts_many_addresses_in_one_statement_and_each_window_on_its_own(sessionmaker):
+    # An incident brings many addresses at once: one round trip for all of them, however many there are.
+    now, minute = utcnow(), timedelta(minutes=1)
+    async with sessionmaker() as work:
+        await limits.hit(work, "report:old", limit=5, window=minute, now=now - timedelta(minutes=2))
+        await limits.hit(work, "report:live", limit=5, window=minute, now=now - timedelta(seconds=10))
+        statements: list[str] = []
+        engine = work.get_bind()
+
+        def listen(conn: object, cursor: object, statement: str, *rest: object) -> None:
+            statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", listen)
+        try:
+            counts = {"report:old": 2, "report:live": 3} | {f"report:new-{n}": 1 for n in range(40)}
+            counted = await limits.hit_many(work, counts, window=minute, now=now)
+        finally:
+            event.remove(engine, "before_cursor_execute", listen)
+        await work.commit()
+    assert len(statements) == 1
+    assert counted["report:old"] == (2, 60)  # its window was over: it starts again with these hits
+    assert counted["report:live"] == (4, 50)  # still open: added, and it ends when it would have
+    assert {counted[f"report:new-{n}"] for n in range(40)} == {(1, 60)}
