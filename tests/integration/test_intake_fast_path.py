@@ -195,6 +195,32 @@ async def test_the_writer_answers_each_item_after_its_group_commits_and_survives
     assert committed[-1] == [8]
 
 
+async def test_a_wave_of_requests_that_trickles_in_is_written_as_one_group(sessionmaker):
+    # Under load the answers of one group bring back the next wave, not all in the same instant: a group
+    # must not leave as soon as its first few have come, making the rest pay for a commit of their own.
+    committed: list[list[int]] = []
+
+    async def apply(session, items):
+        committed.append(list(items))
+        return list(items)
+
+    writer: GroupCommit[int, int] = GroupCommit(sessionmaker, apply, gather_wait=0.5)
+
+    async def late(n: int) -> int:
+        await asyncio.sleep(0.02)
+        return await writer.submit(n)
+
+    try:
+        assert await asyncio.gather(*(writer.submit(n) for n in range(10))) == list(range(10))
+        wave = [writer.submit(n) for n in range(10, 13)] + [late(n) for n in range(13, 20)]
+        assert await asyncio.gather(*wave) == list(range(10, 20))
+        lone = await writer.submit(20)  # the load dropped: one item waits for no cohort past gather_wait
+    finally:
+        await writer.stop()
+    assert committed == [list(range(10)), list(range(10, 20)), [20]]
+    assert lone == 20
+
+
 async def test_a_group_whose_results_do_not_match_its_items_fails_cleanly_and_the_writer_goes_on(sessionmaker):
     committed: list[list[int]] = []
 
