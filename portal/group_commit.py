@@ -43,7 +43,7 @@ class GroupCommit(Generic[T, R]):
         apply: Apply[T, R],
         *,
         max_group: int = 200,
-        gather_wait: float = 0.002,
+        gather_wait: float = 0.005,
     ):
         self.sessionmaker = sessionmaker
         self.apply = apply
