@@ -684,8 +684,9 @@ async def receive_report(
             mail=mail,
             lang=lang,
         )
-    # Hand back the connection a cold cache read took: the writer may need it (SQLite has one) to commit.
-    await session.rollback()
+    if session.in_transaction():
+        # Hand back the connection a cold cache read took: the writer may need it (SQLite has one) to commit.
+        await session.rollback()
     stored = await writer.submit(pending)
     return Receipt(
         ref=stored.ref,
