@@ -127,9 +127,7 @@ def create_app(settings: Settings) -> Litestar:
     # On PostgreSQL the intake writer has connections of its own: requests waiting for their group to
     # commit must never hold the pool the writer needs to commit it. SQLite has one connection for all.
     writer_engine = (
-        make_engine(settings, statement_timeout=settings.db_statement_timeout, custom_plans=True)
-        if settings.is_postgres
-        else engine
+        make_engine(settings, statement_timeout=settings.db_statement_timeout) if settings.is_postgres else engine
     )
     sites = SiteCache()
     writer = intake_writer(make_sessionmaker(writer_engine), mail, sites, settings)

@@ -44,27 +44,17 @@ def _forget_after_commit(session: Session) -> None:
     session.info.pop(_AFTER_COMMIT, None)
 
 
-def make_engine(
-    settings: Settings, *, statement_timeout: float | None = None, custom_plans: bool = False
-) -> AsyncEngine:
+def make_engine(settings: Settings, *, statement_timeout: float | None = None) -> AsyncEngine:
     """Create the async engine; SQLite gets WAL and a busy timeout so a separate worker process can share it.
 
     On PostgreSQL, connecting (or waiting for a pooled connection) gives up after `db_connect_timeout`,
     and each statement after `statement_timeout` when one is given (the web app's engine): a database
-    that is down or stalls then costs a request seconds and a 503, not a minute and a 500. With
-    `custom_plans`, every execution of a prepared statement is planned for its own parameters.
+    that is down or stalls then costs a request seconds and a 503, not a minute and a 500.
     """
     if settings.is_postgres:
         connect_args: dict[str, Any] = {"timeout": settings.db_connect_timeout}
         if statement_timeout:
             connect_args["command_timeout"] = statement_timeout
-        if custom_plans and not settings.db_pgbouncer:
-            # PostgreSQL may switch a prepared statement to one generic plan after five executions; for
-            # intake's counts statement (its time bounds and LIMITs all parameters) that plan cost 7 ms a
-            # group in bench/intake.py's incident, against 2.5 ms planned each time, and p99 went from 90
-            # to 60-70 ms. Through PgBouncer (unnamed statements, no startup settings) each execution is
-            # planned anyway.
-            connect_args["server_settings"] = {"plan_cache_mode": "force_custom_plan"}
         if settings.db_pgbouncer:
             # PgBouncer in transaction mode hands each transaction to any server connection: a statement
             # prepared on one is unknown (or, by a generated name, taken) on another. No statement caches,
