@@ -31,7 +31,6 @@ from portal.domain.gestures import Tier
 from portal.domain.intake import CONTROLS, LINE_BREAKS, SPACE
 from portal.i18n import customer_language, set_locale
 from portal.i18n import gettext as _
-from portal.mail import Mail
 from portal.models import utcnow
 from portal.routes.api_docs import ERROR_SCHEMA, RETRY_AFTER, ReportOperation
 from portal.routes.clients import client_address
@@ -92,15 +91,9 @@ async def create_report(request: Request[Any, Any, Any], data: ReportIn) -> Resp
     """Take a report; answers with the apology and the private status link."""
     refuse_nul(data.site_key)
     # The hottest path: no injected dependencies (Litestar resolves two or more in a task group per
-    # request), and a session that takes a connection only if the site cache must ask the database.
-    async with request.app.state.sessionmaker() as session:
-        return await _create_report(request, data, session, request.app.state.mail)
-
-
-async def _create_report(
-    request: Request[Any, Any, Any], data: ReportIn, db_session: AsyncSession, mail: Mail
-) -> Response[ReportCreated]:
-    snapshot = await intake_site(db_session, request.app.state.sites, data.site_key)
+    # request), and no session unless the site cache must ask the database.
+    sessions, mail = request.app.state.sessionmaker, request.app.state.mail
+    snapshot = await intake_site(sessions, request.app.state.sites, data.site_key)
     site = snapshot.site if snapshot else None
     raw = msgspec.structs.asdict(data)
     lang = customer_language(
@@ -112,7 +105,7 @@ async def _create_report(
     set_locale(lang)
     try:
         receipt = await receive_report(
-            db_session,
+            sessions,
             sites=request.app.state.sites,
             snapshot=snapshot,
             raw=raw,

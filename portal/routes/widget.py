@@ -24,7 +24,6 @@ from portal.domain.intake import CONTEXT_FIELDS, Invalid, sanitize_context
 from portal.domain.sites import origin_allowed
 from portal.i18n import N_, customer_language, html_lang, set_locale, text_direction
 from portal.i18n import gettext as _
-from portal.mail import Mail
 from portal.models import CorrectiveAction, Site
 from portal.routes.clients import client_address, client_key
 from portal.routes.errors import INTAKE_ERRORS, UNKNOWN_SITE, found, intake_error
@@ -184,20 +183,14 @@ async def panel_submit(
 ) -> Template | Redirect:
     """Submit the form; answers with the apology, or the form again with what was typed and why it failed."""
     # Intake's path takes no injected dependencies (see api.create_report).
-    async with request.app.state.sessionmaker() as session:
-        return await _panel_submit(request, site_key, data, session, request.app.state.mail)
-
-
-async def _panel_submit(
-    request: HTMXRequest, site_key: str, data: dict[str, str], db_session: AsyncSession, mail: Mail
-) -> Template | Redirect:
-    snapshot = found(await intake_site(db_session, request.app.state.sites, site_key), _(UNKNOWN_SITE))
+    sessions, mail = request.app.state.sessionmaker, request.app.state.mail
+    snapshot = found(await intake_site(sessions, request.app.state.sites, site_key), _(UNKNOWN_SITE))
     site = snapshot.site
     template = "partials/panel_body.html" if request.htmx else "pages/panel.html"
     lang = _language(request, site, data)
     try:
         receipt = await receive_report(
-            db_session,
+            sessions,
             sites=request.app.state.sites,
             snapshot=snapshot,
             raw=data,

@@ -659,7 +659,7 @@ async def decoy_report(session: AsyncSession, settings: Settings, token: str) ->
 
 
 async def receive_report(
-    session: AsyncSession,
+    sessions: async_sessionmaker[AsyncSession],
     *,
     sites: SiteCache,
     snapshot: SiteSnapshot | None,
@@ -673,7 +673,9 @@ async def receive_report(
     lang: str = "en",
 ) -> Receipt:
     """The whole intake, shared by the JSON API and the panel form, for the site the key named (None: no site;
-    see `intake_site`): checked here against this process's copy of the site, stored by the writer.
+    see `intake_site`): checked here against this process's copy of the site, stored by the writer. A
+    session is opened only on the paths that read the database here (a refusal checked against a fresher
+    copy, a bot's decoy receipt); the usual report needs none until the writer's.
 
     Raises UnknownSite, OriginRefused, Invalid, RateLimited, SiteFlooded, or GroupFailed when the
     transaction that was to store it failed. A filled honeypot gets a receipt that looks real but nothing
@@ -693,25 +695,24 @@ async def receive_report(
         pending = prepare(snapshot, request, settings)
     except (OriginRefused, Invalid):
         # The copy may be behind an admin's change (a new origin, a new category): ask before refusing.
-        fresh = await sites.current(session, snapshot.site.key)
+        async with sessions() as session:
+            fresh = await sites.current(session, snapshot.site.key)
         if fresh is None:
             raise UnknownSite() from None
         if fresh is snapshot:
             raise
         pending = prepare(fresh, request, settings)
     if is_honeypot_filled(raw):
-        return await _decoy_receipt(
-            session,
-            snapshot=pending.snapshot,
-            draft=pending.draft,
-            client=request.client,
-            settings=settings,
-            mail=mail,
-            lang=lang,
-        )
-    if session.in_transaction():
-        # Hand back the connection a cold cache read took: the writer may need it (SQLite has one) to commit.
-        await session.rollback()
+        async with sessions() as session:
+            return await _decoy_receipt(
+                session,
+                snapshot=pending.snapshot,
+                draft=pending.draft,
+                client=request.client,
+                settings=settings,
+                mail=mail,
+                lang=lang,
+            )
     stored = await writer.submit(pending)
     return Receipt(
         ref=stored.ref,
@@ -722,7 +723,10 @@ async def receive_report(
     )
 
 
-async def intake_site(session: AsyncSession, sites: SiteCache, key: str) -> SiteSnapshot | None:
+async def intake_site(sessions: async_sessionmaker[AsyncSession], sites: SiteCache, key: str) -> SiteSnapshot | None:
     """The site a report names, from this process's cache without a query when it holds it (the writer
     checks it is current), else as committed now (None: no site has this key)."""
-    return await sites.lookup(session, key)
+    if (cached := sites.cached(key)) is not None:
+        return cached
+    async with sessions() as session:
+        return await sites.current(session, key)

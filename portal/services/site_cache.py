@@ -45,10 +45,10 @@ class SiteCache:
     def __init__(self) -> None:
         self._by_key: dict[str, SiteSnapshot] = {}
 
-    async def lookup(self, session: AsyncSession, key: str) -> SiteSnapshot | None:
-        """The snapshot this process holds for the key, without a query when it has one (its version is
-        checked where the report is stored); else the site as committed now (None: no such site)."""
-        return self._by_key.get(key) or await self.current(session, key)
+    def cached(self, key: str) -> SiteSnapshot | None:
+        """The snapshot this process holds for the key, if any (its version is checked where the report is
+        stored)."""
+        return self._by_key.get(key)
 
     async def refreshed(self, session: AsyncSession, snapshots: Iterable[SiteSnapshot]) -> dict[int, SiteSnapshot]:
         """These sites as committed now, by id: one read of their versions, a reload of those that moved on
