@@ -469,11 +469,14 @@ async def _store(
         rows.append(_report_row(pending, level, tier, offers, apology, min(site_last_hour, SITE_HOUR_CAP)))
         stored.append(StoredReport(rows[-1]["ref"], rows[-1]["status_token"], apology, offers))
     table = cast(Table, Report.__table__)
-    ids = (await session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)).scalars()
-    written = []
-    for pending, row, report_id in zip(reports, rows, ids, strict=True):
-        # For the mail templates, webhooks and follow-ups; the row itself was written above.
-        written.append(read_only_copy(Report, {**row, "id": report_id, "site": pending.site}))
+    # The ids come back matched to their references, not in order: SQLite takes an unordered multi-row
+    # RETURNING in one statement, where asking for the order made it one statement a report.
+    ids: dict[str, int] = dict((await session.execute(insert(table).returning(table.c.ref, table.c.id), rows)).all())
+    # For the mail templates, webhooks and follow-ups; the rows themselves were written above.
+    written = [
+        read_only_copy(Report, {**row, "id": ids[row["ref"]], "site": pending.site})
+        for pending, row in zip(reports, rows, strict=True)
+    ]
     await mail.apologies(session, written)
     await webhooks.emit_new_reports(session, [p.snapshot for p in reports], written, base_url=mail.base_url)
     await tasks.follow_ups_for(session, [r for r in written if r.repeat_level >= RepeatLevel.AT_RISK], mail=mail)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from portal.app import create_app
 from portal.domain.apology import placeholder_errors
 from portal.group_commit import GroupCommit, GroupFailed
+from portal.mail import Mail
 from portal.models import ApologyTemplate, Gesture, OutboxMail, Report, utcnow
 from portal.services import intake
 from portal.services.sites import rotate_secret
@@ -128,6 +129,49 @@ async def test_concurrent_reports_each_count_the_ones_before_them_and_queue_thei
     assert [r.site_reports_last_hour for r in reports] == list(range(12))
     mailed = set((await session.scalars(select(OutboxMail.report_id))).all())
     assert mailed == {r.id for r in reports}
+
+
+async def test_a_group_is_written_in_one_insert_and_each_mail_belongs_to_its_own_report(settings, session, site):
+    # The ids come back matched by reference, not by position: each apology must still go to its own report.
+    pending = [
+        intake.prepare(
+            await intake.load_snapshot(session, site),
+            intake.IntakeRequest(
+                raw=report_body(site, email=f"c{n}@example.com", description=f"Report number {n}"),
+                origin=None,
+                client=f"client-{n}",
+                user_agent=None,
+                lang="en",
+                now=utcnow(),
+            ),
+            settings,
+        )
+        for n in range(10)
+    ]
+    inserts: list[str] = []
+
+    def record(conn: object, cursor: object, statement: str, *rest: object) -> None:
+        if statement.startswith("INSERT INTO report "):
+            inserts.append(statement)
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        stored = await intake.store_reports(
+            session, pending, mail=Mail.from_settings(settings), sites=None, settings=settings
+        )
+        await session.commit()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert len(inserts) == 1
+    reports = {r.ref: r for r in (await session.scalars(select(Report))).all()}
+    for n, receipt in enumerate(stored):
+        assert reports[receipt.ref].description == f"Report number {n}"
+    by_id = {r.id: r for r in reports.values()}
+    mails = (await session.scalars(select(OutboxMail))).all()
+    assert sorted(mail.to_addr for mail in mails) == sorted(f"c{n}@example.com" for n in range(10))
+    for mail in mails:
+        assert by_id[mail.report_id].customer_email == mail.to_addr
 
 
 async def test_a_failed_group_fails_only_its_requests_stores_none_of_them_and_the_next_group_goes_on(
