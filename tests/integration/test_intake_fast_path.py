@@ -7,12 +7,13 @@ import contextlib
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from datetime import timedelta
 
 import httpx
 from litestar.testing import AsyncTestClient
 from sqlalchemy import event, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from portal.app import create_app
@@ -209,16 +210,10 @@ async def test_a_failed_group_fails_only_its_requests_stores_none_of_them_and_th
     assert mails == len(stored)
 
 
-async def test_the_writer_answers_each_item_after_its_group_commits_and_survives_a_failed_group(sessionmaker):
+@contextlib.contextmanager
+def committed_groups() -> Iterator[list[list[int]]]:
+    """The items of each group that committed, in order, as the groups' `apply` noted them (`note_items`)."""
     committed: list[list[int]] = []
-
-    async def apply(session, items):
-        if -1 in items:
-            raise RuntimeError("broken group")
-        session.info.setdefault("items", []).extend(items)
-        return [n * 10 for n in items]
-
-    writer: GroupCommit[int, int] = GroupCommit(sessionmaker, apply)
 
     def record(session: Session) -> None:
         if "items" in session.info:
@@ -226,12 +221,30 @@ async def test_the_writer_answers_each_item_after_its_group_commits_and_survives
 
     event.listen(Session, "after_commit", record)
     try:
-        first = await asyncio.gather(*(writer.submit(n) for n in range(1, 6)))
-        failed = await asyncio.gather(writer.submit(-1), writer.submit(7), return_exceptions=True)
-        last = await writer.submit(8)
+        yield committed
     finally:
         event.remove(Session, "after_commit", record)
-        await writer.stop()
+
+
+def note_items(session: AsyncSession, items: Sequence[int]) -> None:
+    session.info.setdefault("items", []).extend(items)
+
+
+async def test_the_writer_answers_each_item_after_its_group_commits_and_survives_a_failed_group(sessionmaker):
+    async def apply(session, items):
+        if -1 in items:
+            raise RuntimeError("broken group")
+        note_items(session, items)
+        return [n * 10 for n in items]
+
+    writer: GroupCommit[int, int] = GroupCommit(sessionmaker, apply)
+    with committed_groups() as committed:
+        try:
+            first = await asyncio.gather(*(writer.submit(n) for n in range(1, 6)))
+            failed = await asyncio.gather(writer.submit(-1), writer.submit(7), return_exceptions=True)
+            last = await writer.submit(8)
+        finally:
+            await writer.stop()
     assert first == [10, 20, 30, 40, 50]
     assert len(committed[0]) > 1  # requests that arrive together share a commit
     assert all(isinstance(answer, GroupFailed) for answer in failed)
@@ -242,10 +255,8 @@ async def test_the_writer_answers_each_item_after_its_group_commits_and_survives
 async def test_a_wave_of_requests_that_trickles_in_is_written_as_one_group(sessionmaker):
     # Under load the answers of one group bring back the next wave, not all in the same instant: a group
     # must not leave as soon as its first few have come, making the rest pay for a commit of their own.
-    committed: list[list[int]] = []
-
     async def apply(session, items):
-        committed.append(list(items))
+        note_items(session, items)
         return list(items)
 
     writer: GroupCommit[int, int] = GroupCommit(sessionmaker, apply, gather_wait=0.5)
@@ -254,38 +265,31 @@ async def test_a_wave_of_requests_that_trickles_in_is_written_as_one_group(sessi
         await asyncio.sleep(0.02)
         return await writer.submit(n)
 
-    try:
-        assert await asyncio.gather(*(writer.submit(n) for n in range(10))) == list(range(10))
-        wave = [writer.submit(n) for n in range(10, 13)] + [late(n) for n in range(13, 20)]
-        assert await asyncio.gather(*wave) == list(range(10, 20))
-        lone = await writer.submit(20)  # the load dropped: one item waits for no cohort past gather_wait
-    finally:
-        await writer.stop()
+    with committed_groups() as committed:
+        try:
+            assert await asyncio.gather(*(writer.submit(n) for n in range(10))) == list(range(10))
+            wave = [writer.submit(n) for n in range(10, 13)] + [late(n) for n in range(13, 20)]
+            assert await asyncio.gather(*wave) == list(range(10, 20))
+            lone = await writer.submit(20)  # the load dropped: one item waits for no cohort past gather_wait
+        finally:
+            await writer.stop()
     assert committed == [list(range(10)), list(range(10, 20)), [20]]
     assert lone == 20
 
 
 async def test_a_group_whose_results_do_not_match_its_items_fails_cleanly_and_the_writer_goes_on(sessionmaker):
-    committed: list[list[int]] = []
-
     async def apply(session, items):
-        session.info.setdefault("items", []).extend(items)
+        note_items(session, items)
         return [n * 10 for n in items if n != -1]  # a bug: no result for -1
 
     writer: GroupCommit[int, int] = GroupCommit(sessionmaker, apply)
-
-    def record(session: Session) -> None:
-        if "items" in session.info:
-            committed.append(session.info.pop("items"))
-
-    event.listen(Session, "after_commit", record)
-    try:
-        async with asyncio.timeout(10):  # every request answered: none left waiting for a result
-            failed = await asyncio.gather(writer.submit(-1), writer.submit(2), return_exceptions=True)
-            after = await writer.submit(3)
-    finally:
-        event.remove(Session, "after_commit", record)
-        await writer.stop()
+    with committed_groups() as committed:
+        try:
+            async with asyncio.timeout(10):  # every request answered: none left waiting for a result
+                failed = await asyncio.gather(writer.submit(-1), writer.submit(2), return_exceptions=True)
+                after = await writer.submit(3)
+        finally:
+            await writer.stop()
     assert all(isinstance(answer, GroupFailed) for answer in failed)
     assert after == 30
     assert committed == [[3]]  # the broken group was rolled back
