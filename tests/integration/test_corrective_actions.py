@@ -81,6 +81,14 @@ async def move(client, ca, token, state, **extra):
     )
 
 
+async def under_verification(client, session, token, site, make_report) -> CorrectiveAction:
+    """A CA for a broken-eggs report, planned and implemented by the signed-in lead: under verification."""
+    ca = await new_ca(client, session, token, await make_report(site, **ORDER, description=EGGS[0]))
+    await save(client, ca, token)
+    await move(client, ca, token, "implemented")
+    return ca
+
+
 def moved(response, ca) -> bool:
     """A move that went through lands on the CA page itself."""
     return response.status_code == 303 and response.headers["location"] == f"/staff/cas/{ca.id}"
@@ -269,9 +277,7 @@ async def test_a_recurring_report_during_verification_reopens_the_ca_and_tells_t
     client, session, sessionmaker, site, settings, make_report
 ):
     token = await as_lead(client, session, site)
-    ca = await new_ca(client, session, token, await make_report(site, **ORDER, description=EGGS[0]))
-    await save(client, ca, token)
-    await move(client, ca, token, "implemented")
+    ca = await under_verification(client, session, token, site, make_report)
     mail = Mail.from_settings(settings)
     assert await corrective_actions.verify(sessionmaker, mail=mail) == 0  # nothing new yet
 
@@ -298,9 +304,7 @@ async def test_a_recurring_report_during_verification_reopens_the_ca_and_tells_t
 
 async def test_linking_a_report_made_during_verification_reopens_at_once(client, session, site, make_report):
     token = await as_lead(client, session, site)
-    ca = await new_ca(client, session, token, await make_report(site, **ORDER, description=EGGS[0]))
-    await save(client, ca, token)
-    await move(client, ca, token, "implemented")
+    ca = await under_verification(client, session, token, site, make_report)
     late = await make_report(site, **ORDER, description="Jam jar smashed in the bag.")
     await client.post(f"/staff/cas/{ca.id}/links", data={"report_ids": late.id, "_csrf_token": token})
     await session.refresh(ca)
@@ -311,9 +315,7 @@ async def test_a_lead_linking_a_report_the_worker_already_reopened_the_ca_for_re
     client, session, sessionmaker, site, settings, make_report
 ):
     token = await as_lead(client, session, site)
-    ca = await new_ca(client, session, token, await make_report(site, **ORDER, description=EGGS[0]))
-    await save(client, ca, token)
-    await move(client, ca, token, "implemented")
+    ca = await under_verification(client, session, token, site, make_report)
     recurring = await make_report(site, **ORDER, description="Eggs broken again, packed under bottles of milk.")
     mail = Mail.from_settings(settings)
     # The lead's request has read the CA, still verifying, when the worker spots the same report and reopens it.
